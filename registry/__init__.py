@@ -1,0 +1,1 @@
+"""The write side and composition root: settings, mapper, application service, CLI."""

@@ -1,0 +1,602 @@
+"""The write side: one method per command of API.md "Registration", "Marking" and closing.
+
+Each command loads what it needs, calls the aggregate (which validates before it records
+anything), and saves all touched aggregates in one transaction. A version conflict (another
+writer got there first) is retried with a fresh read. Every command answers with the
+aggregate's id and the notification position of its last event; a command that changes
+nothing (a repeated create, an identical mark) answers with the position of the event that
+recorded the existing fact and records nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+from uuid import UUID
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.aggregates import (
+    Account,
+    Championship,
+    Competition,
+    Organisation,
+    Participant,
+)
+from domain.errors import DomainError
+from domain.values import (
+    Aspect,
+    AspectType,
+    Category,
+    ChampionshipKind,
+    ExpertRole,
+    Level,
+    OrganisationKind,
+    Role,
+)
+from registry.settings import Settings, load_settings, prepare_store
+
+A = TypeVar("A", bound=Aggregate)
+
+MAX_ATTEMPTS = 30
+
+
+class CommandResult(msgspec.Struct, frozen=True):
+    """What every command answers: the id, the position of its last event, and whether
+    it recorded anything new."""
+
+    id: UUID
+    position: int
+    recorded: bool
+
+
+class AccountCreated(msgspec.Struct, frozen=True):
+    id: UUID
+    position: int
+    recorded: bool
+    token: str | None  # shown once; None when the account already existed
+
+
+class AspectInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    id: str
+    criterion: str
+    description: str
+    max_mark: str
+    type: AspectType
+
+
+def hash_token(token: str) -> str:
+    """Tokens are stored only as this hash."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """A fresh bearer token: 32 random bytes, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def utc_now() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+class RegistryApplication(Application[UUID]):
+    """The registry's application service (eventsourcing ``Application``)."""
+
+    name = "Registry"
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.settings = settings or load_settings()
+        prepare_store(self.settings)
+        self.clock = clock
+        super().__init__(env={**self.settings.eventsourcing_env(), **(env or {})})
+
+    # ------------------------------------------------------------------ infrastructure
+
+    @property
+    def events_table(self) -> str:
+        return str(self.recorder.events_table_name)  # type: ignore[attr-defined]
+
+    def head_position(self) -> int:
+        return int(self.recorder.max_notification_id() or 0)
+
+    def event_count(self) -> int:
+        if self.settings.backend == "sqlite":
+            with self.recorder.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
+                c.execute(f"SELECT COUNT(*) FROM {self.events_table}")
+                return int(c.fetchone()[0])
+        from psycopg import sql
+
+        with self.recorder.datastore.transaction(commit=False) as curs:  # type: ignore[attr-defined]
+            curs.execute(
+                sql.SQL("SELECT COUNT(*) AS n FROM {}.{}").format(
+                    sql.Identifier(self.settings.pg_schema), sql.Identifier(self.events_table)
+                )
+            )
+            return int(curs.fetchone()["n"])
+
+    def position_of(self, aggregate_id: UUID, version: int) -> int:
+        """The notification position of one stored event of an aggregate."""
+        if self.settings.backend == "sqlite":
+            with self.recorder.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
+                c.execute(
+                    f"SELECT rowid FROM {self.events_table} "
+                    "WHERE originator_id = ? AND originator_version = ?",
+                    (aggregate_id.hex, version),
+                )
+                row = c.fetchone()
+                position = row[0] if row else None
+        else:
+            from psycopg import sql
+
+            with self.recorder.datastore.transaction(commit=False) as curs:  # type: ignore[attr-defined]
+                curs.execute(
+                    sql.SQL(
+                        "SELECT notification_id FROM {}.{} "
+                        "WHERE originator_id = %s AND originator_version = %s"
+                    ).format(
+                        sql.Identifier(self.settings.pg_schema),
+                        sql.Identifier(self.events_table),
+                    ),
+                    (aggregate_id, version),
+                )
+                row = curs.fetchone()
+                position = row["notification_id"] if row else None
+        if position is None:  # pragma: no cover - the event was just read from the store
+            raise DomainError("not-found", f"event {aggregate_id} v{version} is not stored")
+        return int(position)
+
+    def _save(self, *aggregates: Aggregate) -> int:
+        recordings = self.save(*aggregates)
+        return int(recordings[-1].notification.id)
+
+    def _run(self, attempt: Callable[[], A]) -> A:
+        """Run a read-decide-save attempt, retrying on a version conflict.
+
+        On PostgreSQL a library-level retry after a network blip can report a conflict for
+        a save that did commit; the fresh read of the next attempt then sees the committed
+        events and answers as a repeat.
+        """
+        for number in range(MAX_ATTEMPTS):
+            try:
+                return attempt()
+            except IntegrityError:
+                time.sleep(random.uniform(0, 0.002 * (number + 1)))
+        raise DomainError(
+            "version-conflict", "too many concurrent changes to the same record; try again"
+        )
+
+    def _get(self, aggregate_id: UUID, cls: type[A], what: str) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise DomainError("not-found", f"no {what} with id {aggregate_id}") from None
+        if not isinstance(aggregate, cls):
+            raise DomainError("not-found", f"no {what} with id {aggregate_id}")
+        return aggregate
+
+    def _find(self, aggregate_id: UUID) -> Aggregate | None:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _create(self, new: A, same: Callable[[A, A], bool], what: str) -> CommandResult:
+        existing = self._find(new.id)
+        if existing is not None:
+            if type(existing) is type(new) and same(existing, new):
+                return CommandResult(new.id, self.position_of(new.id, 1), False)
+            raise DomainError(
+                "already-exists",
+                f"a different {what} with the same natural key exists: {new.id}",
+                id=str(new.id),
+            )
+        return CommandResult(new.id, self._save(new), True)
+
+    def _change(
+        self,
+        aggregate_id: UUID,
+        cls: type[A],
+        what: str,
+        decide: Callable[[A], Any],
+    ) -> CommandResult:
+        """Load, decide, save. ``decide`` returns a bool (changed?) or (changed, version)."""
+
+        def attempt() -> CommandResult:
+            aggregate = self._get(aggregate_id, cls, what)
+            outcome = decide(aggregate)
+            if isinstance(outcome, tuple):
+                changed, version = outcome
+            else:
+                changed, version = bool(outcome), aggregate.version
+            if changed:
+                return CommandResult(aggregate_id, self._save(aggregate), True)
+            return CommandResult(aggregate_id, self.position_of(aggregate_id, version), False)
+
+        return self._run(attempt)
+
+    # ------------------------------------------------------------------ queries
+
+    def organisation(self, organisation_id: UUID) -> Organisation:
+        return self._get(organisation_id, Organisation, "organisation")
+
+    def participant(self, participant_id: UUID) -> Participant:
+        return self._get(participant_id, Participant, "participant")
+
+    def championship(self, championship_id: UUID) -> Championship:
+        return self._get(championship_id, Championship, "championship")
+
+    def competition(self, competition_id: UUID) -> Competition:
+        return self._get(competition_id, Competition, "competition")
+
+    def account(self, account_id: UUID) -> Account:
+        return self._get(account_id, Account, "account")
+
+    # ------------------------------------------------------------------ accounts
+
+    def create_account(
+        self, *, actor: UUID, name: str, role: Role | str, token: str | None = None
+    ) -> AccountCreated:
+        """Create an account and issue its bearer token (returned once, stored hashed)."""
+        token = token or new_token()
+
+        def attempt() -> AccountCreated:
+            new = Account.create(
+                actor=actor,
+                name=name,
+                role=Role(role),
+                token_hash=hash_token(token),
+                at=self.clock(),
+            )
+            existing = self._find(new.id)
+            if existing is not None:
+                if isinstance(existing, Account) and existing.role == new.role:
+                    return AccountCreated(new.id, self.position_of(new.id, 1), False, None)
+                raise DomainError(
+                    "already-exists", f"an account named {new.name!r} exists", id=str(new.id)
+                )
+            return AccountCreated(new.id, self._save(new), True, token)
+
+        return self._run(attempt)
+
+    # ------------------------------------------------------------------ registration
+
+    def register_organisation(
+        self,
+        *,
+        actor: UUID,
+        name_ru: str,
+        name_kk: str,
+        kind: OrganisationKind | str,
+        region: str,
+    ) -> CommandResult:
+        return self._run(
+            lambda: self._create(
+                Organisation.register(
+                    actor=actor,
+                    name_ru=name_ru,
+                    name_kk=name_kk,
+                    kind=OrganisationKind(kind),
+                    region=region,
+                    at=self.clock(),
+                ),
+                Organisation.same_as,
+                "organisation",
+            )
+        )
+
+    def register_participant(
+        self,
+        *,
+        actor: UUID,
+        full_name: str,
+        organisation_id: UUID,
+        birth_date: date | None = None,
+        disability: str | None = None,
+    ) -> CommandResult:
+        self.organisation(organisation_id)
+        return self._run(
+            lambda: self._create(
+                Participant.register(
+                    actor=actor,
+                    full_name=full_name,
+                    organisation_id=organisation_id,
+                    birth_date=birth_date,
+                    disability=disability,
+                    at=self.clock(),
+                ),
+                Participant.same_as,
+                "participant",
+            )
+        )
+
+    def create_championship(
+        self,
+        *,
+        actor: UUID,
+        kind: ChampionshipKind | str,
+        level: Level | str,
+        year: int,
+        region: str,
+        title_ru: str,
+        title_kk: str,
+        starts_on: date,
+        ends_on: date,
+        title_en: str | None = None,
+        tie_tolerance: Decimal | str = Decimal("0.00"),
+        min_competitors_for_medals: int = 3,
+    ) -> CommandResult:
+        return self._run(
+            lambda: self._create(
+                Championship.create(
+                    actor=actor,
+                    kind=ChampionshipKind(kind),
+                    level=Level(level),
+                    year=year,
+                    region=region,
+                    title_ru=title_ru,
+                    title_kk=title_kk,
+                    title_en=title_en,
+                    starts_on=starts_on,
+                    ends_on=ends_on,
+                    tie_tolerance=tie_tolerance,  # type: ignore[arg-type]
+                    min_competitors_for_medals=min_competitors_for_medals,
+                    at=self.clock(),
+                ),
+                Championship.same_as,
+                "championship",
+            )
+        )
+
+    def add_competition(
+        self,
+        *,
+        actor: UUID,
+        championship_id: UUID,
+        code: str,
+        title_ru: str,
+        title_kk: str,
+        category: Category | str,
+    ) -> CommandResult:
+        def attempt() -> CommandResult:
+            championship = self.championship(championship_id)
+            competition = championship.add_competition(
+                actor=actor,
+                code=code,
+                title_ru=title_ru,
+                title_kk=title_kk,
+                category=Category(category),
+                at=self.clock(),
+            )
+            existing = self._find(competition.id)
+            if existing is not None:
+                if isinstance(existing, Competition) and (
+                    existing.title_ru,
+                    existing.title_kk,
+                ) == (competition.title_ru, competition.title_kk):
+                    return CommandResult(competition.id, self.position_of(competition.id, 1), False)
+                raise DomainError(
+                    "already-exists",
+                    f"this championship already has competition {code!r} ({category}) "
+                    "with other titles",
+                    id=str(competition.id),
+                )
+            return CommandResult(competition.id, self._save(competition, championship), True)
+
+        return self._run(attempt)
+
+    def set_scheme(
+        self, *, actor: UUID, competition_id: UUID, aspects: Sequence[AspectInput | Aspect]
+    ) -> CommandResult:
+        from domain.values import parse_mark
+
+        parsed = tuple(
+            Aspect(
+                id=a.id,
+                criterion=a.criterion,
+                description=a.description,
+                max_mark=parse_mark(a.max_mark, field=f"aspects[{i}].max_mark"),
+                type=AspectType(a.type),
+            )
+            for i, a in enumerate(aspects)
+        )
+        return self._change(
+            competition_id,
+            Competition,
+            "competition",
+            lambda c: c.set_scheme(actor=actor, aspects=parsed, at=self.clock()),
+        )
+
+    def add_entrant(
+        self, *, actor: UUID, competition_id: UUID, participant_id: UUID
+    ) -> CommandResult:
+        person = self.participant(participant_id)
+        organisation = self.organisation(person.organisation_id)
+        return self._change(
+            competition_id,
+            Competition,
+            "competition",
+            lambda c: c.add_entrant(
+                actor=actor,
+                participant_id=participant_id,
+                full_name=person.full_name,
+                organisation_id=organisation.id,
+                region=organisation.region,
+                at=self.clock(),
+            ),
+        )
+
+    def assign_expert(
+        self,
+        *,
+        actor: UUID,
+        competition_id: UUID,
+        account_id: UUID,
+        role: ExpertRole | str,
+        organisation_id: UUID,
+    ) -> CommandResult:
+        role = ExpertRole(role)
+        self.organisation(organisation_id)
+
+        def attempt() -> CommandResult:
+            competition = self.competition(competition_id)
+            account = self.account(account_id)
+            allowed = (
+                {Role.CHIEF_EXPERT}
+                if role is ExpertRole.CHIEF
+                else {
+                    Role.EXPERT,
+                    Role.CHIEF_EXPERT,
+                }
+            )
+            if account.role not in allowed:
+                raise DomainError(
+                    "invalid-input",
+                    f"account {account.name!r} has role {account.role}; a {role} of a "
+                    f"competition needs {' or '.join(sorted(allowed))}",
+                )
+            changed = competition.assign_expert(
+                actor=actor,
+                account_id=account_id,
+                name=account.name,
+                role=role,
+                organisation_id=organisation_id,
+                at=self.clock(),
+            )
+            account.grant_scope(actor=actor, competition_id=competition_id, at=self.clock())
+            if changed or account.pending_events:
+                return CommandResult(competition_id, self._save(competition, account), True)
+            return CommandResult(
+                competition_id, self.position_of(competition_id, competition.version), False
+            )
+
+        return self._run(attempt)
+
+    def start_marking(self, *, actor: UUID, competition_id: UUID) -> CommandResult:
+        return self._change(
+            competition_id,
+            Competition,
+            "competition",
+            lambda c: c.start(actor=actor, at=self.clock()),
+        )
+
+    # ------------------------------------------------------------------ marking
+
+    def enter_marks(
+        self,
+        *,
+        actor: UUID,
+        competition_id: UUID,
+        marks: Sequence[tuple[UUID, str, str | int | Decimal]],
+    ) -> CommandResult:
+        """A sheet of marks by the expert ``actor``: all or nothing; repeats are no-ops."""
+        sheet = list(marks)
+        return self._change(
+            competition_id,
+            Competition,
+            "competition",
+            lambda c: c.enter_marks(actor=actor, marks=sheet, at=self.clock()),
+        )
+
+    def enter_mark(
+        self,
+        *,
+        actor: UUID,
+        competition_id: UUID,
+        competitor_id: UUID,
+        aspect_id: str,
+        value: str | int | Decimal,
+    ) -> CommandResult:
+        return self.enter_marks(
+            actor=actor, competition_id=competition_id, marks=[(competitor_id, aspect_id, value)]
+        )
+
+    def correct_mark(
+        self,
+        *,
+        actor: UUID,
+        competition_id: UUID,
+        competitor_id: UUID,
+        aspect_id: str,
+        value: str | int | Decimal,
+        reason: str,
+        expert_id: UUID | None = None,
+    ) -> CommandResult:
+        return self._change(
+            competition_id,
+            Competition,
+            "competition",
+            lambda c: c.correct_mark(
+                actor=actor,
+                competitor_id=competitor_id,
+                aspect_id=aspect_id,
+                value=value,
+                reason=reason,
+                expert_id=expert_id,
+                at=self.clock(),
+            ),
+        )
+
+    def lock(self, *, actor: UUID, competition_id: UUID) -> CommandResult:
+        return self._change(
+            competition_id,
+            Competition,
+            "competition",
+            lambda c: c.lock(actor=actor, at=self.clock()),
+        )
+
+    def reopen(self, *, actor: UUID, competition_id: UUID, reason: str) -> CommandResult:
+        return self._change(
+            competition_id,
+            Competition,
+            "competition",
+            lambda c: c.reopen(actor=actor, reason=reason, at=self.clock()),
+        )
+
+    def publish(self, *, actor: UUID, competition_id: UUID) -> CommandResult:
+        return self._change(
+            competition_id,
+            Competition,
+            "competition",
+            lambda c: c.publish(actor=actor, at=self.clock()),
+        )
+
+    def amend_mark(
+        self,
+        *,
+        actor: UUID,
+        competition_id: UUID,
+        competitor_id: UUID,
+        aspect_id: str,
+        value: str | int | Decimal,
+        reason: str,
+        expert_id: UUID | None = None,
+    ) -> CommandResult:
+        return self._change(
+            competition_id,
+            Competition,
+            "competition",
+            lambda c: c.amend_mark(
+                actor=actor,
+                competitor_id=competitor_id,
+                aspect_id=aspect_id,
+                value=value,
+                reason=reason,
+                expert_id=expert_id,
+                at=self.clock(),
+            ),
+        )

@@ -1,0 +1,168 @@
+"""Settings from the environment, turned into the library's settings in one place.
+
+``REGISTRY_DATABASE_URL``:
+
+* ``sqlite:///relative/path.sqlite`` or ``sqlite:////absolute/path.sqlite`` — the embedded
+  default is ``sqlite:///var/registry.sqlite`` (the folder is created on demand);
+* ``postgresql://user[:password]@host[:port]/dbname[?schema=name]`` — the schema (created on
+  demand) keeps several registries, or each test, apart in one database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import msgspec
+
+DEFAULT_DATABASE_URL = "sqlite:///var/registry.sqlite"
+_SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class SettingsError(ValueError):
+    """The configuration cannot be used; the message says what to change."""
+
+
+class Settings(msgspec.Struct, frozen=True):
+    database_url: str
+    backend: str  # "sqlite" | "postgres"
+    sqlite_path: str | None = None
+    pg_host: str | None = None
+    pg_port: int = 5432
+    pg_user: str | None = None
+    pg_password: str = ""
+    pg_dbname: str | None = None
+    pg_schema: str = "public"
+    pg_pool_size: int = 8
+    pg_max_overflow: int = 8
+
+    def describe(self) -> str:
+        """The store, for people (no password)."""
+        if self.backend == "sqlite":
+            return f"SQLite file {self.sqlite_path}"
+        return (
+            f"PostgreSQL {self.pg_user}@{self.pg_host}:{self.pg_port}/{self.pg_dbname}"
+            f" schema {self.pg_schema}"
+        )
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library's settings for this store."""
+        env = {
+            "MAPPER_TOPIC": "registry.mapper:MsgspecMapper",
+            "AGGREGATE_CACHE_MAXSIZE": "2000",
+            "AGGREGATE_CACHE_FASTFORWARD": "y",
+        }
+        if self.backend == "sqlite":
+            assert self.sqlite_path is not None
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.sqlite",
+                SQLITE_DBNAME=self.sqlite_path,
+                SQLITE_LOCK_TIMEOUT="30",
+            )
+        else:
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.postgres",
+                POSTGRES_DBNAME=self.pg_dbname or "",
+                POSTGRES_HOST=self.pg_host or "",
+                POSTGRES_PORT=str(self.pg_port),
+                POSTGRES_USER=self.pg_user or "",
+                POSTGRES_PASSWORD=self.pg_password,
+                POSTGRES_SCHEMA=self.pg_schema,
+                POSTGRES_POOL_SIZE=str(self.pg_pool_size),
+                POSTGRES_MAX_OVERFLOW=str(self.pg_max_overflow),
+                POSTGRES_CONNECT_TIMEOUT="10",
+                POSTGRES_PRE_PING="y",
+                # Never POSTGRES_ENABLE_DB_FUNCTIONS: its insert takes no table lock and
+                # followers can skip events (NOTES-eventsourcing.md).
+                POSTGRES_ENABLE_DB_FUNCTIONS="n",
+            )
+        return env
+
+    def pg_conninfo(self) -> str:
+        """A libpq connection string for direct connections (schema set up, tests)."""
+        parts = {
+            "host": self.pg_host,
+            "port": self.pg_port,
+            "user": self.pg_user,
+            "dbname": self.pg_dbname,
+            "connect_timeout": 10,
+        }
+        if self.pg_password:
+            parts["password"] = self.pg_password
+        return " ".join(f"{k}={_quote(str(v))}" for k, v in parts.items())
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def parse_database_url(url: str) -> Settings:
+    """Parse ``REGISTRY_DATABASE_URL``; raise :class:`SettingsError` with a clear message."""
+    url = url.strip()
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///") :]
+        if not path:
+            raise SettingsError("REGISTRY_DATABASE_URL: sqlite:/// needs a file path")
+        if path == ":memory:":
+            raise SettingsError(
+                "REGISTRY_DATABASE_URL: an in-memory SQLite store would lose every event; "
+                "give a file path"
+            )
+        return Settings(database_url=url, backend="sqlite", sqlite_path=path)
+    parts = urlsplit(url)
+    if parts.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        query = parse_qs(parts.query)
+        schema = (query.get("schema") or ["public"])[0].lower()
+        if not _SCHEMA_RE.match(schema):
+            raise SettingsError(f"REGISTRY_DATABASE_URL: schema {schema!r} is not a valid name")
+        dbname = unquote(parts.path.lstrip("/"))
+        if not dbname:
+            raise SettingsError("REGISTRY_DATABASE_URL: postgresql:// needs a database name")
+        try:
+            port = parts.port or 5432
+        except ValueError:
+            raise SettingsError("REGISTRY_DATABASE_URL: the port is not a number") from None
+        pool_size = int((query.get("pool_size") or ["8"])[0])
+        return Settings(
+            database_url=url,
+            backend="postgres",
+            pg_host=parts.hostname or "127.0.0.1",
+            pg_port=port,
+            pg_user=unquote(parts.username or "postgres"),
+            pg_password=unquote(parts.password or ""),
+            pg_dbname=dbname,
+            pg_schema=schema,
+            pg_pool_size=pool_size,
+            pg_max_overflow=pool_size,
+        )
+    raise SettingsError(
+        f"REGISTRY_DATABASE_URL: {url!r} is neither sqlite:///path nor "
+        "postgresql://user@host:port/dbname"
+    )
+
+
+def load_settings(url: str | None = None) -> Settings:
+    """Settings from ``url`` or the environment (``REGISTRY_DATABASE_URL``)."""
+    return parse_database_url(
+        url or os.environ.get("REGISTRY_DATABASE_URL") or DEFAULT_DATABASE_URL
+    )
+
+
+def prepare_store(settings: Settings) -> None:
+    """Create what the store needs before the library opens it (folder or schema)."""
+    if settings.backend == "sqlite":
+        assert settings.sqlite_path is not None
+        Path(settings.sqlite_path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        return
+    import psycopg
+    from psycopg import sql
+
+    try:
+        with psycopg.connect(settings.pg_conninfo(), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(settings.pg_schema))
+            )
+    except psycopg.OperationalError as error:
+        raise SettingsError(f"cannot reach {settings.describe()}: {error}".strip()) from error
