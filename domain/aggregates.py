@@ -292,7 +292,11 @@ class Championship(Aggregate):
         TOPIC = "registry.Championship.Event"
 
     class Created(Event, Aggregate.Created):
+        """Version 2 added the optional English title (``title_en``); events stored in the
+        version 1 shape are upcast with ``title_en = None``."""
+
         TOPIC = "registry.Championship.Created"
+        class_version = 2
         kind: ChampionshipKind
         level: Level
         year: int
@@ -304,6 +308,10 @@ class Championship(Aggregate):
         ends_on: date
         tie_tolerance: Decimal
         min_competitors_for_medals: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["title_en"] = None
 
         def apply(self, aggregate: Any) -> None:
             for name in (

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import random
 import secrets
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -103,6 +104,11 @@ class RegistryApplication(Application[UUID]):
         self.settings = settings or load_settings()
         prepare_store(self.settings)
         self.clock = clock
+        # The library's cache fast-forwards a cached aggregate under its own lock but
+        # deep-copies it outside that lock; concurrent gets of one aggregate then race
+        # ("dictionary changed size during iteration"). Striped locks serialise gets of
+        # the same aggregate (found by the 8-thread marking test).
+        self._get_locks = [threading.Lock() for _ in range(64)]
         super().__init__(env={**self.settings.eventsourcing_env(), **(env or {})})
 
     # ------------------------------------------------------------------ infrastructure
@@ -180,9 +186,13 @@ class RegistryApplication(Application[UUID]):
             "version-conflict", "too many concurrent changes to the same record; try again"
         )
 
+    def _load(self, aggregate_id: UUID) -> Aggregate:
+        with self._get_locks[hash(aggregate_id) % len(self._get_locks)]:
+            return self.repository.get(aggregate_id)
+
     def _get(self, aggregate_id: UUID, cls: type[A], what: str) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate = self._load(aggregate_id)
         except AggregateNotFoundError:
             raise DomainError("not-found", f"no {what} with id {aggregate_id}") from None
         if not isinstance(aggregate, cls):
@@ -191,7 +201,7 @@ class RegistryApplication(Application[UUID]):
 
     def _find(self, aggregate_id: UUID) -> Aggregate | None:
         try:
-            return self.repository.get(aggregate_id)
+            return self._load(aggregate_id)
         except AggregateNotFoundError:
             return None
 
