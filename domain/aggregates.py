@@ -525,6 +525,8 @@ class Competition(Aggregate):
             aggregate.mark_versions = {}
             aggregate.marks_entered = 0
             aggregate.published_formula = None
+            aggregate.reopen_count = 0
+            aggregate.amendment_count = 0
 
     class SchemeSet(Event):
         TOPIC = "registry.Competition.SchemeSet"
@@ -597,6 +599,7 @@ class Competition(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.status = CompetitionStatus.MARKING
+            aggregate.reopen_count += 1
 
     class Published(Event):
         TOPIC = "registry.Competition.Published"
@@ -620,6 +623,7 @@ class Competition(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate._set_mark(self.mark, self.originator_version)
+            aggregate.amendment_count += 1
 
     if TYPE_CHECKING:  # state set by the events; not dataclass fields
         championship_id: UUID
@@ -644,6 +648,8 @@ class Competition(Aggregate):
         mark_versions: dict[tuple[UUID, str, UUID | None], int]
         marks_entered: int
         published_formula: tuple[str, int] | None
+        reopen_count: int
+        amendment_count: int
 
     # ---------------------------------------------------------------- state helpers
 
@@ -723,9 +729,6 @@ class Competition(Aggregate):
         self, *, actor: UUID, aspects: tuple[Aspect, ...], at: datetime | None = None
     ) -> bool:
         """Set or replace the scheme. Returns False when it is already exactly this one."""
-        self._require_status(
-            CompetitionStatus.SETUP, CompetitionStatus.MARKING, doing="set the scheme"
-        )
         aspects = tuple(
             Aspect(
                 id=a.id.strip(),
@@ -742,7 +745,10 @@ class Competition(Aggregate):
             for a in aspects
         )
         if aspects == self.scheme:
-            return False
+            return False  # a repeat: the competition already has exactly this scheme
+        self._require_status(
+            CompetitionStatus.SETUP, CompetitionStatus.MARKING, doing="set the scheme"
+        )
         if self.has_marks:
             raise DomainError(
                 "scheme-frozen", "the marking scheme is frozen: marks have been entered"
@@ -815,9 +821,9 @@ class Competition(Aggregate):
         return True
 
     def start(self, *, actor: UUID, at: datetime | None = None) -> bool:
-        if self.status is CompetitionStatus.MARKING:
-            return False
-        self._require_status(CompetitionStatus.SETUP, doing="start marking")
+        if self.status is not CompetitionStatus.SETUP:
+            return False  # a repeat: marking has already started
+
         if not self.scheme:
             raise DomainError("invalid-state", "cannot start marking: no marking scheme")
         self.trigger_event(self.MarkingStarted, actor=actor, timestamp=at)
@@ -1000,8 +1006,8 @@ class Competition(Aggregate):
         return True, self.version
 
     def lock(self, *, actor: UUID, at: datetime | None = None) -> bool:
-        if self.status is CompetitionStatus.LOCKED:
-            return False
+        if self.status in (CompetitionStatus.LOCKED, CompetitionStatus.PUBLISHED):
+            return False  # a repeat: already locked (and maybe published since)
         self._require_status(CompetitionStatus.MARKING, doing="lock")
         expert = self._expert(actor)
         if expert.role is not ExpertRole.CHIEF:

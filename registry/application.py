@@ -259,17 +259,27 @@ class RegistryApplication(Application[UUID]):
     # ------------------------------------------------------------------ accounts
 
     def create_account(
-        self, *, actor: UUID, name: str, role: Role | str, token: str | None = None
+        self,
+        *,
+        actor: UUID,
+        name: str,
+        role: Role | str,
+        token: str | None = None,
+        issue_token: bool = True,
     ) -> AccountCreated:
-        """Create an account and issue its bearer token (returned once, stored hashed)."""
-        token = token or new_token()
+        """Create an account and issue its bearer token (returned once, stored hashed).
+
+        With ``issue_token=False`` the account has no token yet (nobody can act as it until
+        a token is rotated in): the demo history uses this to stay deterministic.
+        """
+        token = (token or new_token()) if issue_token else None
 
         def attempt() -> AccountCreated:
             new = Account.create(
                 actor=actor,
                 name=name,
                 role=Role(role),
-                token_hash=hash_token(token),
+                token_hash=hash_token(token) if token else "",
                 at=self.clock(),
             )
             existing = self._find(new.id)

@@ -1,0 +1,452 @@
+"""The demo history: the region's 2025 championships, made only through the application service.
+
+Deterministic: the same run always records the same events (ids, order, values and times —
+times come from a simulated clock that walks through the real championship dates). Running it
+again on a store that has it adds nothing: every step is a repeat the service answers as
+such, and the few steps that are not naturally repeatable (a wrong mark later corrected, a
+reopening) look at the state first.
+
+The story, per competition: entrants and experts are registered, the marking scheme is set,
+marking starts; experts enter sheets of marks; in some competitions an expert mistypes and
+corrects with a reason; in regional welding one judgement aspect is disputed (scores 0, 2, 2),
+the chief's first lock is refused, the expert corrects, and the lock goes through; in regional
+CNC turning an expert from the competitor's own college tries to mark them and is refused
+(nothing is stored); one competition is reopened on appeal; every competition is locked and
+published; one republican result is amended after publication.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from uuid import UUID
+
+import msgspec
+
+from domain import ids
+from domain.aggregates import Competition
+from domain.errors import DomainError
+from domain.standings import standings
+from domain.values import AspectType, CompetitionStatus, Level
+from registry import demo_data as data
+from registry.application import AspectInput, RegistryApplication
+
+ORGANISER_NAME = "Организатор чемпионатов ВКО (демо)"
+ADMIN_NAME = "Администратор реестра (демо)"
+AKIMAT_NAME = "Акимат ВКО, управление образования (демо)"
+AUDITOR_NAME = "Аудитор (демо)"
+
+#: Mistyped marks later corrected, as (championship, competency, competitor, aspect index).
+CORRECTIONS = (
+    ("ws_shygys_2025", "electrical", 1, 0),
+    ("ws_shygys_2025", "cooking", 2, 1),
+    ("ws_kazakhstan_2025", "welding", 1, 0),
+    ("abilympics_2025", "abl_sewing", 0, 0),
+)
+DISPUTE = ("ws_shygys_2025", "welding")
+REOPENED = ("ws_shygys_2025", "electrical")
+AMENDED = ("ws_kazakhstan_2025", "cooking")
+
+
+class ChampionshipSummary(msgspec.Struct):
+    title: str
+    level: str
+    competitions: int
+    entrants: int
+    published: int
+    vko_medals: dict[str, int]
+
+
+class DemoReport(msgspec.Struct):
+    events_before: int
+    events_after: int
+    head_position: int
+    seconds: float
+    championships: list[ChampionshipSummary]
+    refusals: list[str]
+    podiums: list[str]
+
+    @property
+    def added(self) -> int:
+        return self.events_after - self.events_before
+
+
+class DemoClock:
+    """A clock that walks through the story's dates, a few seconds per command."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2025, 4, 1, 4, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=7)
+        return self.now
+
+    def jump_to(self, day: date, hour_utc: int = 4) -> None:
+        target = datetime(day.year, day.month, day.day, hour_utc, tzinfo=UTC)
+        self.now = max(self.now, target)
+
+
+def _two(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+class _Loader:
+    def __init__(self, app: RegistryApplication) -> None:
+        self.app = app
+        self.clock = DemoClock()
+        self.refusals: list[str] = []
+        self.orgs: dict[str, UUID] = {}
+        self.people: dict[str, UUID] = {}
+        self.experts: dict[str, UUID] = {}
+        self.person_org = {p.key: p.organisation for p in data.PEOPLE}
+        self.expert_org = {e.key: e.organisation for e in data.EXPERTS}
+        self.competencies = {c.code: c for c in data.COMPETENCIES}
+
+    # ------------------------------------------------------------------ registration
+
+    def accounts(self) -> None:
+        a = ids.SYSTEM_ACTOR
+        create = self.app.create_account
+        self.admin = create(actor=a, name=ADMIN_NAME, role="admin", issue_token=False).id
+        self.organiser = create(
+            actor=a, name=ORGANISER_NAME, role="organiser", issue_token=False
+        ).id
+        self.akimat = create(actor=a, name=AKIMAT_NAME, role="akimat", issue_token=False).id
+        self.auditor = create(actor=a, name=AUDITOR_NAME, role="auditor", issue_token=False).id
+        chiefs = {c.chief for ch in data.CHAMPIONSHIPS for c in ch.competitions}
+        for expert in data.EXPERTS:
+            role = "chief_expert" if expert.key in chiefs else "expert"
+            self.experts[expert.key] = create(
+                actor=self.admin, name=expert.name, role=role, issue_token=False
+            ).id
+
+    def registrations(self) -> None:
+        for org in data.ORGANISATIONS:
+            self.orgs[org.key] = self.app.register_organisation(
+                actor=self.organiser,
+                name_ru=org.name_ru,
+                name_kk=org.name_kk,
+                kind=org.kind,
+                region=org.region,
+            ).id
+        for person in data.PEOPLE:
+            self.people[person.key] = self.app.register_participant(
+                actor=self.organiser,
+                full_name=person.full_name,
+                organisation_id=self.orgs[person.organisation],
+                birth_date=date.fromisoformat(person.birth_date),
+                disability=person.disability,
+            ).id
+
+    # ------------------------------------------------------------------ championships
+
+    def championship(self, champ: data.DemoChampionship) -> UUID:
+        starts = date.fromisoformat(champ.starts_on)
+        self.clock.jump_to(starts - timedelta(days=20))
+        championship_id = self.app.create_championship(
+            actor=self.organiser,
+            kind=champ.kind,
+            level=champ.level,
+            year=champ.year,
+            region=champ.region,
+            title_ru=champ.title_ru,
+            title_kk=champ.title_kk,
+            title_en=champ.title_en,
+            starts_on=starts,
+            ends_on=date.fromisoformat(champ.ends_on),
+            tie_tolerance=champ.tie_tolerance,
+            min_competitors_for_medals=champ.min_competitors_for_medals,
+        ).id
+        for index, comp in enumerate(champ.competitions):
+            day = min(starts + timedelta(days=index % 3), date.fromisoformat(champ.ends_on))
+            self.competition(champ, championship_id, comp, day)
+        return championship_id
+
+    def competition(
+        self,
+        champ: data.DemoChampionship,
+        championship_id: UUID,
+        comp: data.DemoCompetition,
+        day: date,
+    ) -> None:
+        app, o = self.app, self.organiser
+        competency = self.competencies[comp.competency]
+        competition_id = app.add_competition(
+            actor=o,
+            championship_id=championship_id,
+            code=competency.code,
+            title_ru=competency.title_ru,
+            title_kk=competency.title_kk,
+            category=comp.category,
+        ).id
+        app.set_scheme(
+            actor=o,
+            competition_id=competition_id,
+            aspects=[
+                AspectInput(a.id, a.criterion, a.description, a.max_mark, AspectType(a.type))
+                for a in competency.scheme
+            ],
+        )
+        for key in comp.competitors:
+            app.add_entrant(actor=o, competition_id=competition_id, participant_id=self.people[key])
+        for key, role in ((comp.chief, "chief"), *((k, "expert") for k in comp.experts)):
+            app.assign_expert(
+                actor=o,
+                competition_id=competition_id,
+                account_id=self.experts[key],
+                role=role,
+                organisation_id=self.orgs[self.expert_org[key]],
+            )
+        self.clock.jump_to(day, hour_utc=4)
+        app.start_marking(actor=o, competition_id=competition_id)
+        self.mark(champ, comp, competition_id)
+        self.close(champ, comp, competition_id)
+
+    # ------------------------------------------------------------------ marking
+
+    def _markers(self, comp: data.DemoCompetition, person: str) -> list[str]:
+        """Experts who may mark this competitor (no conflict of interest)."""
+        org = self.person_org[person]
+        return [k for k in comp.experts if self.expert_org[k] != org]
+
+    def mark(
+        self, champ: data.DemoChampionship, comp: data.DemoCompetition, competition_id: UUID
+    ) -> None:
+        app = self.app
+        competency = self.competencies[comp.competency]
+        rng = random.Random(f"{champ.key}/{comp.competency}/{comp.category}")
+        state = app.competition(competition_id)
+        if state.status is not CompetitionStatus.MARKING:
+            return  # marked, locked and published by an earlier run
+        measurement = [a for a in competency.scheme if a.type == "measurement"]
+        judgement = [a for a in competency.scheme if a.type == "judgement"]
+        # Regional: the first competitor listed is the strongest. Republican: the region's
+        # competitor (listed first) meets strong rivals and places anywhere.
+        if champ.level == "regional":
+            skills = [0.93] + [rng.uniform(0.45, 0.84) for _ in comp.competitors[1:]]
+        else:
+            skills = [rng.uniform(0.70, 0.95)] + [
+                rng.uniform(0.50, 0.92) for _ in comp.competitors[1:]
+            ]
+        conflict = data.CONFLICT_OF_INTEREST_DEMO
+        for position, (key, skill) in enumerate(zip(comp.competitors, skills, strict=True)):
+            person = self.people[key]
+            markers = self._markers(comp, key)
+            if (
+                (champ.key, comp.competency) == conflict[:2]
+                and conflict[2] not in markers
+                and self.person_org[key] == self.expert_org[conflict[2]]
+            ):
+                self.try_conflict(competition_id, conflict[2], person, measurement[0].id)
+            sheet = []
+            for index, aspect in enumerate(measurement):
+                share = min(1.0, max(0.0, skill + rng.uniform(-0.06, 0.06)))
+                value = _two(Decimal(aspect.max_mark) * Decimal(str(round(share, 4))))
+                if (champ.key, comp.competency, position, index) in CORRECTIONS:
+                    self.mistype_then_correct(
+                        state, competition_id, markers[0], person, aspect.id, value
+                    )
+                    continue
+                sheet.append((person, aspect.id, value))
+            self.enter(state, competition_id, markers[position % len(markers)], sheet)
+            base = max(0, min(3, round(skill * 3 + rng.uniform(-0.4, 0.4))))
+            for n, expert in enumerate(markers[:3]):
+                scores = []
+                for aspect in judgement:
+                    score = max(0, min(3, base + rng.choice((-1, 0, 0, 0, 1)) * (n % 2)))
+                    scores.append((person, aspect.id, score))
+                if (champ.key, comp.competency) == DISPUTE and position == 1 and n == 0:
+                    # The first expert scores 0 where the others give 2: a dispute.
+                    scores[0] = (person, scores[0][1], 0)
+                    for other in range(1, len(scores)):
+                        scores[other] = (person, scores[other][1], 2)
+                elif (champ.key, comp.competency) == DISPUTE and position == 1:
+                    scores = [(person, aspect.id, 2) for aspect in judgement]
+                self.enter(state, competition_id, expert, scores)
+
+    def enter(
+        self,
+        state: Competition,
+        competition_id: UUID,
+        expert: str,
+        marks: list[tuple[UUID, str, str | int]],
+    ) -> None:
+        """Enter the marks the competition does not hold yet (a rerun holds them all)."""
+        account = self.experts[expert]
+        missing = []
+        for person, aspect_id, value in marks:
+            if state.aspect(aspect_id).type is AspectType.MEASUREMENT:
+                held = (person, aspect_id) in state.measurements
+            else:
+                held = account in state.judgements.get((person, aspect_id), {})
+            if not held:
+                missing.append((person, aspect_id, value))
+        if missing:
+            self.app.enter_marks(actor=account, competition_id=competition_id, marks=missing)
+
+    def mistype_then_correct(
+        self,
+        state: Competition,
+        competition_id: UUID,
+        expert: str,
+        person: UUID,
+        aspect_id: str,
+        value: str,
+    ) -> None:
+        right = Decimal(value)
+        wrong = right - Decimal("1.00") if right >= Decimal("1.00") else right + Decimal("1.00")
+        self.enter(state, competition_id, expert, [(person, aspect_id, str(wrong))])
+        self.app.correct_mark(
+            actor=self.experts[expert],
+            competition_id=competition_id,
+            competitor_id=person,
+            aspect_id=aspect_id,
+            value=value,
+            reason="Ошибка ввода: перепутаны цифры при переносе из протокола",
+        )
+
+    def try_conflict(self, competition_id: UUID, expert: str, person: UUID, aspect_id: str) -> None:
+        before = self.app.head_position()
+        try:
+            self.app.enter_mark(
+                actor=self.experts[expert],
+                competition_id=competition_id,
+                competitor_id=person,
+                aspect_id=aspect_id,
+                value="1.00",
+            )
+        except DomainError as error:
+            assert self.app.head_position() == before
+            self.refusals.append(f"{error.code}: {error.message}")
+        else:  # pragma: no cover - the rule is broken
+            raise AssertionError("a conflict of interest was accepted")
+
+    # ------------------------------------------------------------------ closing
+
+    def close(
+        self, champ: data.DemoChampionship, comp: data.DemoCompetition, competition_id: UUID
+    ) -> None:
+        app = self.app
+        chief = self.experts[comp.chief]
+        state = app.competition(competition_id)
+        if state.status is CompetitionStatus.MARKING:
+            for competitor_id, aspect_id in state.disputed():
+                try:
+                    app.lock(actor=chief, competition_id=competition_id)
+                except DomainError as error:
+                    self.refusals.append(f"{error.code}: {error.message}")
+                scores = state.judgements[(competitor_id, aspect_id)]
+                low = min(scores, key=lambda e: scores[e])
+                app.correct_mark(
+                    actor=low,
+                    competition_id=competition_id,
+                    competitor_id=competitor_id,
+                    aspect_id=aspect_id,
+                    value=1,
+                    reason="Пересмотр оценки после обсуждения экспертами (расхождение более 1)",
+                )
+            app.lock(actor=chief, competition_id=competition_id)
+        state = app.competition(competition_id)
+        if (champ.key, comp.competency) == REOPENED and state.reopen_count == 0:
+            app.reopen(
+                actor=chief,
+                competition_id=competition_id,
+                reason="Апелляция участника: повторная проверка протокола измерений",
+            )
+            person = self.people[comp.competitors[-1]]
+            aspect = next(a for a in state.scheme if a.type is AspectType.MEASUREMENT)
+            held, _ = state.measurements[(person, aspect.id)]
+            app.correct_mark(
+                actor=chief,
+                competition_id=competition_id,
+                competitor_id=person,
+                aspect_id=aspect.id,
+                value=str(min(aspect.max_mark, held + Decimal("0.50"))),
+                reason="Апелляция удовлетворена: ошибка в протоколе измерений",
+            )
+            app.lock(actor=chief, competition_id=competition_id)
+        self.clock.jump_to(date.fromisoformat(champ.ends_on), hour_utc=11)
+        app.publish(actor=self.organiser, competition_id=competition_id)
+        if (champ.key, comp.competency) == AMENDED:
+            state = app.competition(competition_id)
+            person = self.people[comp.competitors[1]]
+            aspect = next(a for a in state.scheme if a.type is AspectType.MEASUREMENT)
+            held, _ = state.measurements[(person, aspect.id)]
+            amended = held + Decimal("2.00") if held + 2 <= aspect.max_mark else aspect.max_mark
+            if state.amendment_count == 0:
+                app.amend_mark(
+                    actor=self.organiser,
+                    competition_id=competition_id,
+                    competitor_id=person,
+                    aspect_id=aspect.id,
+                    value=str(amended),
+                    reason="Апелляционная комиссия: пересчёт баллов по протоколу №7",
+                )
+
+
+def load_demo(
+    app: RegistryApplication, progress: Callable[[str], None] | None = None
+) -> DemoReport:
+    """Load the demo history into ``app``'s store (idempotent) and report what is there."""
+    started = time.perf_counter()
+    before = app.event_count()
+    loader = _Loader(app)
+    previous_clock = app.clock
+    app.clock = loader.clock
+    try:
+        loader.accounts()
+        loader.registrations()
+        championship_ids = []
+        for champ in data.CHAMPIONSHIPS:
+            if progress:
+                progress(champ.title_ru)
+            championship_ids.append(loader.championship(champ))
+    finally:
+        app.clock = previous_clock
+    summaries, podiums = _summarise(app, championship_ids)
+    return DemoReport(
+        events_before=before,
+        events_after=app.event_count(),
+        head_position=app.head_position(),
+        seconds=time.perf_counter() - started,
+        championships=summaries,
+        refusals=loader.refusals,
+        podiums=podiums,
+    )
+
+
+def _summarise(
+    app: RegistryApplication, championship_ids: list[UUID]
+) -> tuple[list[ChampionshipSummary], list[str]]:
+    summaries, podiums = [], []
+    for championship_id in championship_ids:
+        championship = app.championship(championship_id)
+        medals = {"gold": 0, "silver": 0, "bronze": 0}
+        entrants = published = 0
+        for competition_id in championship.competition_ids:
+            competition = app.competition(competition_id)
+            entrants += len(competition.entrants)
+            if competition.status is CompetitionStatus.PUBLISHED:
+                published += 1
+            for row in standings(competition).rows:
+                if row.region == "VKO" and row.medal is not None:
+                    medals[row.medal] += 1
+                    if championship.level is Level.REPUBLICAN:
+                        podiums.append(
+                            f"{row.medal:<6} {row.full_name} — {competition.title_ru} "
+                            f"({championship.title_ru})"
+                        )
+        summaries.append(
+            ChampionshipSummary(
+                title=championship.title_ru,
+                level=championship.level,
+                competitions=len(championship.competition_ids),
+                entrants=entrants,
+                published=published,
+                vko_medals=medals,
+            )
+        )
+    return summaries, podiums
