@@ -276,10 +276,12 @@ class Account(Aggregate):
             raise DomainError("invalid-state", f"account {self.name!r} is revoked")
         self.trigger_event(self.TokenRotated, actor=actor, token_hash=token_hash, timestamp=at)
 
-    def revoke(self, *, actor: UUID, reason: str, at: datetime | None = None) -> None:
+    def revoke(self, *, actor: UUID, reason: str, at: datetime | None = None) -> bool:
         reason = _reason(reason)
-        if not self.revoked:
-            self.trigger_event(self.Revoked, actor=actor, reason=reason, timestamp=at)
+        if self.revoked:
+            return False  # a repeat
+        self.trigger_event(self.Revoked, actor=actor, reason=reason, timestamp=at)
+        return True
 
 
 # --------------------------------------------------------------------------- championship

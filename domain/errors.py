@@ -27,6 +27,7 @@ ERROR_STATUS: dict[str, int] = {
     "incomplete-marking": 409,
     "not-allowed": 403,
     "version-conflict": 409,
+    "precondition-failed": 412,
 }
 
 

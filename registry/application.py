@@ -11,6 +11,7 @@ recorded the existing fact and records nothing.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import random
 import secrets
 import threading
@@ -34,6 +35,7 @@ from domain.aggregates import (
     Participant,
 )
 from domain.errors import DomainError
+from domain.ids import account_id as account_id_of
 from domain.values import (
     Aspect,
     AspectType,
@@ -80,9 +82,24 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_token() -> str:
-    """A fresh bearer token: 32 random bytes, URL-safe."""
-    return secrets.token_urlsafe(32)
+def new_token(account_id: UUID) -> str:
+    """A fresh bearer token ``<account id hex>.<32 random bytes, URL-safe>``.
+
+    The id prefix lets every process find the account (and see a revocation or rotation at
+    once, from the store); only the hash of the whole token is stored.
+    """
+    return f"{account_id.hex}.{secrets.token_urlsafe(32)}"
+
+
+def token_account_id(token: str) -> UUID | None:
+    """The account id a token names, or None when it is not shaped like one of ours."""
+    prefix, dot, secret = token.partition(".")
+    if not dot or len(prefix) != 32 or len(secret) < 32:
+        return None
+    try:
+        return UUID(hex=prefix)
+    except ValueError:
+        return None
 
 
 def utc_now() -> datetime:
@@ -223,11 +240,17 @@ class RegistryApplication(Application[UUID]):
         cls: type[A],
         what: str,
         decide: Callable[[A], Any],
+        expected_version: int | None = None,
     ) -> CommandResult:
-        """Load, decide, save. ``decide`` returns a bool (changed?) or (changed, version)."""
+        """Load, decide, save. ``decide`` returns a bool (changed?) or (changed, version).
+
+        ``expected_version`` (a client's ``If-Match``) refuses the command with
+        ``precondition-failed`` when the aggregate has moved on.
+        """
 
         def attempt() -> CommandResult:
             aggregate = self._get(aggregate_id, cls, what)
+            self._check_version(aggregate, expected_version)
             outcome = decide(aggregate)
             if isinstance(outcome, tuple):
                 changed, version = outcome
@@ -238,6 +261,15 @@ class RegistryApplication(Application[UUID]):
             return CommandResult(aggregate_id, self.position_of(aggregate_id, version), False)
 
         return self._run(attempt)
+
+    @staticmethod
+    def _check_version(aggregate: Aggregate, expected_version: int | None) -> None:
+        if expected_version is not None and aggregate.version != expected_version:
+            raise DomainError(
+                "precondition-failed",
+                f"the record is at version {aggregate.version}, not {expected_version}",
+                version=aggregate.version,
+            )
 
     # ------------------------------------------------------------------ queries
 
@@ -272,7 +304,7 @@ class RegistryApplication(Application[UUID]):
         With ``issue_token=False`` the account has no token yet (nobody can act as it until
         a token is rotated in): the demo history uses this to stay deterministic.
         """
-        token = (token or new_token()) if issue_token else None
+        token = (token or new_token(account_id_of(name))) if issue_token else None
 
         def attempt() -> AccountCreated:
             new = Account.create(
@@ -292,6 +324,41 @@ class RegistryApplication(Application[UUID]):
             return AccountCreated(new.id, self._save(new), True, token)
 
         return self._run(attempt)
+
+    def rotate_token(self, *, actor: UUID, account_id: UUID) -> AccountCreated:
+        """Issue a new token; the old one is refused from now on, on every process."""
+        token = new_token(account_id)
+
+        def attempt() -> AccountCreated:
+            account = self.account(account_id)
+            account.rotate_token(actor=actor, token_hash=hash_token(token), at=self.clock())
+            return AccountCreated(account_id, self._save(account), True, token)
+
+        return self._run(attempt)
+
+    def revoke_account(self, *, actor: UUID, account_id: UUID, reason: str) -> CommandResult:
+        return self._change(
+            account_id,
+            Account,
+            "account",
+            lambda a: a.revoke(actor=actor, reason=reason, at=self.clock()),
+        )
+
+    def authenticate(self, token: str) -> Account | None:
+        """The live account a bearer token belongs to, or None (unknown, rotated, revoked).
+
+        Reads the account's newest events from the store, so a revocation or rotation made by
+        any process is seen at once.
+        """
+        account_id = token_account_id(token)
+        if account_id is None:
+            return None
+        account = self._find(account_id)
+        if not isinstance(account, Account) or account.revoked or not account.token_hash:
+            return None
+        if not hmac.compare_digest(account.token_hash, hash_token(token)):
+            return None
+        return account
 
     # ------------------------------------------------------------------ registration
 
@@ -420,7 +487,12 @@ class RegistryApplication(Application[UUID]):
         return self._run(attempt)
 
     def set_scheme(
-        self, *, actor: UUID, competition_id: UUID, aspects: Sequence[AspectInput | Aspect]
+        self,
+        *,
+        actor: UUID,
+        competition_id: UUID,
+        aspects: Sequence[AspectInput | Aspect],
+        expected_version: int | None = None,
     ) -> CommandResult:
         from domain.values import parse_mark
 
@@ -439,10 +511,16 @@ class RegistryApplication(Application[UUID]):
             Competition,
             "competition",
             lambda c: c.set_scheme(actor=actor, aspects=parsed, at=self.clock()),
+            expected_version=expected_version,
         )
 
     def add_entrant(
-        self, *, actor: UUID, competition_id: UUID, participant_id: UUID
+        self,
+        *,
+        actor: UUID,
+        competition_id: UUID,
+        participant_id: UUID,
+        expected_version: int | None = None,
     ) -> CommandResult:
         person = self.participant(participant_id)
         organisation = self.organisation(person.organisation_id)
@@ -458,6 +536,7 @@ class RegistryApplication(Application[UUID]):
                 region=organisation.region,
                 at=self.clock(),
             ),
+            expected_version=expected_version,
         )
 
     def assign_expert(
@@ -468,12 +547,14 @@ class RegistryApplication(Application[UUID]):
         account_id: UUID,
         role: ExpertRole | str,
         organisation_id: UUID,
+        expected_version: int | None = None,
     ) -> CommandResult:
         role = ExpertRole(role)
         self.organisation(organisation_id)
 
         def attempt() -> CommandResult:
             competition = self.competition(competition_id)
+            self._check_version(competition, expected_version)
             account = self.account(account_id)
             allowed = (
                 {Role.CHIEF_EXPERT}
@@ -506,12 +587,15 @@ class RegistryApplication(Application[UUID]):
 
         return self._run(attempt)
 
-    def start_marking(self, *, actor: UUID, competition_id: UUID) -> CommandResult:
+    def start_marking(
+        self, *, actor: UUID, competition_id: UUID, expected_version: int | None = None
+    ) -> CommandResult:
         return self._change(
             competition_id,
             Competition,
             "competition",
             lambda c: c.start(actor=actor, at=self.clock()),
+            expected_version=expected_version,
         )
 
     # ------------------------------------------------------------------ marking
@@ -522,6 +606,7 @@ class RegistryApplication(Application[UUID]):
         actor: UUID,
         competition_id: UUID,
         marks: Sequence[tuple[UUID, str, str | int | Decimal]],
+        expected_version: int | None = None,
     ) -> CommandResult:
         """A sheet of marks by the expert ``actor``: all or nothing; repeats are no-ops."""
         sheet = list(marks)
@@ -530,6 +615,7 @@ class RegistryApplication(Application[UUID]):
             Competition,
             "competition",
             lambda c: c.enter_marks(actor=actor, marks=sheet, at=self.clock()),
+            expected_version=expected_version,
         )
 
     def enter_mark(
@@ -540,9 +626,13 @@ class RegistryApplication(Application[UUID]):
         competitor_id: UUID,
         aspect_id: str,
         value: str | int | Decimal,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self.enter_marks(
-            actor=actor, competition_id=competition_id, marks=[(competitor_id, aspect_id, value)]
+            actor=actor,
+            competition_id=competition_id,
+            marks=[(competitor_id, aspect_id, value)],
+            expected_version=expected_version,
         )
 
     def correct_mark(
@@ -555,6 +645,7 @@ class RegistryApplication(Application[UUID]):
         value: str | int | Decimal,
         reason: str,
         expert_id: UUID | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self._change(
             competition_id,
@@ -569,30 +660,40 @@ class RegistryApplication(Application[UUID]):
                 expert_id=expert_id,
                 at=self.clock(),
             ),
+            expected_version=expected_version,
         )
 
-    def lock(self, *, actor: UUID, competition_id: UUID) -> CommandResult:
+    def lock(
+        self, *, actor: UUID, competition_id: UUID, expected_version: int | None = None
+    ) -> CommandResult:
         return self._change(
             competition_id,
             Competition,
             "competition",
             lambda c: c.lock(actor=actor, at=self.clock()),
+            expected_version=expected_version,
         )
 
-    def reopen(self, *, actor: UUID, competition_id: UUID, reason: str) -> CommandResult:
+    def reopen(
+        self, *, actor: UUID, competition_id: UUID, reason: str, expected_version: int | None = None
+    ) -> CommandResult:
         return self._change(
             competition_id,
             Competition,
             "competition",
             lambda c: c.reopen(actor=actor, reason=reason, at=self.clock()),
+            expected_version=expected_version,
         )
 
-    def publish(self, *, actor: UUID, competition_id: UUID) -> CommandResult:
+    def publish(
+        self, *, actor: UUID, competition_id: UUID, expected_version: int | None = None
+    ) -> CommandResult:
         return self._change(
             competition_id,
             Competition,
             "competition",
             lambda c: c.publish(actor=actor, at=self.clock()),
+            expected_version=expected_version,
         )
 
     def amend_mark(
@@ -605,6 +706,7 @@ class RegistryApplication(Application[UUID]):
         value: str | int | Decimal,
         reason: str,
         expert_id: UUID | None = None,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self._change(
             competition_id,
@@ -619,4 +721,5 @@ class RegistryApplication(Application[UUID]):
                 expert_id=expert_id,
                 at=self.clock(),
             ),
+            expected_version=expected_version,
         )
