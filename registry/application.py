@@ -60,6 +60,8 @@ class CommandResult(msgspec.Struct, frozen=True):
     id: UUID
     position: int
     recorded: bool
+    #: the aggregate's version after the command (a strong ETag for clients)
+    version: int = 1
 
 
 class AccountCreated(msgspec.Struct, frozen=True):
@@ -226,13 +228,13 @@ class RegistryApplication(Application[UUID]):
         existing = self._find(new.id)
         if existing is not None:
             if type(existing) is type(new) and same(existing, new):
-                return CommandResult(new.id, self.position_of(new.id, 1), False)
+                return CommandResult(new.id, self.position_of(new.id, 1), False, existing.version)
             raise DomainError(
                 "already-exists",
                 f"a different {what} with the same natural key exists: {new.id}",
                 id=str(new.id),
             )
-        return CommandResult(new.id, self._save(new), True)
+        return CommandResult(new.id, self._save(new), True, new.version)
 
     def _change(
         self,
@@ -257,8 +259,10 @@ class RegistryApplication(Application[UUID]):
             else:
                 changed, version = bool(outcome), aggregate.version
             if changed:
-                return CommandResult(aggregate_id, self._save(aggregate), True)
-            return CommandResult(aggregate_id, self.position_of(aggregate_id, version), False)
+                return CommandResult(aggregate_id, self._save(aggregate), True, aggregate.version)
+            return CommandResult(
+                aggregate_id, self.position_of(aggregate_id, version), False, aggregate.version
+            )
 
         return self._run(attempt)
 
@@ -475,14 +479,18 @@ class RegistryApplication(Application[UUID]):
                     existing.title_ru,
                     existing.title_kk,
                 ) == (competition.title_ru, competition.title_kk):
-                    return CommandResult(competition.id, self.position_of(competition.id, 1), False)
+                    return CommandResult(
+                        competition.id, self.position_of(competition.id, 1), False, existing.version
+                    )
                 raise DomainError(
                     "already-exists",
                     f"this championship already has competition {code!r} ({category}) "
                     "with other titles",
                     id=str(competition.id),
                 )
-            return CommandResult(competition.id, self._save(competition, championship), True)
+            return CommandResult(
+                competition.id, self._save(competition, championship), True, competition.version
+            )
 
         return self._run(attempt)
 
@@ -580,9 +588,14 @@ class RegistryApplication(Application[UUID]):
             )
             account.grant_scope(actor=actor, competition_id=competition_id, at=self.clock())
             if changed or account.pending_events:
-                return CommandResult(competition_id, self._save(competition, account), True)
+                return CommandResult(
+                    competition_id, self._save(competition, account), True, competition.version
+                )
             return CommandResult(
-                competition_id, self.position_of(competition_id, competition.version), False
+                competition_id,
+                self.position_of(competition_id, competition.version),
+                False,
+                competition.version,
             )
 
         return self._run(attempt)
