@@ -666,10 +666,14 @@ class Competition(Aggregate):
             self.mark_versions[(*key, mark.expert_id)] = version
 
     def aspect(self, aspect_id: str) -> Aspect:
-        for aspect in self.scheme:
-            if aspect.id == aspect_id:
-                return aspect
-        raise DomainError("not-found", f"aspect {aspect_id!r} is not in the marking scheme")
+        index = self.__dict__.get("_aspect_index")
+        if index is None or index[0] is not self.scheme:
+            index = (self.scheme, {a.id: a for a in self.scheme})
+            self.__dict__["_aspect_index"] = index
+        aspect = index[1].get(aspect_id)
+        if aspect is None:
+            raise DomainError("not-found", f"aspect {aspect_id!r} is not in the marking scheme")
+        return aspect
 
     def aspect_marks(self, competitor_id: UUID) -> dict[str, Decimal]:
         """The marks a competitor has so far, by aspect (judgement: only once all 3 scores)."""

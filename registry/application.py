@@ -128,9 +128,21 @@ class RegistryApplication(Application[UUID]):
         # ("dictionary changed size during iteration"). Striped locks serialise gets of
         # the same aggregate (found by the 8-thread marking test).
         self._get_locks = [threading.Lock() for _ in range(64)]
+        self._recorded_callbacks: list[Callable[[int], None]] = []
         super().__init__(env={**self.settings.eventsourcing_env(), **(env or {})})
 
     # ------------------------------------------------------------------ infrastructure
+
+    def on_recorded(self, callback: Callable[[int], None]) -> None:
+        """Call ``callback(position)`` after this process records events (wakes followers)."""
+        self._recorded_callbacks.append(callback)
+
+    def _notify(self, recordings: list[Any]) -> None:
+        super()._notify(recordings)
+        if recordings:
+            position = int(recordings[-1].notification.id)
+            for callback in self._recorded_callbacks:
+                callback(position)
 
     @property
     def events_table(self) -> str:
@@ -302,13 +314,19 @@ class RegistryApplication(Application[UUID]):
         role: Role | str,
         token: str | None = None,
         issue_token: bool = True,
+        competition_ids: Sequence[UUID] = (),
     ) -> AccountCreated:
         """Create an account and issue its bearer token (returned once, stored hashed).
 
         With ``issue_token=False`` the account has no token yet (nobody can act as it until
         a token is rotated in): the demo history uses this to stay deterministic.
+        ``competition_ids`` scopes the account to those (existing) competitions in advance;
+        a repeat must name a subset of the scopes the account has.
         """
         token = (token or new_token(account_id_of(name))) if issue_token else None
+        scopes = list(dict.fromkeys(competition_ids))
+        for competition_id in scopes:
+            self.competition(competition_id)  # unknown: not-found, nothing stored
 
         def attempt() -> AccountCreated:
             new = Account.create(
@@ -318,9 +336,15 @@ class RegistryApplication(Application[UUID]):
                 token_hash=hash_token(token) if token else "",
                 at=self.clock(),
             )
+            for competition_id in scopes:
+                new.grant_scope(actor=actor, competition_id=competition_id, at=self.clock())
             existing = self._find(new.id)
             if existing is not None:
-                if isinstance(existing, Account) and existing.role == new.role:
+                if (
+                    isinstance(existing, Account)
+                    and existing.role == new.role
+                    and set(scopes) <= existing.competition_ids
+                ):
                     return AccountCreated(new.id, self.position_of(new.id, 1), False, None)
                 raise DomainError(
                     "already-exists", f"an account named {new.name!r} exists", id=str(new.id)

@@ -6,8 +6,9 @@ refused command print a clear message and exit non-zero, storing nothing.
 
 from __future__ import annotations
 
+import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
@@ -101,6 +102,261 @@ def demo(ctx: click.Context, quiet: bool) -> None:
                 click.echo(f"  {line}")
         for refusal in report.refusals:
             click.echo(f"refused as intended (nothing stored): {refusal}")
+
+
+def _progress_printer(label: str) -> Callable[[int, int, float], None]:
+    """A progress bar with events/s and ETA on a terminal; plain lines in logs."""
+    tty = sys.stderr.isatty()
+    last = [0.0]
+
+    def show(done: int, total: int, seconds: float) -> None:
+        rate = done / seconds if seconds > 0 else 0.0
+        left = max(total - done, 0)
+        eta = left / rate if rate > 0 else 0.0
+        if tty:
+            width = 30
+            filled = int(width * min(done / total, 1.0)) if total else width
+            bar = "#" * filled + "-" * (width - filled)
+            click.echo(
+                f"\r{label} [{bar}] {done}/{total} {rate:,.0f} events/s ETA {eta:.0f} s",
+                err=True,
+                nl=False,
+            )
+        elif seconds - last[0] >= 2.0 or done >= total:
+            last[0] = seconds
+            click.echo(
+                f"{label}: {done}/{total} events, {rate:,.0f} events/s, ETA {eta:.0f} s", err=True
+            )
+
+    return show
+
+
+@main.command()
+@click.option(
+    "--exit-when-caught-up",
+    is_flag=True,
+    help="Process what is stored, then exit (0) instead of following the store.",
+)
+@click.option("--batch-size", default=1000, show_default=True, help="Events per transaction.")
+@click.pass_context
+def project(ctx: click.Context, exit_when_caught_up: bool, batch_size: int) -> None:
+    """Run the projector: keep the views up to date with the event store.
+
+    On PostgreSQL it follows the store live with LISTEN/NOTIFY, so any number of API
+    processes can share this one projector; on SQLite it polls. A failing event stops it
+    with an error naming the position (exit code 3); nothing is ever skipped.
+    """
+    from projections.base import ProjectionError
+    from projections.runner import Projector
+    from projections.store import ViewStore
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    with _application(ctx) as app:
+        store = ViewStore(app.settings)  # type: ignore[attr-defined]
+        try:
+            projector = Projector(app, store, batch_size=batch_size)
+            click.echo(
+                f"projector: {store.path}, views at position {projector.position}, "
+                f"head {app.head_position()}",  # type: ignore[attr-defined]
+                err=True,
+            )
+            if exit_when_caught_up:
+                stats = projector.catch_up()
+                click.echo(
+                    f"caught up: {stats.events} events in {stats.seconds:.2f} s, "
+                    f"views at position {stats.position}"
+                )
+                return
+            try:
+                projector.run_forever()
+            except KeyboardInterrupt:
+                click.echo("projector stopped", err=True)
+        except ProjectionError as error:
+            click.echo(f"projector stopped: {error}", err=True)
+            ctx.exit(3)
+        finally:
+            store.close()
+
+
+@main.command()
+@click.argument("views", nargs=-1)
+@click.pass_context
+def rebuild(ctx: click.Context, views: tuple[str, ...]) -> None:
+    """Rebuild VIEWS (default: all of them) from position 0.
+
+    The new rows are built aside and swapped in at once, so readers never see a half-empty
+    table. View names: results, audit.
+    """
+    from projections.base import ProjectionError
+    from projections.runner import rebuild as rebuild_views
+    from projections.runner import select_projections
+    from projections.store import ViewStore
+
+    try:
+        selected = [cls.name for cls in select_projections(views)]
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    with _application(ctx) as app:
+        store = ViewStore(app.settings)  # type: ignore[attr-defined]
+        try:
+            stats = rebuild_views(
+                app, store, selected, progress=_progress_printer("rebuild " + ",".join(selected))
+            )
+        except ProjectionError as error:
+            raise click.ClickException(f"rebuild stopped: {error}") from None
+        finally:
+            store.close()
+        if sys.stderr.isatty():
+            click.echo("", err=True)
+        click.echo(
+            f"rebuilt {', '.join(selected)}: {stats.events} events in {stats.seconds:.2f} s "
+            f"({stats.rate:,.0f} events/s), views at position {stats.position}"
+        )
+
+
+# ---------------------------------------------------------------------- accounts and serve
+
+
+@main.group()
+def accounts() -> None:
+    """Create accounts, rotate their tokens, revoke them (acting as the system)."""
+
+
+@accounts.command("create")
+@click.option("--name", required=True, help="The account's name (its natural key).")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "organiser", "chief_expert", "expert", "akimat", "auditor"]),
+    help="The account's role.",
+)
+@click.option(
+    "--competition",
+    "competitions",
+    multiple=True,
+    type=click.UUID,
+    metavar="ID",
+    help="Scope an expert to this competition (repeatable).",
+)
+@click.pass_context
+def accounts_create(
+    ctx: click.Context, name: str, role: str, competitions: tuple[object, ...]
+) -> None:
+    """Create an account and print its bearer token (shown only now).
+
+    The first admin is made this way; the admin then makes the others over the API.
+    """
+    from domain.ids import SYSTEM_ACTOR
+
+    with _application(ctx) as app:
+        created = app.create_account(  # type: ignore[attr-defined]
+            actor=SYSTEM_ACTOR, name=name, role=role, competition_ids=list(competitions)
+        )
+    if created.token is None:
+        click.echo(
+            f"account {created.id} already exists ({role}); its token is not shown again: "
+            f"use `registry accounts rotate {created.id}`"
+        )
+        return
+    click.echo(f"account: {created.id}")
+    click.echo(f"role:    {role}")
+    click.echo(f"token:   {created.token}")
+
+
+@accounts.command("rotate")
+@click.argument("account_id", type=click.UUID, metavar="ID")
+@click.pass_context
+def accounts_rotate(ctx: click.Context, account_id: object) -> None:
+    """Issue a new token for account ID and print it; the old token is refused at once."""
+    from domain.ids import SYSTEM_ACTOR
+
+    with _application(ctx) as app:
+        rotated = app.rotate_token(actor=SYSTEM_ACTOR, account_id=account_id)  # type: ignore[attr-defined]
+    click.echo(f"account: {rotated.id}")
+    click.echo(f"token:   {rotated.token}")
+
+
+@accounts.command("revoke")
+@click.argument("account_id", type=click.UUID, metavar="ID")
+@click.option("--reason", required=True, help="Why (recorded in the history).")
+@click.pass_context
+def accounts_revoke(ctx: click.Context, account_id: object, reason: str) -> None:
+    """Revoke account ID: its token is refused at once, on every API process."""
+    from domain.ids import SYSTEM_ACTOR
+
+    with _application(ctx) as app:
+        result = app.revoke_account(  # type: ignore[attr-defined]
+            actor=SYSTEM_ACTOR, account_id=account_id, reason=reason
+        )
+    click.echo(
+        f"account {result.id} revoked"
+        + ("" if result.recorded else " (it already was: nothing recorded)")
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port."
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="uvicorn worker processes.",
+)
+@click.option(
+    "--demo",
+    "with_demo",
+    is_flag=True,
+    help="Load the demo history first and write tokens for its accounts to --tokens-file.",
+)
+@click.option(
+    "--tokens-file",
+    default="var/demo-tokens.txt",
+    show_default=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="Where --demo writes the demo accounts' tokens (mode 600).",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context, host: str, port: int, workers: int, with_demo: bool, tokens_file: str
+) -> None:
+    """Serve the HTTP API (uvicorn, factory api.app:create_app_from_env).
+
+    OpenAPI at /schema (Swagger UI /schema/swagger, ReDoc /schema/redoc); /healthz.
+    """
+    import os
+    from pathlib import Path
+
+    with _application(ctx) as app:  # fails fast, with a clear message, on a bad store
+        os.environ["REGISTRY_DATABASE_URL"] = app.settings.database_url  # type: ignore[attr-defined]
+        if with_demo:
+            from registry.demo import load_demo
+            from registry.demo_tokens import issue_demo_tokens
+
+            report = load_demo(app)  # type: ignore[arg-type]
+            click.echo(
+                f"demo history: {report.added} events added ({report.events_after} in the store)"
+            )
+            issued = issue_demo_tokens(app, Path(tokens_file))  # type: ignore[arg-type]
+            click.echo(
+                f"demo tokens for {len(issued)} accounts "
+                f"({', '.join(sorted({t.role for t in issued}))}) written to "
+                f"{Path(tokens_file).resolve()} (mode 600)"
+            )
+    import uvicorn
+
+    click.echo(f"serving http://{host}:{port} (OpenAPI: http://{host}:{port}/schema/swagger)")
+    uvicorn.run(
+        "api.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 def run() -> None:  # pragma: no cover - console entry point

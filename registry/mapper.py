@@ -25,6 +25,8 @@ import msgspec
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
+import domain.aggregates  # noqa: F401 - registers the explicit topics the store names
+
 _SKIP = frozenset({"originator_id", "originator_version"})
 _encoder = msgspec.json.Encoder(decimal_format="string", uuid_format="canonical")
 _untyped = msgspec.json.Decoder()
@@ -61,7 +63,7 @@ class _Codec:
                 getattr(self.cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
                 from_version += 1
             obj = msgspec.convert(state, self.struct, strict=False)
-        return {f: getattr(obj, f) for f in obj.__struct_fields__}
+        return msgspec.structs.asdict(obj)
 
 
 _codecs: dict[str, _Codec] = {}

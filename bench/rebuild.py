@@ -1,0 +1,115 @@
+"""Benchmark: rebuild every view from a synthetic history, beside the floor of merely reading
+and decoding the same events, in the same run.
+
+    python bench/rebuild.py            # 1,000,000 events
+    python bench/rebuild.py --quick    # 100,000 events
+    python bench/rebuild.py --events 300000 --database-url postgresql://postgres@127.0.0.1/test?schema=bench
+
+Targets (SQLite, this machine): rebuild >= 0.5 x floor and >= 150,000 events/s; peak RSS of the
+measuring process < 250 MB. The history is generated in a child process so its memory does not
+count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def generate(url: str, events: int) -> None:
+    from bench.synthetic import generate as make
+    from registry.application import RegistryApplication
+    from registry.settings import parse_database_url
+
+    app = RegistryApplication(parse_database_url(url))
+    started = time.perf_counter()
+    written = make(app, events)
+    print(f"generated {written:,} events in {time.perf_counter() - started:.1f} s", flush=True)
+    app.close()
+
+
+def measure(url: str) -> None:
+    from projections.feed import NotificationReader
+    from projections.runner import rebuild
+    from projections.store import ViewStore
+    from registry.application import RegistryApplication
+    from registry.settings import parse_database_url
+
+    app = RegistryApplication(parse_database_url(url))
+    total = app.event_count()
+
+    # Floor: read every stored event and decode it with our mapper, nothing else.
+    started = time.perf_counter()
+    position, decoded = 0, 0
+    to_domain_event = app.mapper.to_domain_event
+    reader = NotificationReader(app)
+    while True:
+        batch = reader.read(position, 5000)
+        if not batch:
+            break
+        for notification in batch:
+            to_domain_event(notification)
+        decoded += len(batch)
+        position = batch[-1].id
+    floor_seconds = time.perf_counter() - started
+    floor_rate = decoded / floor_seconds
+
+    store = ViewStore(app.settings)
+    started = time.perf_counter()
+    stats = rebuild(app, store)
+    rebuild_seconds = time.perf_counter() - started
+    rebuild_rate = stats.events / rebuild_seconds
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"store:        {app.settings.describe()}")
+    print(f"events:       {total:,}")
+    print(f"floor:        {decoded:,} read+decoded in {floor_seconds:.2f} s", end="")
+    print(f" = {floor_rate:,.0f} events/s")
+    print(
+        f"rebuild all:  {stats.events:,} in {rebuild_seconds:.2f} s = {rebuild_rate:,.0f} events/s"
+    )
+    print(f"ratio:        {rebuild_rate / floor_rate:.2f} x floor")
+    print(f"peak RSS:     {peak_mb:,.0f} MB")
+    store.close()
+    app.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="100,000 events")
+    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
+    parser.add_argument("--phase", choices=("all", "generate", "measure"), default="all")
+    args = parser.parse_args()
+    events = 100_000 if args.quick else args.events
+    folder = None
+    url = args.database_url
+    if url is None:
+        folder = tempfile.mkdtemp(prefix="registry-bench-")
+        url = f"sqlite:///{folder}/bench.sqlite"
+    if args.phase == "generate":
+        generate(url, events)
+        return
+    if args.phase == "measure":
+        measure(url)
+        return
+    me = [sys.executable, os.path.abspath(__file__), "--database-url", url]
+    subprocess.run([*me, "--phase", "generate", "--events", str(events)], check=True)
+    subprocess.run([*me, "--phase", "measure"], check=True)
+    if folder:
+        for name in os.listdir(folder):
+            os.remove(os.path.join(folder, name))
+        os.rmdir(folder)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""A view projection: tables, and how a batch of events becomes rows plus a tracking position."""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import Notification
+
+from projections.store import ViewStore
+
+#: One decoded event with the notification it came from.
+Item = tuple[Notification, Any]
+
+
+class ProjectionError(RuntimeError):
+    """A projection could not apply an event: the follower stops here, never skips it."""
+
+    def __init__(self, name: str, notification: Notification, error: BaseException) -> None:
+        super().__init__(
+            f"projection {name!r} failed at position {notification.id} "
+            f"({notification.topic} of {notification.originator_id} "
+            f"v{notification.originator_version}): {type(error).__name__}: {error}"
+        )
+        self.position = notification.id
+
+
+class ViewProjection(ABC):
+    """Base of every view group. Subclasses define ``name``, ``TABLES`` and the handlers.
+
+    ``suffix`` builds the same views aside (``__next``) for a rebuild that is swapped in
+    when complete.
+    """
+
+    name: str = ""
+    #: table -> column definitions (portable SQL: TEXT, INTEGER, BIGINT)
+    TABLES: ClassVar[dict[str, str]] = {}
+    #: (index suffix, table, columns)
+    INDEXES: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+
+    def __init__(self, app: Any, store: ViewStore, *, suffix: str = "", bulk: bool = False) -> None:
+        self.app = app
+        self.store = store
+        self.suffix = suffix
+        #: a bulk load (rebuild aside) creates its indexes once, after catching up
+        self.bulk = bulk
+        self.tracking_name = self.name + suffix
+
+    # ------------------------------------------------------------------ tables
+
+    def t(self, table: str) -> str:
+        """The qualified name of one of this projection's tables (with the suffix)."""
+        return self.store.table(table + self.suffix)
+
+    def create_tables(self) -> None:
+        with self.store.transaction(commit=True) as cursor:
+            # SQLite: only "INTEGER PRIMARY KEY" is the rowid (the fastest key there is);
+            # PostgreSQL positions are bigint.
+            sqlite = self.store.backend == "sqlite"
+            pk = "INTEGER PRIMARY KEY" if sqlite else "BIGINT PRIMARY KEY"
+            for table, columns in self.TABLES.items():
+                columns = columns.replace("{BIGINT_PK}", pk)
+                cursor.execute(f"CREATE TABLE IF NOT EXISTS {self.t(table)} ({columns})")
+        if not self.bulk:
+            self.create_indexes()
+
+    def create_indexes(self) -> None:
+        """Create the indexes the tables lack. Index names carry a random tag, so a table
+        built aside keeps its indexes when it is renamed into place (SQLite cannot rename
+        an index) and the next aside build never collides with them."""
+        existing = self._index_names()
+        with self.store.transaction(commit=True) as cursor:
+            for index, table, columns in self.INDEXES:
+                prefix = f"ix_{table}_{index}_"
+                if any(name.startswith(prefix) for name in existing.get(table + self.suffix, ())):
+                    continue
+                name = prefix + uuid.uuid4().hex[:8]
+                cursor.execute(f"CREATE INDEX {name} ON {self.t(table)} ({columns})")
+
+    def _index_names(self) -> dict[str, list[str]]:
+        tables = {table + self.suffix for _, table, _ in self.INDEXES}
+        names: dict[str, list[str]] = {}
+        for table in tables:
+            if self.store.backend == "sqlite":
+                rows = self.store.fetchall(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table,)
+                )
+            else:
+                rows = self.store.fetchall(
+                    "SELECT indexname AS name FROM pg_indexes "
+                    "WHERE schemaname = ? AND tablename = ?",
+                    (self.store.settings.pg_schema, table),
+                )
+            names[table] = [row["name"] for row in rows]
+        return names
+
+    def drop_tables(self, cursor: Any) -> None:
+        for table in self.TABLES:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.t(table)}")
+
+    def swap_into_place(self) -> None:
+        """Replace the live tables and position with this (aside-built) generation at once."""
+        assert self.suffix, "only an aside build is swapped in"
+        old = type(self)(self.app, self.store, suffix="__old")
+        with self.store.transaction(commit=True) as cursor:
+            if self.store.backend == "sqlite":
+                cursor.execute("DELETE FROM tracking WHERE 0")  # take the write lock first
+            old.drop_tables(cursor)
+            for table in self.TABLES:
+                live = self.store.table(table)
+                if self.store.table_exists(table):
+                    cursor.execute(f"ALTER TABLE {live} RENAME TO {self._bare(table + '__old')}")
+                cursor.execute(f"ALTER TABLE {self.t(table)} RENAME TO {self._bare(table)}")
+            self.store.rename_tracking(cursor, self.tracking_name, self.name)
+        # The previous generation is dropped after the swap, outside the readers' way.
+        with self.store.transaction(commit=True) as cursor:
+            old.drop_tables(cursor)
+
+    def _bare(self, name: str) -> str:
+        return name if self.store.backend == "sqlite" else f'"{name}"'
+
+    def position(self) -> int:
+        return self.store.position(self.tracking_name)
+
+    # ------------------------------------------------------------------ processing
+
+    def reset_cache(self) -> None:  # noqa: B027 - optional hook
+        """Forget in-memory state (after a resync); it is reloaded from the store on demand."""
+
+    def process(self, items: Sequence[Item], start: int) -> int:
+        """Apply ``items`` (all after ``start``) and record their last position, atomically."""
+        if not items:
+            return start
+        for notification, event in items:
+            try:
+                self.apply(notification, event)
+            except Exception as error:
+                self.reset_cache()
+                raise ProjectionError(self.name, notification, error) from error
+        end = items[-1][0].id
+        try:
+            with self.store.batch(self.tracking_name, start, end) as cursor:
+                self.write(cursor)
+        except BaseException:
+            self.reset_cache()
+            raise
+        finally:
+            self.clear_pending()
+        return end
+
+    @abstractmethod
+    def apply(self, notification: Notification, event: Any) -> None:
+        """Fold one event into the rows pending for this batch."""
+
+    @abstractmethod
+    def write(self, cursor: Any) -> None:
+        """Write the pending rows (inside the batch transaction)."""
+
+    def clear_pending(self) -> None:  # noqa: B027 - optional hook
+        """Forget the rows collected for the batch just written (or abandoned)."""
+
+    def finish(self) -> None:  # noqa: B027 - optional hook
+        """After a bulk load has caught up: write anything it deferred."""

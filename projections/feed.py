@@ -1,0 +1,78 @@
+"""Reading the notification log in bulk, fast.
+
+The library's ``select_notifications`` builds a frozen dataclass and parses a UUID for every
+row (about 9 µs a row on SQLite here). Followers and rebuilds read millions of rows, so this
+reads the same table with one plain query and light named tuples, and parses each aggregate id
+once (ids repeat: a competition has hundreds of events). The rows are exactly the library's
+rows; ordering and ``> after`` semantics are the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+from uuid import UUID
+
+
+class StoredNotification(NamedTuple):
+    """One row of the notification log (the attributes the library's mapper reads)."""
+
+    id: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+    #: the aggregate id in canonical text form (parsed once per aggregate)
+    aggregate_key: str
+
+
+class NotificationReader:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.backend = app.settings.backend
+        self._ids: dict[Any, tuple[UUID, str]] = {}
+        table = app.events_table
+        if self.backend == "sqlite":
+            self.statement = (
+                f"SELECT rowid, originator_id, originator_version, topic, state FROM {table} "
+                "WHERE rowid > ? ORDER BY rowid LIMIT ?"
+            )
+        else:
+            schema = app.settings.pg_schema
+            self.statement = (
+                f"SELECT notification_id, originator_id, originator_version, topic, state "
+                f'FROM "{schema}"."{table}" WHERE notification_id > %s '
+                "ORDER BY notification_id LIMIT %s"
+            )
+
+    def _uuid(self, raw: Any) -> tuple[UUID, str]:
+        cached = self._ids.get(raw)
+        if cached is None:
+            if len(self._ids) > 200_000:
+                self._ids.clear()
+            value = raw if isinstance(raw, UUID) else UUID(raw)
+            cached = self._ids[raw] = (value, str(value))
+        return cached
+
+    def read(self, after: int, limit: int) -> list[StoredNotification]:
+        """Up to ``limit`` notifications with positions greater than ``after``, in order."""
+        uuid = self._uuid
+        with self.app.recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(self.statement, (after, limit))
+            rows = cursor.fetchall()
+        sqlite = self.backend == "sqlite"
+        result = []
+        append = result.append
+        for r in rows:
+            if sqlite:
+                position, raw_id, version, topic, state = r
+            else:
+                position, raw_id, version, topic, state = (
+                    r["notification_id"],
+                    r["originator_id"],
+                    r["originator_version"],
+                    r["topic"],
+                    bytes(r["state"]),
+                )
+            originator, key = uuid(raw_id)
+            append(StoredNotification(position, originator, version, topic, state, key))
+        return result

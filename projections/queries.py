@@ -1,0 +1,299 @@
+"""Queries over the views, returning the Structs of ``projections.models`` (API.md "Results").
+
+Queries read only the live view tables; ``as_of_position`` is the position the results views
+had reached when the rows were read (a lower bound: rows may already include later events).
+Visibility (public vs organisers) is the API's business; these queries return everything
+except sensitive personal data, which no query here selects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from projections import models
+from projections.results import ResultsProjection
+from projections.store import ViewStore
+
+_decode = msgspec.json.decode
+
+
+class ViewQueries:
+    def __init__(self, store: ViewStore) -> None:
+        self.store = store
+        self.sql = store.sql
+        # The live tables always exist, even before the first event is projected.
+        ResultsProjection(None, store).create_tables()
+
+    def t(self, table: str) -> str:
+        return self.store.table(table)
+
+    def results_position(self) -> int:
+        return self.store.position(ResultsProjection.name)
+
+    # ------------------------------------------------------------------ championships
+
+    def championships(self) -> list[models.ChampionshipSummary]:
+        rows = self.store.fetchall(
+            f"SELECT ch.*, "
+            f"(SELECT COUNT(*) FROM {self.t('v_competition')} c WHERE c.championship_id = ch.id) "
+            f"AS competitions, "
+            f"(SELECT COUNT(*) FROM {self.t('v_competition')} c WHERE c.championship_id = ch.id "
+            f"AND c.status = 'published') AS published "
+            f"FROM {self.t('v_championship')} ch ORDER BY ch.starts_on, ch.title_ru"
+        )
+        return [
+            models.ChampionshipSummary(
+                **self._championship_fields(row),
+                competitions=int(row["competitions"]),
+                published=int(row["published"]),
+            )
+            for row in rows
+        ]
+
+    @staticmethod
+    def _championship_fields(row: Any) -> dict[str, Any]:
+        from datetime import date
+
+        return {
+            "id": UUID(row["id"]),
+            "kind": row["kind"],
+            "level": row["level"],
+            "year": int(row["year"]),
+            "region": row["region"],
+            "title_ru": row["title_ru"],
+            "title_kk": row["title_kk"],
+            "title_en": row["title_en"],
+            "starts_on": date.fromisoformat(row["starts_on"]),
+            "ends_on": date.fromisoformat(row["ends_on"]),
+            "tie_tolerance": row["tie_tolerance"],
+            "min_competitors_for_medals": int(row["min_competitors"]),
+        }
+
+    def championship(self, championship_id: UUID) -> models.ChampionshipDetail | None:
+        row = self.store.fetchone(
+            f"SELECT * FROM {self.t('v_championship')} WHERE id = ?", (str(championship_id),)
+        )
+        if row is None:
+            return None
+        competitions = self.store.fetchall(
+            f"SELECT id, code, title_ru, title_kk, category, status, entrants, marks_entered, "
+            f"marks_expected FROM {self.t('v_competition')} WHERE championship_id = ? "
+            "ORDER BY created_at",
+            (str(championship_id),),
+        )
+        return models.ChampionshipDetail(
+            **self._championship_fields(row),
+            competitions=[
+                models.CompetitionSummary(
+                    id=UUID(c["id"]),
+                    code=c["code"],
+                    title_ru=c["title_ru"],
+                    title_kk=c["title_kk"],
+                    category=c["category"],
+                    status=c["status"],
+                    entrants=len(_decode(c["entrants"])),
+                    marks_entered=int(c["marks_entered"]),
+                    marks_expected=int(c["marks_expected"]),
+                )
+                for c in competitions
+            ],
+            version=int(row["version"]),
+        )
+
+    # ------------------------------------------------------------------ competitions
+
+    def _organisation_names(self, ids: set[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        marks = ", ".join("?" for _ in ids)
+        rows = self.store.fetchall(
+            f"SELECT id, name_ru FROM {self.t('v_organisation')} WHERE id IN ({marks})",
+            tuple(ids),
+        )
+        return {row["id"]: row["name_ru"] for row in rows}
+
+    def competition(self, competition_id: UUID) -> models.CompetitionDetail | None:
+        row = self.store.fetchone(
+            f"SELECT * FROM {self.t('v_competition')} WHERE id = ?", (str(competition_id),)
+        )
+        if row is None:
+            return None
+        entrants = _decode(row["entrants"])
+        names = self._organisation_names({e["organisation_id"] for e in entrants})
+        return models.CompetitionDetail(
+            id=UUID(row["id"]),
+            championship_id=UUID(row["championship_id"]),
+            code=row["code"],
+            title_ru=row["title_ru"],
+            title_kk=row["title_kk"],
+            category=row["category"],
+            kind=row["kind"],
+            level=row["level"],
+            status=row["status"],
+            scheme=msgspec.convert(_decode(row["scheme"]), list[models.AspectOut]),
+            entrants=[
+                models.EntrantOut(
+                    competitor_id=UUID(e["participant_id"]),
+                    full_name=e["full_name"],
+                    organisation_id=UUID(e["organisation_id"]),
+                    organisation=names.get(e["organisation_id"], ""),
+                    region=e["region"],
+                )
+                for e in entrants
+            ],
+            experts=msgspec.convert(_decode(row["experts"]), list[models.ExpertOut]),
+            progress=models.Progress(int(row["marks_entered"]), int(row["marks_expected"])),
+            version=int(row["version"]),
+        )
+
+    def competition_status(self, competition_id: UUID) -> str | None:
+        row = self.store.fetchone(
+            f"SELECT status FROM {self.t('v_competition')} WHERE id = ?", (str(competition_id),)
+        )
+        return row["status"] if row else None
+
+    def standings(self, competition_id: UUID) -> models.StandingsOut | None:
+        position = self.results_position()
+        competition = self.store.fetchone(
+            f"SELECT id, championship_id, status, disputed, marks_entered, marks_expected, "
+            f"formula, formula_version FROM {self.t('v_competition')} WHERE id = ?",
+            (str(competition_id),),
+        )
+        if competition is None:
+            return None
+        rows = self.store.fetchall(
+            f"SELECT * FROM {self.t('v_standing')} WHERE competition_id = ? ORDER BY ord",
+            (str(competition_id),),
+        )
+        names = self._organisation_names({r["organisation_id"] for r in rows})
+        return models.StandingsOut(
+            competition_id=UUID(competition["id"]),
+            championship_id=UUID(competition["championship_id"]),
+            status=competition["status"],
+            as_of_position=position,
+            rows=[self._standing_row(r, names) for r in rows],
+            disputed=msgspec.convert(_decode(competition["disputed"]), list[models.DisputedOut]),
+            progress=models.Progress(
+                int(competition["marks_entered"]), int(competition["marks_expected"])
+            ),
+            scaled_score_formula=competition["formula"],
+            scaled_score_formula_version=competition["formula_version"],
+        )
+
+    @staticmethod
+    def _standing_row(row: Any, names: dict[str, str]) -> models.StandingRow:
+        return models.StandingRow(
+            rank=int(row["rank"]),
+            competitor_id=UUID(row["competitor_id"]),
+            full_name=row["full_name"],
+            organisation_id=UUID(row["organisation_id"]),
+            organisation=names.get(row["organisation_id"], ""),
+            region=row["region"],
+            total=row["total"],
+            scaled_score=row["scaled_score"],
+            medal=row["medal"],
+            medallion=bool(row["medallion"]),
+            criteria=_decode(row["criteria"]),
+        )
+
+    # ------------------------------------------------------------------ medals
+
+    def medals(self, championship_id: UUID) -> models.MedalsOut | None:
+        position = self.results_position()
+        key = (str(championship_id),)
+        if (
+            self.store.fetchone(f"SELECT 1 FROM {self.t('v_championship')} WHERE id = ?", key)
+            is None
+        ):
+            return None
+        by_org = self.store.fetchall(
+            f"SELECT m.*, o.name_ru, o.name_kk, o.region FROM {self.t('v_medal_org')} m "
+            f"JOIN {self.t('v_organisation')} o ON o.id = m.organisation_id "
+            "WHERE m.championship_id = ? ORDER BY m.ord",
+            key,
+        )
+        by_region = self.store.fetchall(
+            f"SELECT * FROM {self.t('v_medal_region')} WHERE championship_id = ? ORDER BY ord", key
+        )
+        best = self.store.fetchall(
+            f"SELECT * FROM {self.t('v_best')} WHERE championship_id = ? ORDER BY ord", key
+        )
+        counts = ("gold", "silver", "bronze", "medallions", "points")
+        return models.MedalsOut(
+            championship_id=championship_id,
+            as_of_position=position,
+            by_organisation=[
+                models.MedalsByOrganisation(
+                    organisation_id=UUID(r["organisation_id"]),
+                    name_ru=r["name_ru"],
+                    name_kk=r["name_kk"],
+                    region=r["region"],
+                    **{c: int(r[c]) for c in counts},
+                )
+                for r in by_org
+            ],
+            by_region=[
+                models.MedalsByRegion(region=r["region"], **{c: int(r[c]) for c in counts})
+                for r in by_region
+            ],
+            best_of_region=[
+                models.BestOfRegionOut(
+                    region=r["region"],
+                    competitor_id=UUID(r["competitor_id"]),
+                    full_name=r["full_name"],
+                    score=r["score"],
+                )
+                for r in best
+            ],
+        )
+
+    # ------------------------------------------------------------------ participants
+
+    def participant_results(self, participant_id: UUID) -> models.ParticipantResults | None:
+        person = self.store.fetchone(
+            f"SELECT p.id, p.full_name, p.organisation_id, o.name_ru, o.region "
+            f"FROM {self.t('v_participant')} p JOIN {self.t('v_organisation')} o "
+            "ON o.id = p.organisation_id WHERE p.id = ?",
+            (str(participant_id),),
+        )
+        if person is None:
+            return None
+        rows = self.store.fetchall(
+            f"SELECT s.*, c.title_ru AS c_ru, c.title_kk AS c_kk, c.category, c.status, "
+            f"c.championship_id, ch.title_ru AS ch_ru, ch.title_kk AS ch_kk, ch.level, ch.year "
+            f"FROM {self.t('v_standing')} s "
+            f"JOIN {self.t('v_competition')} c ON c.id = s.competition_id "
+            f"JOIN {self.t('v_championship')} ch ON ch.id = c.championship_id "
+            "WHERE s.competitor_id = ? ORDER BY ch.starts_on, c.created_at",
+            (str(participant_id),),
+        )
+        return models.ParticipantResults(
+            participant_id=participant_id,
+            full_name=person["full_name"],
+            organisation_id=UUID(person["organisation_id"]),
+            organisation=person["name_ru"],
+            region=person["region"],
+            results=[
+                models.ParticipantResult(
+                    championship_id=UUID(r["championship_id"]),
+                    championship_title_ru=r["ch_ru"],
+                    championship_title_kk=r["ch_kk"],
+                    level=r["level"],
+                    year=int(r["year"]),
+                    competition_id=UUID(r["competition_id"]),
+                    competition_title_ru=r["c_ru"],
+                    competition_title_kk=r["c_kk"],
+                    category=r["category"],
+                    status=r["status"],
+                    rank=int(r["rank"]),
+                    total=r["total"],
+                    scaled_score=r["scaled_score"],
+                    medal=r["medal"],
+                    medallion=bool(r["medallion"]),
+                )
+                for r in rows
+            ],
+        )

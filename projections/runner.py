@@ -1,0 +1,333 @@
+"""Following the event store: the projector that keeps the views up to date, read-your-writes,
+and rebuild-aside-then-swap.
+
+* SQLite has no subscriptions in the library: the projector polls the notification log, and
+  wakes at once when this process records events (``RegistryApplication.on_recorded``), so the
+  lag is milliseconds, not the poll period.
+* PostgreSQL: the library's LISTEN/NOTIFY subscription (``recorder.subscribe``) wakes the
+  projector whenever any process commits events; ``registry project`` runs it as its own
+  process so several API processes can share one projector.
+
+Each notification is decoded once per batch and offered to every projection past it. A
+projection that fails stops the projector with a :class:`ProjectionError` naming the position;
+nothing is skipped. A lost database connection is retried with back-off from the tracked
+position.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import msgspec
+
+from projections.audit import AuditProjection
+from projections.base import Item, ProjectionError, ViewProjection
+from projections.feed import NotificationReader
+from projections.results import ResultsProjection
+from projections.store import ResyncNeeded, ViewStore
+
+log = logging.getLogger("registry.projector")
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one batch.
+
+    A batch allocates hundreds of thousands of short-lived objects (freed by reference
+    counting) while the aggregate cache keeps many long-lived ones; automatic collections
+    then rescan the cache over and over (about 30 % of a rebuild). Collection resumes
+    after the batch.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+#: Every view group, by name (``registry rebuild [VIEW...]`` takes these names).
+PROJECTIONS: dict[str, type[ViewProjection]] = {
+    ResultsProjection.name: ResultsProjection,
+    AuditProjection.name: AuditProjection,
+}
+
+
+class CatchUpStats(msgspec.Struct):
+    events: int
+    seconds: float
+    position: int
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+
+def select_projections(names: Sequence[str] | None) -> list[type[ViewProjection]]:
+    if not names:
+        return list(PROJECTIONS.values())
+    unknown = [n for n in names if n not in PROJECTIONS]
+    if unknown:
+        raise ValueError(f"unknown view(s) {', '.join(unknown)}; known: {', '.join(PROJECTIONS)}")
+    return [PROJECTIONS[n] for n in names]
+
+
+class Projector:
+    """Applies new events to a set of projections, in position order, batch by batch."""
+
+    def __init__(
+        self,
+        app: Any,
+        store: ViewStore,
+        projections: Sequence[ViewProjection] | None = None,
+        *,
+        batch_size: int = 1000,
+        poll_interval: float = 0.5,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.projections = list(
+            projections
+            if projections is not None
+            else (cls(app, store) for cls in PROJECTIONS.values())
+        )
+        for projection in self.projections:
+            projection.create_tables()
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.reader = NotificationReader(app)
+        self.positions = {p.tracking_name: p.position() for p in self.projections}
+        self.error: BaseException | None = None
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._progress = threading.Condition()
+        self._threads: list[threading.Thread] = []
+        self._subscription: Any = None
+
+    # ------------------------------------------------------------------ positions
+
+    @property
+    def position(self) -> int:
+        """The position every projection has reached (the views' consistent floor)."""
+        return min(self.positions.values()) if self.positions else 0
+
+    def lag(self) -> int:
+        return max(0, self.app.head_position() - self.position)
+
+    def resync(self) -> None:
+        """Re-read positions from the store and forget cached state."""
+        for projection in self.projections:
+            projection.reset_cache()
+            self.positions[projection.tracking_name] = projection.position()
+
+    # ------------------------------------------------------------------ processing
+
+    def run_once(self, limit: int | None = None) -> int:
+        """Process one batch; returns how many notifications were read."""
+        start = self.position
+        notifications = self.reader.read(start, limit or self.batch_size)
+        if not notifications:
+            return 0
+        with _gc_paused():
+            to_domain_event = self.app.mapper.to_domain_event
+            items: list[Item] = []
+            for notification in notifications:
+                try:
+                    items.append((notification, to_domain_event(notification)))
+                except Exception as error:
+                    raise ProjectionError("decode", notification, error) from error
+            for projection in self.projections:
+                own = self.positions[projection.tracking_name]
+                mine = items if own <= start else [i for i in items if i[0].id > own]
+                if mine:
+                    self.positions[projection.tracking_name] = projection.process(mine, own)
+        with self._progress:
+            self._progress.notify_all()
+        return len(notifications)
+
+    def catch_up(
+        self,
+        *,
+        until: int | None = None,
+        progress: Callable[[int, int, float], None] | None = None,
+    ) -> CatchUpStats:
+        """Process until nothing is left (or ``until`` is reached). Raises on failure."""
+        started = time.perf_counter()
+        done = 0
+        target = until if until is not None else self.app.head_position()
+        while True:
+            if until is not None and self.position >= until:
+                break
+            count = self.run_once()
+            if count == 0:
+                break
+            done += count
+            if progress:
+                progress(done, max(target, self.position), time.perf_counter() - started)
+        return CatchUpStats(done, time.perf_counter() - started, self.position)
+
+    # ------------------------------------------------------------------ following
+
+    def wake(self, _position: int | None = None) -> None:
+        self._wake.set()
+
+    def start(self) -> Projector:
+        """Follow the store in background threads (and wake on this process's saves)."""
+        self.app.on_recorded(self.wake)
+        thread = threading.Thread(target=self._follow, name="registry-projector", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        if self.store.backend == "postgres":
+            listener = threading.Thread(target=self._listen, name="registry-listen", daemon=True)
+            listener.start()
+            self._threads.append(listener)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        subscription = self._subscription
+        if subscription is not None:
+            subscription.stop()  # ends the LISTEN wait at once
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+
+    def run_forever(self) -> None:
+        """Follow in the calling thread until stopped; raises the error that stopped it."""
+        if self.store.backend == "postgres":
+            listener = threading.Thread(target=self._listen, name="registry-listen", daemon=True)
+            listener.start()
+            self._threads.append(listener)
+        self.app.on_recorded(self.wake)
+        self._follow()
+        if self.error is not None:
+            raise self.error
+
+    def _follow(self) -> None:
+        backoff = 0.1
+        while not self._stopping.is_set():
+            try:
+                if self.run_once() == 0:
+                    self._wake.wait(self.poll_interval)
+                    self._wake.clear()
+                backoff = 0.1
+            except ResyncNeeded:
+                log.warning("views moved under the projector (rebuild swapped?): resyncing")
+                self.resync()
+            except ProjectionError as error:
+                log.error("%s", error)
+                self.error = error
+                with self._progress:
+                    self._progress.notify_all()
+                return
+            except Exception as error:  # a lost connection, a locked database: retry
+                log.warning(
+                    "projector: %s: %s; retrying in %.1f s", type(error).__name__, error, backoff
+                )
+                self._stopping.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+                try:
+                    self.resync()
+                except Exception:
+                    log.debug("resync failed", exc_info=True)
+
+    def _listen(self) -> None:
+        """PostgreSQL: wake the projector on every NOTIFY, via the library's subscription."""
+        backoff = 0.5
+        while not self._stopping.is_set():
+            try:
+                with self.app.recorder.subscribe(gt=self.app.head_position()) as subscription:
+                    self._subscription = subscription
+                    if self._stopping.is_set():
+                        break
+                    backoff = 0.5
+                    for _notification in subscription:
+                        self._wake.set()
+                        if self._stopping.is_set():
+                            break
+            except Exception as error:  # the connection went away: subscribe again
+                log.warning("listener: %s; resubscribing in %.1f s", error, backoff)
+                self._stopping.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    # ------------------------------------------------------------------ read-your-writes
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Wait (at most ``timeout`` s) until every view has processed ``position``."""
+        deadline = time.monotonic() + timeout
+        with self._progress:
+            while self.position < position:
+                if self.error is not None:
+                    return False
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._wake.set()
+                self._progress.wait(min(remaining, 0.05))
+        return True
+
+
+def wait_in_store(store: ViewStore, position: int, timeout: float) -> bool:
+    """Read-your-writes for a process that does not run the projector (PostgreSQL API
+    processes): poll the tracked positions of every view group."""
+    deadline = time.monotonic() + timeout
+    for name in PROJECTIONS:
+        if not store.wait(name, position, max(0.0, deadline - time.monotonic())):
+            return False
+    return True
+
+
+def rebuild(
+    app: Any,
+    store: ViewStore,
+    names: Sequence[str] | None = None,
+    *,
+    batch_size: int = 20_000,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> CatchUpStats:
+    """Rebuild views from position 0 aside, then swap them in at once.
+
+    Readers keep the old rows until the swap; the swap replaces tables and tracking position
+    in one transaction, and a live projector notices and continues from the new position.
+    """
+    with _gc_paused():  # a rebuild's live objects would be rescanned by every collection
+        return _rebuild(app, store, names, batch_size=batch_size, progress=progress)
+
+
+def _rebuild(
+    app: Any,
+    store: ViewStore,
+    names: Sequence[str] | None,
+    *,
+    batch_size: int,
+    progress: Callable[[int, int, float], None] | None,
+) -> CatchUpStats:
+    aside = [cls(app, store, suffix="__next", bulk=True) for cls in select_projections(names)]
+    with store.transaction(commit=True) as cursor:
+        for projection in aside:
+            projection.drop_tables(cursor)
+            store.reset(projection.tracking_name, cursor)
+    projector = Projector(app, store, aside, batch_size=batch_size)
+    stats = projector.catch_up(progress=progress)
+    started = time.perf_counter()
+    for projection in aside:
+        projection.finish()
+        projection.create_indexes()  # bulk load: index once, at the end
+    # Events recorded meanwhile: catch up once more (incrementally), then swap.
+    for projection in aside:
+        projection.bulk = False
+    more = projector.catch_up()
+    for projection in aside:
+        projection.swap_into_place()
+    more.seconds += time.perf_counter() - started
+    return CatchUpStats(
+        stats.events + more.events, stats.seconds + more.seconds, projector.position
+    )
