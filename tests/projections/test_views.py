@@ -179,7 +179,7 @@ def test_concurrent_writers_all_arrive_in_position_order(app, views):
                         aspect_id=aspect,
                         value="3" if aspect.startswith("B") else "5.00",
                     )
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             errors.append(error)
 
     threads = [
