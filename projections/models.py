@@ -207,3 +207,4 @@ class AuditEntry(msgspec.Struct, frozen=True):
     type: str
     aggregate_id: UUID
     version: int
+    reason: str | None = None

@@ -14,6 +14,7 @@ from uuid import UUID
 import msgspec
 
 from projections import models
+from projections.audit import AuditProjection
 from projections.results import ResultsProjection
 from projections.store import ViewStore
 
@@ -26,6 +27,7 @@ class ViewQueries:
         self.sql = store.sql
         # The live tables always exist, even before the first event is projected.
         ResultsProjection(None, store).create_tables()
+        AuditProjection(None, store).create_tables()
 
     def t(self, table: str) -> str:
         return self.store.table(table)
@@ -297,3 +299,51 @@ class ViewQueries:
                 for r in rows
             ],
         )
+
+    # ------------------------------------------------------------------ audit index
+
+    def audit(
+        self,
+        *,
+        actor: UUID | None = None,
+        aggregate_id: UUID | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        after: int = 0,
+        limit: int = 100,
+    ) -> list[models.AuditEntry]:
+        """Events by actor, aggregate and time range (UTC ISO text, ``until`` exclusive),
+        in position order, from ``after`` on."""
+        where, params = ["a.position > ?"], [after]
+        if actor is not None:
+            where.append("a.actor = ?")
+            params.append(str(actor))
+        if aggregate_id is not None:
+            where.append("a.aggregate_id = ?")
+            params.append(str(aggregate_id))
+        if since is not None:
+            where.append("a.time >= ?")
+            params.append(since)
+        if until is not None:
+            where.append("a.time < ?")
+            params.append(until)
+        params.append(max(1, min(limit, 10_000)))
+        rows = self.store.fetchall(
+            f"SELECT a.*, n.name AS actor_name FROM {self.t('v_audit')} a "
+            f"LEFT JOIN {self.t('v_actor')} n ON n.id = a.actor "
+            f"WHERE {' AND '.join(where)} ORDER BY a.position LIMIT ?",
+            tuple(params),
+        )
+        return [
+            models.AuditEntry(
+                position=int(r["position"]),
+                time=r["time"],
+                actor=UUID(r["actor"]),
+                actor_name=r["actor_name"],
+                type=r["type"],
+                aggregate_id=UUID(r["aggregate_id"]),
+                version=int(r["version"]),
+                reason=r["reason"],
+            )
+            for r in rows
+        ]

@@ -283,3 +283,32 @@ def test_views_start_empty_and_unknown_ids_are_none(app, views):
     missing = UUID(int=1)
     assert q.standings(missing) is None and q.medals(missing) is None
     assert q.competition(missing) is None and q.participant_results(missing) is None
+
+
+def test_audit_queries_by_actor_aggregate_and_time(app, views):
+    world = published_world(app)
+    app.amend_mark(
+        actor=ORGANISER,
+        competition_id=world.competition,
+        competitor_id=world.people["Өмірбекова Ұлжан"],
+        aspect_id="A1",
+        value="11.00",
+        reason="Апелляция: пересчёт",
+    )
+    Projector(app, views).catch_up()
+    q = ViewQueries(views)
+    mine = q.audit(actor=world.experts["e2"])
+    assert mine and all(e.actor == world.experts["e2"] for e in mine)
+    assert mine[0].actor_name == "Эксперт e2"
+    history = q.audit(aggregate_id=world.competition, limit=10_000)
+    assert [e.version for e in history] == list(range(1, len(history) + 1))
+    assert history[-1].type == "registry.Competition.MarkAmended"
+    assert history[-1].reason == "Апелляция: пересчёт"
+    every = q.audit(limit=10_000)
+    middle = every[len(every) // 2].time
+    later = q.audit(since=middle, limit=10_000)
+    earlier = q.audit(until=middle, limit=10_000)
+    assert len(later) + len(earlier) == len(every)
+    assert all(e.time >= middle for e in later) and all(e.time < middle for e in earlier)
+    page = q.audit(after=every[9].position, limit=5)
+    assert [e.position for e in page] == [e.position for e in every[10:15]]
