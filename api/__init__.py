@@ -1,1 +1,4 @@
-"""The HTTP API (Litestar): routes, guards, problem details, pages. Built by the API issue."""
+"""The HTTP API (Litestar): commands, auth and guards, problem details, idempotency.
+
+The Results endpoints are plugged in through ``api.app.create_app(route_handlers=...)``.
+"""

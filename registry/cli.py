@@ -319,19 +319,41 @@ def accounts_revoke(ctx: click.Context, account_id: object, reason: str) -> None
     type=click.Path(dir_okay=False, writable=True),
     help="Where --demo writes the demo accounts' tokens (mode 600).",
 )
+@click.option(
+    "--projector",
+    type=click.Choice(["in-process", "external"]),
+    default=None,
+    help="Run the projector in this process (default on SQLite) or rely on a separate "
+    "`registry project` (default on PostgreSQL). Env REGISTRY_PROJECTOR.",
+)
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str, port: int, workers: int, with_demo: bool, tokens_file: str
+    ctx: click.Context,
+    host: str,
+    port: int,
+    workers: int,
+    with_demo: bool,
+    tokens_file: str,
+    projector: str | None,
 ) -> None:
-    """Serve the HTTP API (uvicorn, factory api.app:create_app_from_env).
+    """Serve the HTTP API and the results (uvicorn, factory
+    api.server:create_server_app_from_env), with the projector.
 
-    OpenAPI at /schema (Swagger UI /schema/swagger, ReDoc /schema/redoc); /healthz.
+    OpenAPI at /schema (Swagger UI /schema/swagger, ReDoc /schema/redoc); /healthz, /readyz.
     """
     import os
     from pathlib import Path
 
+    if projector:
+        os.environ["REGISTRY_PROJECTOR"] = projector
     with _application(ctx) as app:  # fails fast, with a clear message, on a bad store
         os.environ["REGISTRY_DATABASE_URL"] = app.settings.database_url  # type: ignore[attr-defined]
+        from api.server import default_projector_mode
+
+        try:
+            mode = default_projector_mode(app)  # type: ignore[arg-type]
+        except SettingsError as error:
+            raise click.ClickException(str(error)) from None
         if with_demo:
             from registry.demo import load_demo
             from registry.demo_tokens import issue_demo_tokens
@@ -348,15 +370,32 @@ def serve(
             )
     import uvicorn
 
-    click.echo(f"serving http://{host}:{port} (OpenAPI: http://{host}:{port}/schema/swagger)")
-    uvicorn.run(
-        "api.app:create_app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
+    follower = None
+    if mode == "in-process" and workers > 1:
+        # One projector for all workers: it runs here, in the supervising process.
+        from projections.runner import Projector
+        from projections.store import ViewStore
+        from registry.application import RegistryApplication
+
+        projector_app = RegistryApplication(load_settings())
+        follower = Projector(projector_app, ViewStore(projector_app.settings)).start()
+        os.environ["REGISTRY_PROJECTOR"] = "external"
+    click.echo(
+        f"serving http://{host}:{port} (OpenAPI: http://{host}:{port}/schema/swagger), "
+        f"projector {mode}"
     )
+    try:
+        uvicorn.run(
+            "api.server:create_server_app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
+    finally:
+        if follower is not None:
+            follower.stop()
 
 
 def run() -> None:  # pragma: no cover - console entry point

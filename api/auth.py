@@ -1,0 +1,126 @@
+"""Bearer tokens and guards.
+
+Authentication (:class:`BearerAuthMiddleware`, on every route but ``/healthz`` and the OpenAPI
+pages): no ``Authorization`` header means the public (``request.user`` is None); a header that
+is not ``Bearer <token>``, or a token that is unknown, rotated out or revoked, is refused with
+401 at once — :meth:`RegistryApplication.authenticate` reads the account's newest events from
+the store on every request, so a revocation or rotation made by any process counts at once.
+Nothing about accounts is cached here.
+
+Authorisation (guards, declared per endpoint). The order of the checks, so that every answer
+is predictable:
+
+1. the path must match a route — otherwise 404 (a non-UUID id never matches: 404);
+2. a malformed, unknown, rotated or revoked token — 401, on every endpoint;
+3. no token on an endpoint that needs one — 401;
+4. the account's role must be one the endpoint names — otherwise 403 ``forbidden``, whatever
+   the ids in the path (a wrong role never learns whether an id exists);
+5. experts and chief experts must be scoped to the competition in the path (the account's
+   ``competition_ids``, granted when an organiser assigns them) — otherwise 403
+   ``not-assigned``; an unknown competition id is therefore 403 for them, never 404;
+6. lock and reopen: the caller must be the chief expert of that competition (its
+   ``experts``) — otherwise 403 ``not-allowed``;
+7. then the body is read and validated (413, 400, 422), then the command runs: unknown ids
+   (in the path, for the roles that passed 4, or in the body) — 404; rules — 409/422.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import UUID
+
+from litestar.concurrency import sync_to_thread
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from api.problems import forbidden, unauthorized
+from domain.aggregates import Account
+from domain.values import ExpertRole, Role
+
+Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
+MAX_TOKEN_LENGTH = 512
+
+
+class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    """``Authorization: Bearer <token>`` → the live :class:`Account`, or the public."""
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        header = connection.headers.get("authorization")
+        if header is None:
+            return AuthenticationResult(user=None, auth=None)
+        scheme, _, token = header.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
+            raise unauthorized("the Authorization header must be 'Bearer <token>'")
+        registry = connection.app.state.registry
+        account = await sync_to_thread(registry.authenticate, token)
+        if account is None:
+            raise unauthorized("the token is unknown, rotated out or revoked")
+        return AuthenticationResult(user=account, auth=account.id)
+
+
+def caller(connection: ASGIConnection) -> Account:
+    """The authenticated account, or 401."""
+    account = connection.scope.get("user")
+    if account is None:
+        raise unauthorized("this endpoint needs a bearer token (Authorization: Bearer <token>)")
+    return account  # type: ignore[no-any-return]
+
+
+def _describe(roles: frozenset[Role]) -> str:
+    return " or ".join(sorted(roles))
+
+
+def roles(*allowed: Role) -> Guard:
+    """A guard: the caller's account has one of ``allowed`` roles."""
+    wanted = frozenset(allowed)
+
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        account = caller(connection)
+        if account.role not in wanted:
+            raise forbidden(
+                f"this needs the role {_describe(wanted)}; the token's is {account.role}"
+            )
+
+    guard.__name__ = f"roles_{'_'.join(sorted(wanted))}"
+    return guard
+
+
+def _competition_id(connection: ASGIConnection) -> UUID:
+    value: Any = connection.path_params["competition_id"]
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+async def competition_expert(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """The caller is an expert or chief expert scoped to the competition in the path."""
+    account = caller(connection)
+    if account.role not in (Role.EXPERT, Role.CHIEF_EXPERT):
+        raise forbidden(
+            f"marks are entered by the experts of the competition; the token's role is "
+            f"{account.role}"
+        )
+    if _competition_id(connection) not in account.competition_ids:
+        raise forbidden("you are not an expert of this competition", code="not-assigned")
+
+
+async def competition_chief(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """The caller is the chief expert of the competition in the path."""
+    account = caller(connection)
+    if account.role is not Role.CHIEF_EXPERT:
+        raise forbidden(
+            f"only the competition's chief expert does this; the token's role is {account.role}"
+        )
+    competition_id = _competition_id(connection)
+    if competition_id not in account.competition_ids:
+        raise forbidden("you are not an expert of this competition", code="not-assigned")
+    registry = connection.app.state.registry
+    competition = await sync_to_thread(registry.competition, competition_id)
+    expert = competition.experts.get(account.id)
+    if expert is None or expert.role is not ExpertRole.CHIEF:
+        raise forbidden("only the chief expert of this competition does this", code="not-allowed")
+
+
+ADMIN = roles(Role.ADMIN)
+ORGANISER = roles(Role.ORGANISER)

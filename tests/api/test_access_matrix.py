@@ -1,0 +1,475 @@
+"""Every endpoint × every role (and no token, and a bogus token): the exact status class.
+
+One row per endpoint (and per interesting id: unknown competition, unknown account...). Each
+row runs on a fresh world (SQLite and PostgreSQL) brought to the state the row needs, then
+sends the same request with each role's token and compares the whole role → status map at
+once, so a failure shows every mismatch of the row.
+
+To add endpoints (e.g. the Results reads), append ``Case`` rows to ``CASES``: ``expect`` maps
+every role of ``ROLES`` plus ``public`` (no token) to ``"2xx"``, ``"401"``, ``"403"`` or
+``"404"``; ``bogus`` (an unknown token) defaults to ``"401"``. ``state`` is what the world's
+competition must be in first (``prepare`` below).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from domain.ids import SYSTEM_ACTOR
+from domain.values import AspectType, CompetitionStatus
+from tests.api.conftest import ROLES, Ctx, make_ctx
+from tests.helpers import SCHEME
+
+UNKNOWN = UUID("5e1f0c3a-0000-4000-8000-000000000000")
+ALL = (*ROLES, "public", "bogus")
+
+
+def only(*allowed: str, unknown: tuple[str, ...] = ()) -> dict[str, str]:
+    """A write: ``allowed`` roles succeed (or get 404 for ``unknown`` ids), the other roles
+    403, no token 401."""
+    expect = {role: "403" for role in ROLES}
+    expect.update({role: "2xx" for role in allowed})
+    expect.update({role: "404" for role in unknown})
+    expect["public"] = "401"
+    return expect
+
+
+def everyone(status: str = "2xx") -> dict[str, str]:
+    return {role: status for role in (*ROLES, "public")}
+
+
+Body = Callable[[Ctx], Any] | None
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    #: formatted with: championship, competition, competition2, unknown, throwaway,
+    #: participant
+    path: str
+    expect: dict[str, str]
+    body: Body = None
+    #: marking (the world's competition starts there; the second one is in setup), own-scores,
+    #: complete, locked, published, setup-with-scheme (see ``prepare``)
+    state: str = "marking"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def person(ctx: Ctx, name: str = "Иванов Дмитрий Сергеевич") -> str:
+    return str(ctx.world.people[name])
+
+
+def readers(public: str = "404") -> dict[str, str]:
+    """A read of an unpublished competition: organisers, auditors, admins and the
+    competition's experts; 403 for other tokens; ``public`` without one."""
+    expect = {role: "403" for role in ROLES}
+    expect.update({role: "2xx" for role in ("admin", "organiser", "auditor", "chief", "expert")})
+    expect["public"] = public
+    return expect
+
+
+CASES: list[Case] = [
+    # ------------------------------------------------------------------ health
+    Case("healthz", "GET", "/healthz", {**everyone(), "bogus": "2xx"}),
+    Case("readyz", "GET", "/readyz", {**everyone(), "bogus": "2xx"}),
+    # ------------------------------------------------------------------ results
+    Case("list championships", "GET", "/api/v1/championships", everyone()),
+    Case("championship", "GET", "/api/v1/championships/{championship}", everyone()),
+    Case("unknown championship", "GET", "/api/v1/championships/{unknown}", everyone("404")),
+    Case("medal table", "GET", "/api/v1/championships/{championship}/medals", everyone()),
+    Case("competition in marking", "GET", "/api/v1/competitions/{competition}", readers()),
+    Case(
+        "published competition",
+        "GET",
+        "/api/v1/competitions/{competition}",
+        everyone(),
+        state="published",
+    ),
+    Case("unknown competition", "GET", "/api/v1/competitions/{unknown}", everyone("404")),
+    Case(
+        "standings in marking",
+        "GET",
+        "/api/v1/competitions/{competition}/standings",
+        readers(),
+    ),
+    Case(
+        "published standings",
+        "GET",
+        "/api/v1/competitions/{competition}/standings",
+        everyone(),
+        state="published",
+    ),
+    Case(
+        "a person's results",
+        "GET",
+        "/api/v1/participants/{participant}/results",
+        everyone(),
+    ),
+    Case(
+        "an unknown person's results",
+        "GET",
+        "/api/v1/participants/{unknown}/results",
+        everyone("404"),
+    ),
+    # ------------------------------------------------------------------ accounts
+    Case(
+        "create account",
+        "POST",
+        "/api/v1/accounts",
+        only("admin"),
+        body=lambda c: {"name": "Новый эксперт", "role": "expert"},
+    ),
+    Case(
+        "create account scoped to an unknown competition",
+        "POST",
+        "/api/v1/accounts",
+        only(unknown=("admin",)),
+        body=lambda c: {"name": "Ещё эксперт", "role": "expert", "competition_ids": [str(UNKNOWN)]},
+    ),
+    Case("rotate token", "POST", "/api/v1/accounts/{throwaway}/rotate", only("admin")),
+    Case(
+        "rotate unknown account",
+        "POST",
+        "/api/v1/accounts/{unknown}/rotate",
+        only(unknown=("admin",)),
+    ),
+    Case(
+        "revoke account",
+        "POST",
+        "/api/v1/accounts/{throwaway}/revoke",
+        only("admin"),
+        body=lambda c: {"reason": "уволился"},
+    ),
+    # ------------------------------------------------------------------ registration
+    Case(
+        "register organisation",
+        "POST",
+        "/api/v1/organisations",
+        only("organiser"),
+        body=lambda c: {
+            "name_ru": "Усть-Каменогорский строительный колледж",
+            "name_kk": "Өскемен құрылыс колледжі",
+            "kind": "college",
+            "region": "VKO",
+        },
+    ),
+    Case(
+        "register participant",
+        "POST",
+        "/api/v1/participants",
+        only("organiser"),
+        body=lambda c: {
+            "full_name": "Сейітқали Ерасыл",
+            "organisation_id": str(c.world.orgs["college_b"]),
+            "birth_date": "2005-01-02",
+        },
+    ),
+    Case(
+        "register participant of an unknown organisation",
+        "POST",
+        "/api/v1/participants",
+        only(unknown=("organiser",)),
+        body=lambda c: {"full_name": "Кто-то", "organisation_id": str(UNKNOWN)},
+    ),
+    Case(
+        "create championship",
+        "POST",
+        "/api/v1/championships",
+        only("organiser"),
+        body=lambda c: {
+            "kind": "abilympics",
+            "level": "regional",
+            "year": 2025,
+            "region": "VKO",
+            "title_ru": "Абилимпикс ВКО 2025",
+            "title_kk": "Абилимпикс ШҚО 2025",
+            "starts_on": "2025-04-01",
+            "ends_on": "2025-04-03",
+        },
+    ),
+    Case(
+        "add competition",
+        "POST",
+        "/api/v1/championships/{championship}/competitions",
+        only("organiser"),
+        body=lambda c: {
+            "code": "electrical",
+            "title_ru": "Электромонтаж",
+            "title_kk": "Электр монтажы",
+            "category": "main",
+        },
+    ),
+    Case(
+        "add competition to an unknown championship",
+        "POST",
+        "/api/v1/championships/{unknown}/competitions",
+        only(unknown=("organiser",)),
+        body=lambda c: {"code": "x", "title_ru": "x", "title_kk": "x", "category": "main"},
+    ),
+    Case(
+        "set scheme",
+        "PUT",
+        "/api/v1/competitions/{competition2}/scheme",
+        only("organiser"),
+        body=lambda c: {"aspects": SCHEME_BODY},
+        state="setup",
+    ),
+    Case(
+        "add entrant",
+        "POST",
+        "/api/v1/competitions/{competition2}/entrants",
+        only("organiser"),
+        body=lambda c: {"participant_id": person(c)},
+        state="setup",
+    ),
+    Case(
+        "assign expert",
+        "POST",
+        "/api/v1/competitions/{competition2}/experts",
+        only("organiser"),
+        body=lambda c: {
+            "account_id": str(c.world.experts["e3"]),
+            "role": "expert",
+            "organisation_id": str(c.world.orgs["vkgu"]),
+        },
+        state="setup",
+    ),
+    Case(
+        "start marking",
+        "POST",
+        "/api/v1/competitions/{competition2}/start",
+        only("organiser"),
+        state="setup-with-scheme",
+    ),
+    Case(
+        "start an unknown competition",
+        "POST",
+        "/api/v1/competitions/{unknown}/start",
+        only(unknown=("organiser",)),
+    ),
+    # ------------------------------------------------------------------ marking
+    Case(
+        "enter a mark",
+        "POST",
+        "/api/v1/competitions/{competition}/marks",
+        only("chief", "expert"),
+        body=lambda c: {"competitor_id": person(c), "aspect_id": "B1", "value": 2},
+    ),
+    Case(
+        "enter a sheet",
+        "POST",
+        "/api/v1/competitions/{competition}/marks",
+        only("chief", "expert"),
+        body=lambda c: {
+            "marks": [
+                {"competitor_id": person(c), "aspect_id": "B2", "value": 2},
+                {"competitor_id": person(c, "Өмірбекова Ұлжан"), "aspect_id": "B2", "value": "3"},
+            ]
+        },
+    ),
+    Case(
+        "enter a mark in an unknown competition",
+        "POST",
+        "/api/v1/competitions/{unknown}/marks",
+        only(),
+        body=lambda c: {"competitor_id": person(c), "aspect_id": "B1", "value": 2},
+    ),
+    Case(
+        "correct a mark",
+        "POST",
+        "/api/v1/competitions/{competition}/corrections",
+        only("chief", "expert"),
+        body=lambda c: {
+            "competitor_id": person(c),
+            "aspect_id": "B1",
+            "value": 1,
+            "reason": "ошибка ввода",
+        },
+        state="own-scores",
+    ),
+    Case(
+        "lock", "POST", "/api/v1/competitions/{competition}/lock", only("chief"), state="complete"
+    ),
+    Case("lock an unknown competition", "POST", "/api/v1/competitions/{unknown}/lock", only()),
+    Case(
+        "reopen",
+        "POST",
+        "/api/v1/competitions/{competition}/reopen",
+        only("chief"),
+        body=lambda c: {"reason": "апелляция участника"},
+        state="locked",
+    ),
+    Case(
+        "publish",
+        "POST",
+        "/api/v1/competitions/{competition}/publish",
+        only("organiser"),
+        state="locked",
+    ),
+    Case(
+        "amend a published mark",
+        "POST",
+        "/api/v1/competitions/{competition}/amendments",
+        only("organiser"),
+        body=lambda c: {
+            "competitor_id": person(c),
+            "aspect_id": "A1",
+            "value": "12.50",
+            "reason": "Апелляционная комиссия: протокол №3",
+        },
+        state="published",
+    ),
+]
+
+SCHEME_BODY = [
+    {
+        "id": "A1",
+        "criterion": "A",
+        "description": "Выход блюда",
+        "max_mark": "60.00",
+        "type": "measurement",
+    },
+    {
+        "id": "B1",
+        "criterion": "B",
+        "description": "Подача",
+        "max_mark": "40.00",
+        "type": "judgement",
+    },
+]
+
+
+# ---------------------------------------------------------------------------- world states
+
+
+def _complete(ctx: Ctx) -> None:
+    """Every mark of the competition entered (judgement scores 2, or matching earlier ones)."""
+    registry, world = ctx.registry, ctx.world
+    competition = registry.competition(world.competition)
+    markers = [world.experts[k] for k in ("e2", "e3", "e1", "chief")]
+    for person_id in competition.entrants:
+        for aspect in competition.scheme:
+            key = (person_id, aspect.id)
+            if aspect.type is AspectType.MEASUREMENT:
+                if key not in competition.measurements:
+                    registry.enter_mark(
+                        actor=world.experts["e2"],
+                        competition_id=world.competition,
+                        competitor_id=person_id,
+                        aspect_id=aspect.id,
+                        value="10.00",
+                    )
+                continue
+            scores = dict(competition.judgements.get(key, {}))
+            value = min(scores.values(), default=2)
+            for expert in markers:
+                if len(scores) >= 3:
+                    break
+                if expert not in scores:
+                    registry.enter_mark(
+                        actor=expert,
+                        competition_id=world.competition,
+                        competitor_id=person_id,
+                        aspect_id=aspect.id,
+                        value=value,
+                    )
+                    scores[expert] = value
+
+
+def prepare(ctx: Ctx, state: str) -> None:
+    """Bring the world's competition to ``state`` (it starts in marking)."""
+    registry, world = ctx.registry, ctx.world
+    chief = world.experts["chief"]
+    if state in ("setup", "marking"):
+        return
+    if state == "setup-with-scheme":  # the second competition has a scheme, can start
+        registry.set_scheme(actor=SYSTEM_ACTOR, competition_id=ctx.competition2, aspects=SCHEME)
+        return
+    if state == "own-scores":  # the chief and the expert each hold a score to correct
+        for role in ("chief", "expert"):
+            registry.enter_mark(
+                actor=ctx.actors.ids[role],
+                competition_id=world.competition,
+                competitor_id=world.people["Иванов Дмитрий Сергеевич"],
+                aspect_id="B1",
+                value=2,
+            )
+        return
+    _complete(ctx)
+    if state == "complete":
+        return
+    registry.lock(actor=chief, competition_id=world.competition)
+    if state == "locked":
+        return
+    registry.publish(actor=SYSTEM_ACTOR, competition_id=world.competition)
+    assert state == "published", f"unknown state {state!r}"
+    assert registry.competition(world.competition).status is CompetitionStatus.PUBLISHED
+
+
+def status_class(status: int) -> str:
+    return "2xx" if 200 <= status < 300 else str(status)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+async def test_role_matrix(case: Case, app, client):
+    ctx = make_ctx(app)
+    throwaway = app.create_account(actor=SYSTEM_ACTOR, name=f"Временный {uuid4()}", role="auditor")
+    prepare(ctx, case.state)
+    path = case.path.format(
+        championship=ctx.world.championship,
+        competition=ctx.world.competition,
+        competition2=ctx.competition2,
+        unknown=UNKNOWN,
+        throwaway=throwaway.id,
+        participant=ctx.world.people["Нұрланов Әлихан"],
+    )
+    if case.method == "GET":  # reads see the views once they hold everything prepared
+        case = Case(
+            case.name,
+            case.method,
+            case.path,
+            case.expect,
+            case.body,
+            case.state,
+            {**case.headers, "X-Registry-Min-Position": str(app.head_position())},
+        )
+    expected = {role: case.expect.get(role, "401") for role in ALL}
+    actual = {}
+    for role in ALL:
+        if role == "public":
+            headers = {}
+        elif role == "bogus":
+            headers = {"Authorization": f"Bearer {uuid4().hex}.{'x' * 43}"}
+        else:
+            headers = ctx.auth(role)
+        body = case.body(ctx) if case.body else None
+        response = await client.request(
+            case.method, path, json=body, headers={**headers, **case.headers}
+        )
+        actual[role] = status_class(response.status_code)
+        if response.status_code >= 400:
+            assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.status_code < 500, response.text
+    assert actual == expected
+
+
+def test_every_command_endpoint_is_in_the_matrix(api):
+    """A new command endpoint without a row in the table fails here."""
+    covered = {(c.method, _template(c.path)) for c in CASES}
+    for route in api.routes:
+        for method in sorted(getattr(route, "methods", ())):
+            if method in ("HEAD", "OPTIONS") or route.path.startswith("/schema"):
+                continue
+            assert (method, _template(route.path)) in covered, f"{method} {route.path}"
+
+
+def _template(path: str) -> str:
+    import re
+
+    return re.sub(r"\{[^}]+\}", "{}", path)
