@@ -20,11 +20,19 @@ class _Head(msgspec.Struct):
     reason: str | None = None
 
 
+class _AccountHead(msgspec.Struct):
+    name: str
+    role: str
+
+
 _head = msgspec.json.Decoder(_Head).decode
+_account = msgspec.json.Decoder(_AccountHead).decode
+ACCOUNT_CREATED = Account.Created.TOPIC
 
 
 class AuditProjection(ViewProjection):
     name = "audit"
+    NEEDS_EVENTS = False  # unless the store is compressed or encrypted (see __init__)
 
     TABLES: ClassVar[dict[str, str]] = {
         # time: UTC, fixed width "YYYY-MM-DDTHH:MM:SS.ffffffZ", so text order is time order
@@ -43,6 +51,7 @@ class AuditProjection(ViewProjection):
         mapper = getattr(app, "mapper", None)
         #: stored state is plain JSON (no compressor, no cipher): read the head from it
         self.plain_state = mapper is None or not (mapper.cipher or mapper.compressor)
+        self.NEEDS_EVENTS = not self.plain_state  # type: ignore[misc]
         self.clear_pending()
 
     def clear_pending(self) -> None:
@@ -69,8 +78,13 @@ class AuditProjection(ViewProjection):
                 reason,
             )
         )
-        if isinstance(event, Account.Created):
-            self.actors.append((str(event.originator_id), event.name, str(event.role)))
+        if notification.topic == ACCOUNT_CREATED:
+            if self.plain_state:
+                account = _account(notification.state)
+                name, role = account.name, account.role
+            else:
+                name, role = event.name, str(event.role)
+            self.actors.append((notification.aggregate_key, name, role))
 
     def write(self, cursor: Any) -> None:
         self.store.executemany(

@@ -35,6 +35,8 @@ class ViewProjection(ABC):
     """
 
     name: str = ""
+    #: whether ``apply`` needs the decoded event (the audit index reads stored text only)
+    NEEDS_EVENTS: ClassVar[bool] = True
     #: table -> column definitions (portable SQL: TEXT, INTEGER, BIGINT)
     TABLES: ClassVar[dict[str, str]] = {}
     #: (index suffix, table, columns)

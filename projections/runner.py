@@ -136,13 +136,16 @@ class Projector:
         if not notifications:
             return 0
         with _gc_paused():
-            to_domain_event = self.app.mapper.to_domain_event
             items: list[Item] = []
-            for notification in notifications:
-                try:
-                    items.append((notification, to_domain_event(notification)))
-                except Exception as error:
-                    raise ProjectionError("decode", notification, error) from error
+            if any(p.NEEDS_EVENTS for p in self.projections):
+                to_domain_event = self.app.mapper.to_domain_event
+                for notification in notifications:
+                    try:
+                        items.append((notification, to_domain_event(notification)))
+                    except Exception as error:
+                        raise ProjectionError("decode", notification, error) from error
+            else:
+                items = [(notification, None) for notification in notifications]
             for projection in self.projections:
                 own = self.positions[projection.tracking_name]
                 mine = items if own <= start else [i for i in items if i[0].id > own]
