@@ -464,3 +464,64 @@ def test_every_event_records_its_actor_and_utc_time():
     for event in c.pending_events:
         assert isinstance(event.actor, UUID)
         assert event.timestamp.utcoffset().total_seconds() == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "category", "allowed"),
+    [
+        ("worldskills", "main", True),
+        ("worldskills", "juniors", True),
+        ("worldskills", "students", False),
+        ("agroskills", "main", True),
+        ("agroskills", "juniors", False),
+        ("abilympics", "schoolchildren", True),
+        ("abilympics", "students", True),
+        ("abilympics", "specialists", True),
+        ("abilympics", "main", False),
+    ],
+)
+def test_competition_categories_follow_the_championship_kind(kind, category, allowed):
+    championship = Championship.create(
+        actor=ORG,
+        kind=kind,
+        level="republican",
+        year=2025,
+        region="AST",
+        title_ru="Ч",
+        title_kk="Ч",
+        starts_on=date(2025, 10, 1),
+        ends_on=date(2025, 10, 3),
+    )
+    if allowed:
+        competition = championship.add_competition(
+            actor=ORG, code="x", title_ru="Т", title_kk="Т", category=category
+        )
+        assert competition.category == category and competition.kind == kind
+    else:
+        with pytest.raises(DomainError) as info:
+            championship.add_competition(
+                actor=ORG, code="x", title_ru="Т", title_kk="Т", category=category
+            )
+        assert info.value.code == "invalid-input"
+
+
+def test_championship_settings_are_validated():
+    kwargs = dict(
+        actor=ORG,
+        kind="worldskills",
+        level="regional",
+        year=2025,
+        region="VKO",
+        title_ru="Ч",
+        title_kk="Ч",
+        starts_on=date(2025, 5, 12),
+        ends_on=date(2025, 5, 16),
+    )
+    refused("invalid-input", Championship.create, **{**kwargs, "ends_on": date(2025, 5, 11)})
+    refused("invalid-input", Championship.create, **{**kwargs, "year": 2024})
+    refused("out-of-range", Championship.create, **kwargs, tie_tolerance=Decimal("10.01"))
+    refused("out-of-range", Championship.create, **kwargs, min_competitors_for_medals=0)
+    refused("invalid-input", Championship.create, **{**kwargs, "region": "Шығыс"})
+    assert Championship.create(**kwargs, tie_tolerance=Decimal("0.5")).tie_tolerance == Decimal(
+        "0.50"
+    )
