@@ -37,6 +37,10 @@ def competition_id(championship: UUID, code: str, category: str) -> UUID:
     return uuid5(NAMESPACE, f"competition/{championship}/{code.lower()}/{category}")
 
 
+def programme_id(region: str, year: int, title_ru: str) -> UUID:
+    return uuid5(NAMESPACE, f"programme/{region.upper()}/{year}/{normalise_name(title_ru)}")
+
+
 def account_id(name: str) -> UUID:
     return uuid5(NAMESPACE, f"account/{normalise_name(name)}")
 

@@ -9,10 +9,19 @@ from decimal import Decimal
 from pathlib import Path
 from uuid import UUID, uuid4
 
+import msgspec
 from eventsourcing.persistence import StoredEvent
 
-from domain.aggregates import AGGREGATES, Account, Championship, Organisation, Participant
-from domain.values import Aspect, AspectType, ChampionshipKind, MarkValue
+from domain.aggregates import (
+    AGGREGATES,
+    Account,
+    Championship,
+    Organisation,
+    Participant,
+    PrizeProgramme,
+)
+from domain.prizes import Placing, Prize
+from domain.values import Aspect, AspectType, ChampionshipKind, Level, MarkValue
 from registry.mapper import MsgspecMapper
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -109,8 +118,52 @@ def one_of_every_event() -> list:
     )
     account.rotate_token(actor=actor, token_hash="ef" * 32)
     account.revoke(actor=actor, reason="сменил работу")
+    programme = PrizeProgramme.create(
+        actor=actor,
+        title_ru="Призы акима ВКО — Год рабочих профессий 2025",
+        title_kk="ШҚО әкімінің сыйлықтары — 2025",
+        year=2025,
+        region="VKO",
+        kinds=("worldskills", "abilympics"),
+        prizes_by_place=(
+            Prize(1, "Ноутбук", 500_000),
+            Prize(2, "Планшет", 300_000),
+            Prize(3, "Сертификат", 150_000),
+        ),
+        at=at,
+    )
+    placing = Placing(
+        championship.id,
+        competition.id,
+        person.id,
+        person.full_name,
+        other.id,
+        "VKO",
+        ChampionshipKind.ABILYMPICS,
+        Level.REPUBLICAN,
+        2,
+    )
+    programme.consider(actor=actor, placing=placing, reason="Абилимпикс-2025, 2 место")
+    [entry] = programme.entries
+    programme.decide(actor=actor, entry_id=entry, decision="approve")
+    programme.decide(actor=actor, entry_id=entry, decision="award", awarded_on=date(2025, 12, 20))
+    programme.consider(
+        actor=actor, placing=msgspec.structs.replace(placing, place=4), reason="Поправка: 4 место"
+    )
+    _, nomination = programme.define_nomination(
+        actor=actor, title_ru="Лучший меценат года", title_kk="Жылдың үздік меценаты"
+    )
+    _, nominee = programme.nominate(
+        actor=actor,
+        nomination_id=nomination,
+        organisation_id=org.id,
+        citation="За поддержку колледжей",
+    )
+    programme.decide_nominee(
+        actor=actor, nomination_id=nomination, nominee_id=nominee, decision="approve"
+    )
     events = []
-    for aggregate in (org, other, person, account, expert, championship, competition):
+    for aggregate in (org, other, person, account, expert, championship, competition, programme):
         events.extend(aggregate.collect_events())
     return events
 
@@ -186,5 +239,9 @@ def test_an_event_stored_in_the_v1_shape_is_upcast(app):
 def test_mark_values_are_structs_after_decoding(app):
     events = one_of_every_event()
     app.events.put(events)
-    entered = [e for e in app.events.get(events[-1].originator_id) if hasattr(e, "marks")]
+    competition = next(e.originator_id for e in events if hasattr(e, "marks"))
+    entered = [e for e in app.events.get(competition) if hasattr(e, "marks")]
     assert entered and all(isinstance(m, MarkValue) for e in entered for m in e.marks)
+    programme = events[-1].originator_id
+    proposed = [e for e in app.events.get(programme) if hasattr(e, "placing")]
+    assert proposed and all(isinstance(e.placing, Placing) for e in proposed)

@@ -1,0 +1,133 @@
+"""The akimat's prize rules (RULES.md "Prizes and nominations"), pure.
+
+* eligibility: a competitor from the programme's region who placed 1-3 in a published
+  competition of a republican championship of a kind the programme covers;
+* the place behind an entry is the competitor's rank (standard competition ranking), so a tie
+  at place 3 gives two entries and a tie at 2 leaves no place 3;
+* an entry's life: proposed → approved | rejected (reason) → awarded (date) | revoked (reason);
+  an amendment that changes the place behind an entry flags it ``needs_review``, from which
+  the akimat confirms (approve), rejects or revokes it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from uuid import UUID, uuid5
+
+import msgspec
+
+from domain.errors import DomainError
+from domain.ids import NAMESPACE
+from domain.values import ChampionshipKind, Level
+
+PRIZE_PLACES = (1, 2, 3)
+
+
+class EntryStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    AWARDED = "awarded"
+    REVOKED = "revoked"
+    NEEDS_REVIEW = "needs_review"
+
+
+#: What each decision may follow.
+TRANSITIONS: dict[str, frozenset[EntryStatus]] = {
+    "approve": frozenset({EntryStatus.PROPOSED, EntryStatus.NEEDS_REVIEW}),
+    "reject": frozenset({EntryStatus.PROPOSED, EntryStatus.NEEDS_REVIEW}),
+    "award": frozenset({EntryStatus.APPROVED}),
+    "revoke": frozenset({EntryStatus.APPROVED, EntryStatus.AWARDED, EntryStatus.NEEDS_REVIEW}),
+}
+#: The status each decision leads to.
+DECIDED_STATUS: dict[str, EntryStatus] = {
+    "approve": EntryStatus.APPROVED,
+    "reject": EntryStatus.REJECTED,
+    "award": EntryStatus.AWARDED,
+    "revoke": EntryStatus.REVOKED,
+}
+#: Statuses the public sees.
+PUBLIC_STATUSES = frozenset({EntryStatus.APPROVED, EntryStatus.AWARDED})
+
+
+class Prize(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The prize for a place: a description and an amount in tenge (a whole number)."""
+
+    place: int
+    description: str
+    amount_kzt: int
+
+
+class Placing(msgspec.Struct, frozen=True):
+    """A competitor's place in a published competition, with what eligibility looks at."""
+
+    championship_id: UUID
+    competition_id: UUID
+    competitor_id: UUID
+    full_name: str
+    organisation_id: UUID
+    region: str
+    kind: ChampionshipKind
+    level: Level
+    place: int
+
+
+def check_prizes(prizes: Sequence[Prize]) -> None:
+    """One prize per place 1-3, a description, a positive whole amount in tenge."""
+    if not prizes:
+        raise DomainError("invalid-input", "prizes: name the prize of at least one place")
+    places = [p.place for p in prizes]
+    if len(set(places)) != len(places):
+        raise DomainError("invalid-input", "prizes: one prize per place")
+    for index, prize in enumerate(prizes):
+        if prize.place not in PRIZE_PLACES:
+            raise DomainError(
+                "out-of-range", f"prizes[{index}].place: 1, 2 or 3, not {prize.place}"
+            )
+        if isinstance(prize.amount_kzt, bool) or not isinstance(prize.amount_kzt, int):
+            raise DomainError(
+                "invalid-input", f"prizes[{index}].amount_kzt: a whole number of tenge"
+            )
+        if not 0 < prize.amount_kzt <= 1_000_000_000:
+            raise DomainError(
+                "out-of-range", f"prizes[{index}].amount_kzt: 1 to 1,000,000,000 tenge"
+            )
+        if not prize.description.strip():
+            raise DomainError("invalid-input", f"prizes[{index}].description: must not be empty")
+
+
+def is_eligible(
+    placing: Placing, *, region: str, kinds: Iterable[ChampionshipKind], prizes: Sequence[Prize]
+) -> bool:
+    """Default eligibility of RULES.md (the competition is assumed published)."""
+    return (
+        placing.level is Level.REPUBLICAN
+        and placing.kind in set(kinds)
+        and placing.region == region
+        and placing.place in {p.place for p in prizes}
+    )
+
+
+def entry_id(programme_id: UUID, competition_id: UUID, competitor_id: UUID) -> UUID:
+    """One entry per programme, competition and competitor: proposing twice is a repeat."""
+    return uuid5(NAMESPACE, f"prize-entry/{programme_id}/{competition_id}/{competitor_id}")
+
+
+def nomination_id(programme_id: UUID, title_ru: str) -> UUID:
+    from domain.ids import normalise_name
+
+    return uuid5(NAMESPACE, f"nomination/{programme_id}/{normalise_name(title_ru)}")
+
+
+def nominee_id(nomination: UUID, organisation_id: UUID) -> UUID:
+    return uuid5(NAMESPACE, f"nominee/{nomination}/{organisation_id}")
+
+
+def check_transition(decision: str, status: EntryStatus, what: str = "entry") -> None:
+    allowed = TRANSITIONS[decision]
+    if status not in allowed:
+        wanted = " or ".join(sorted(allowed))
+        raise DomainError(
+            "invalid-state", f"cannot {decision} a {status} {what}; it must be {wanted}"
+        )
