@@ -9,7 +9,7 @@ nothing behind them (no auth, no store, no threads).
 * ``GET /healthz``.
 
 Served exactly as ``registry serve`` serves the real app: ``uvicorn.run`` on a factory, one
-worker unless ``--workers`` says otherwise, ``log_level="info"`` (access log on)::
+worker unless ``--workers`` says otherwise, ``log_level="info"``, no access log::
 
     python -m bench.bare_app --port 8001 [--workers 1]
 """
@@ -160,6 +160,7 @@ def main() -> None:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        access_log=False,
     )
 
 

@@ -158,25 +158,39 @@ class ViewQueries:
         return row["status"] if row else None
 
     def standings(self, competition_id: UUID) -> models.StandingsOut | None:
-        position = self.results_position()
-        competition = self.store.fetchone(
-            f"SELECT id, championship_id, status, disputed, marks_entered, marks_expected, "
-            f"formula, formula_version FROM {self.t('v_competition')} WHERE id = ?",
-            (str(competition_id),),
-        )
-        if competition is None:
-            return None
-        rows = self.store.fetchall(
-            f"SELECT * FROM {self.t('v_standing')} WHERE competition_id = ? ORDER BY ord",
-            (str(competition_id),),
-        )
-        names = self._organisation_names({r["organisation_id"] for r in rows})
+        """One read transaction: the position, the competition and its rows agree."""
+        store = self.store
+        with store.transaction(commit=False) as cursor:
+
+            def read(statement: str, params: tuple) -> list[Any]:
+                cursor.execute(store.sql(statement), params)
+                return list(cursor.fetchall())
+
+            tracked = read(
+                f"SELECT notification_id FROM {store.tracking_table} WHERE application_name = ?",
+                (ResultsProjection.name,),
+            )
+            position = int(tracked[0]["notification_id"]) if tracked else 0
+            found = read(
+                f"SELECT id, championship_id, status, disputed, marks_entered, marks_expected, "
+                f"formula, formula_version FROM {self.t('v_competition')} WHERE id = ?",
+                (str(competition_id),),
+            )
+            if not found:
+                return None
+            competition = found[0]
+            rows = read(
+                f"SELECT s.*, o.name_ru AS organisation FROM {self.t('v_standing')} s "
+                f"LEFT JOIN {self.t('v_organisation')} o ON o.id = s.organisation_id "
+                "WHERE s.competition_id = ? ORDER BY s.ord",
+                (str(competition_id),),
+            )
         return models.StandingsOut(
             competition_id=UUID(competition["id"]),
             championship_id=UUID(competition["championship_id"]),
             status=competition["status"],
             as_of_position=position,
-            rows=[self._standing_row(r, names) for r in rows],
+            rows=[self._standing_row(r) for r in rows],
             disputed=msgspec.convert(_decode(competition["disputed"]), list[models.DisputedOut]),
             progress=models.Progress(
                 int(competition["marks_entered"]), int(competition["marks_expected"])
@@ -186,13 +200,13 @@ class ViewQueries:
         )
 
     @staticmethod
-    def _standing_row(row: Any, names: dict[str, str]) -> models.StandingRow:
+    def _standing_row(row: Any) -> models.StandingRow:
         return models.StandingRow(
             rank=int(row["rank"]),
             competitor_id=UUID(row["competitor_id"]),
             full_name=row["full_name"],
             organisation_id=UUID(row["organisation_id"]),
-            organisation=names.get(row["organisation_id"], ""),
+            organisation=row["organisation"] or "",
             region=row["region"],
             total=row["total"],
             scaled_score=row["scaled_score"],

@@ -90,6 +90,7 @@ class Projector:
         *,
         batch_size: int = 1000,
         poll_interval: float = 0.5,
+        coalesce: float = 0.02,
     ) -> None:
         self.app = app
         self.store = store
@@ -102,6 +103,9 @@ class Projector:
             projection.create_tables()
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        #: after a batch, let events gather this long before the next one: under a burst of
+        #: marks, standings are recomputed per batch, not per mark
+        self.coalesce = coalesce
         self.reader = NotificationReader(app)
         self.positions = {p.tracking_name: p.position() for p in self.projections}
         self.error: BaseException | None = None
@@ -221,6 +225,8 @@ class Projector:
                 if self.run_once() == 0:
                     self._wake.wait(self.poll_interval)
                     self._wake.clear()
+                elif self.coalesce:
+                    self._stopping.wait(self.coalesce)
                 backoff = 0.1
             except ResyncNeeded:
                 log.warning("views moved under the projector (rebuild swapped?): resyncing")

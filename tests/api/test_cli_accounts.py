@@ -155,7 +155,14 @@ def test_serve_demo_loads_the_demo_and_writes_tokens_then_runs_uvicorn(tmp_path,
     assert calls == [
         (
             ("api.server:create_server_app_from_env",),
-            {"factory": True, "host": "127.0.0.1", "port": 8123, "workers": 2, "log_level": "info"},
+            {
+                "factory": True,
+                "host": "127.0.0.1",
+                "port": 8123,
+                "workers": 2,
+                "log_level": "info",
+                "access_log": False,
+            },
         )
     ]
     import os
