@@ -222,11 +222,14 @@ class Projector:
         backoff = 0.1
         while not self._stopping.is_set():
             try:
+                started = time.perf_counter()
                 if self.run_once() == 0:
                     self._wake.wait(self.poll_interval)
                     self._wake.clear()
                 elif self.coalesce:
-                    self._stopping.wait(self.coalesce)
+                    # At least as long as the batch took: under load the projector uses at
+                    # most about half of the interpreter, the rest serves requests.
+                    self._stopping.wait(max(self.coalesce, time.perf_counter() - started))
                 backoff = 0.1
             except ResyncNeeded:
                 log.warning("views moved under the projector (rebuild swapped?): resyncing")
