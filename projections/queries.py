@@ -8,6 +8,8 @@ except sensitive personal data, which no query here selects.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 from uuid import UUID
 
@@ -22,9 +24,15 @@ _decode = msgspec.json.decode
 
 
 class ViewQueries:
+    STANDINGS_CACHE = 256
+
     def __init__(self, store: ViewStore) -> None:
         self.store = store
         self.sql = store.sql
+        #: (competition, the position that last changed it) -> standings; a competition's
+        #: rows change only with its own events, so this never serves stale rows
+        self._standings: OrderedDict[tuple[UUID, int], models.StandingsOut] = OrderedDict()
+        self._standings_lock = threading.Lock()
         # The live tables always exist, even before the first event is projected.
         ResultsProjection(None, store).create_tables()
         AuditProjection(None, store).create_tables()
@@ -173,19 +181,24 @@ class ViewQueries:
             position = int(tracked[0]["notification_id"]) if tracked else 0
             found = read(
                 f"SELECT id, championship_id, status, disputed, marks_entered, marks_expected, "
-                f"formula, formula_version FROM {self.t('v_competition')} WHERE id = ?",
+                f"formula, formula_version, position FROM {self.t('v_competition')} WHERE id = ?",
                 (str(competition_id),),
             )
             if not found:
                 return None
             competition = found[0]
+            key = (competition_id, int(competition["position"]))
+            with self._standings_lock:
+                cached = self._standings.get(key)
+            if cached is not None:
+                return msgspec.structs.replace(cached, as_of_position=position)
             rows = read(
                 f"SELECT s.*, o.name_ru AS organisation FROM {self.t('v_standing')} s "
                 f"LEFT JOIN {self.t('v_organisation')} o ON o.id = s.organisation_id "
                 "WHERE s.competition_id = ? ORDER BY s.ord",
                 (str(competition_id),),
             )
-        return models.StandingsOut(
+        answer = models.StandingsOut(
             competition_id=UUID(competition["id"]),
             championship_id=UUID(competition["championship_id"]),
             status=competition["status"],
@@ -198,6 +211,11 @@ class ViewQueries:
             scaled_score_formula=competition["formula"],
             scaled_score_formula_version=competition["formula_version"],
         )
+        with self._standings_lock:
+            self._standings[key] = answer
+            if len(self._standings) > self.STANDINGS_CACHE:
+                self._standings.popitem(last=False)
+        return answer
 
     @staticmethod
     def _standing_row(row: Any) -> models.StandingRow:

@@ -312,3 +312,36 @@ def test_audit_queries_by_actor_aggregate_and_time(app, views):
     assert all(e.time >= middle for e in later) and all(e.time < middle for e in earlier)
     page = q.audit(after=every[9].position, limit=5)
     assert [e.position for e in page] == [e.position for e in every[10:15]]
+
+
+def test_cached_standings_follow_their_competition_and_the_views_position(app, views):
+    world = build_world(app)
+    projector = Projector(app, views)
+    projector.catch_up()
+    q = ViewQueries(views)
+    first = q.standings(world.competition)
+    assert {r.total for r in first.rows} == {"0.00"}
+    assert q.standings(world.competition) == first  # served from the cache
+    app.enter_mark(
+        actor=world.experts["e1"],
+        competition_id=world.competition,
+        competitor_id=world.people["Нұрланов Әлихан"],
+        aspect_id="A1",
+        value="3.00",
+    )
+    projector.catch_up()
+    second = q.standings(world.competition)
+    assert second.as_of_position > first.as_of_position
+    assert next(r for r in second.rows if r.full_name == "Нұрланов Әлихан").total == "3.00"
+    # An event of another aggregate moves the position, not this competition's rows.
+    app.register_organisation(
+        actor=ORGANISER,
+        name_ru="Новый колледж",
+        name_kk="Жаңа колледж",
+        kind="college",
+        region="VKO",
+    )
+    projector.catch_up()
+    third = q.standings(world.competition)
+    assert third.as_of_position == app.head_position() > second.as_of_position
+    assert third.rows == second.rows
