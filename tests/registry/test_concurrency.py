@@ -108,3 +108,66 @@ def test_eight_threads_of_experts_marking_one_competition(app):
     )
     assert len(recorded) == EXPERTS * COMPETITORS
     assert set(recorded.values()) == {1}
+
+
+def test_commands_arriving_together_are_combined_correctly(app):
+    """16 threads at once on one competition: good marks, refused marks and retries. Each
+    answer names the position of the event that holds its own mark; refusals record nothing."""
+    from domain.errors import DomainError
+    from tests.helpers import build_world
+
+    world = build_world(app)
+    people = list(world.people.values())
+    experts = [world.experts[k] for k in ("e1", "e2", "e3")]
+    jobs = []
+    for n, person in enumerate(people):
+        for m, expert in enumerate(experts):
+            jobs.append((expert, person, "B1", (n + m) % 2 + 1))  # scores 1-2: no dispute
+    jobs.append((experts[0], people[0], "A1", "31.00"))  # out of range: refused
+    jobs.append((experts[0], people[1], "Z9", "1.00"))  # unknown aspect: refused
+    jobs += jobs[:4]  # retries of identical marks
+    answers: dict[int, object] = {}
+    barrier = threading.Barrier(16)
+
+    def work(offset: int) -> None:
+        barrier.wait()
+        for index in range(offset, len(jobs), 16):
+            expert, person, aspect, value = jobs[index]
+            try:
+                answers[index] = app.enter_mark(
+                    actor=expert,
+                    competition_id=world.competition,
+                    competitor_id=person,
+                    aspect_id=aspect,
+                    value=value,
+                )
+            except DomainError as error:
+                answers[index] = error
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(answers) == len(jobs)
+    by_position = {
+        n.id: app.mapper.to_domain_event(n)
+        for n in app.recorder.select_notifications(start=None, limit=100_000)
+    }
+    stored = Counter()
+    for event in by_position.values():
+        for mark in getattr(event, "marks", ()):
+            stored[(mark.expert_id, mark.competitor_id, mark.aspect_id)] += 1
+    for index, (expert, person, aspect, value) in enumerate(jobs):
+        answer = answers[index]
+        if aspect in ("Z9",) or value == "31.00":
+            assert isinstance(answer, DomainError), answer
+            continue
+        assert not isinstance(answer, DomainError), answer
+        event = by_position[answer.position]
+        assert any(
+            (m.expert_id, m.competitor_id, m.aspect_id, int(m.value))
+            == (expert, person, aspect, value)
+            for m in event.marks
+        ), (index, answer)
+    assert set(stored.values()) == {1} and len(stored) == len(people) * len(experts)
