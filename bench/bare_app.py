@@ -35,6 +35,9 @@ import msgspec  # noqa: E402
 from litestar import Litestar, get, post  # noqa: E402
 from litestar.params import FromPath, JSONBody  # noqa: E402
 
+# The real answer's shape, so the bare GET encodes exactly what the registry encodes.
+from projections.models import Progress, StandingsOut  # noqa: E402
+
 MarkValue = str | int
 
 
@@ -60,44 +63,6 @@ class CommandOut(msgspec.Struct, kw_only=True):
     position: int
     recorded: bool
     version: int
-
-
-class StandingRow(msgspec.Struct, frozen=True):
-    rank: int
-    competitor_id: UUID
-    full_name: str
-    organisation_id: UUID
-    organisation: str
-    region: str
-    total: str
-    scaled_score: int | None
-    medal: str | None
-    medallion: bool
-    criteria: dict[str, str]
-
-
-class DisputedOut(msgspec.Struct, frozen=True):
-    competitor_id: UUID
-    full_name: str
-    aspect_id: str
-    scores: list[int]
-
-
-class Progress(msgspec.Struct, frozen=True):
-    entered: int
-    expected: int
-
-
-class StandingsOut(msgspec.Struct, frozen=True):
-    competition_id: UUID
-    championship_id: UUID
-    status: str
-    as_of_position: int
-    rows: list[StandingRow]
-    disputed: list[DisputedOut]
-    progress: Progress
-    scaled_score_formula: str | None = None
-    scaled_score_formula_version: int | None = None
 
 
 class Health(msgspec.Struct):

@@ -344,25 +344,25 @@ class ResultsProjection(ViewProjection):
             "ON c.id = s.competition_id WHERE c.championship_id = ? AND c.status = 'published'",
             (str(championship_id),),
         )
+        by_competition: dict[UUID, tuple[str, list[scoring.ResultRow]]] = {}
         for row in cursor.fetchall():
-            worldskills = row["kind"] == ChampionshipKind.WORLDSKILLS
-            medals, best = published.setdefault(UUID(row["competition_id"]), ([], []))
-            medals.append(
-                scoring.MedalInput(
-                    organisation_id=UUID(row["organisation_id"]),
-                    region=row["region"],
-                    medal=Medal(row["medal"]) if row["medal"] else None,
-                    medallion=bool(row["medallion"]),
-                )
-            )
-            best.append(
-                scoring.BestInput(
-                    region=row["region"],
+            kind, rows = by_competition.setdefault(UUID(row["competition_id"]), (row["kind"], []))
+            rows.append(
+                scoring.ResultRow(
+                    rank=0,  # not needed for medal tables
                     competitor_id=UUID(row["competitor_id"]),
                     full_name=row["full_name"],
-                    score=Decimal(row["scaled_score"]) if worldskills else Decimal(row["total"]),
+                    organisation_id=UUID(row["organisation_id"]),
+                    region=row["region"],
+                    total=Decimal(row["total"]),
+                    scaled_score=row["scaled_score"],
+                    medal=Medal(row["medal"]) if row["medal"] else None,
+                    medallion=bool(row["medallion"]),
+                    criteria={},
                 )
             )
+        for competition_id, (kind, rows) in by_competition.items():
+            published[competition_id] = self._medal_inputs(kind, rows)
         return published
 
     def _write_medals(self, cursor: Any, championship_id: UUID) -> None:

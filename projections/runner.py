@@ -191,11 +191,14 @@ class Projector:
         thread = threading.Thread(target=self._follow, name="registry-projector", daemon=True)
         thread.start()
         self._threads.append(thread)
+        self._start_listener()
+        return self
+
+    def _start_listener(self) -> None:
         if self.store.backend == "postgres":
             listener = threading.Thread(target=self._listen, name="registry-listen", daemon=True)
             listener.start()
             self._threads.append(listener)
-        return self
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping.set()
@@ -209,10 +212,7 @@ class Projector:
 
     def run_forever(self) -> None:
         """Follow in the calling thread until stopped; raises the error that stopped it."""
-        if self.store.backend == "postgres":
-            listener = threading.Thread(target=self._listen, name="registry-listen", daemon=True)
-            listener.start()
-            self._threads.append(listener)
+        self._start_listener()
         self.app.on_recorded(self.wake)
         self._follow()
         if self.error is not None:
