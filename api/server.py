@@ -22,7 +22,10 @@ from typing import Any
 from litestar import Litestar
 
 from api.app import create_app
+from api.audit import AUDIT_API_HANDLERS
+from api.prizes import PRIZE_API_HANDLERS, PRIZE_ROUTE_HANDLERS
 from api.results import API_HANDLERS, ROUTE_HANDLERS, ReadSide
+from api.seal import SEAL_API_HANDLERS
 from projections.runner import Projector
 from projections.store import ViewStore
 from registry.application import RegistryApplication
@@ -69,8 +72,13 @@ def build_app(
 
     app = create_app(
         registry,
-        route_handlers=ROUTE_HANDLERS,
-        api_handlers=API_HANDLERS,
+        route_handlers=[*ROUTE_HANDLERS, *PRIZE_ROUTE_HANDLERS],
+        api_handlers=[
+            *API_HANDLERS,
+            *PRIZE_API_HANDLERS,
+            *AUDIT_API_HANDLERS,
+            *SEAL_API_HANDLERS,
+        ],
         on_startup=[start],
         on_shutdown=[stop],
         close_registry=close_registry,

@@ -406,6 +406,11 @@ def serve(
             follower.stop()
 
 
+from registry.audit_cli import audit  # noqa: E402
+
+main.add_command(audit)
+
+
 def run() -> None:  # pragma: no cover - console entry point
     main(prog_name="registry")
 
