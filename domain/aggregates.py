@@ -1314,7 +1314,13 @@ class PrizeProgramme(Aggregate):
         return next((p for p in self.prizes if p.place == place), None)
 
     def consider(
-        self, *, actor: UUID, placing: prizes.Placing, reason: str, at: datetime | None = None
+        self,
+        *,
+        actor: UUID,
+        placing: prizes.Placing,
+        reason: str,
+        championship_year: int | None = None,
+        at: datetime | None = None,
     ) -> bool:
         """Propose an entry for an eligible placing, or follow a placing that changed.
 
@@ -1322,7 +1328,12 @@ class PrizeProgramme(Aggregate):
         competitor who is not eligible and has no entry changes nothing.
         """
         eligible = prizes.is_eligible(
-            placing, region=self.region, kinds=self.kinds, prizes=self.prizes
+            placing,
+            region=self.region,
+            kinds=self.kinds,
+            prizes=self.prizes,
+            year=self.year,
+            championship_year=championship_year,
         )
         entry_id = prizes.entry_id(self.id, placing.competition_id, placing.competitor_id)
         entry = self.entries.get(entry_id)

@@ -47,3 +47,6 @@ def account_id(name: str) -> UUID:
 
 #: The actor of events recorded by the registry itself (CLI bootstrap, demo loader).
 SYSTEM_ACTOR = uuid5(NAMESPACE, "account/system")
+
+#: The actor of the prize policy's automatic proposals (RULES.md "Prizes and nominations").
+PRIZE_POLICY_ACTOR = uuid5(NAMESPACE, "account/prize-policy")

@@ -98,9 +98,21 @@ def check_prizes(prizes: Sequence[Prize]) -> None:
 
 
 def is_eligible(
-    placing: Placing, *, region: str, kinds: Iterable[ChampionshipKind], prizes: Sequence[Prize]
+    placing: Placing,
+    *,
+    region: str,
+    kinds: Iterable[ChampionshipKind],
+    prizes: Sequence[Prize],
+    year: int | None = None,
+    championship_year: int | None = None,
 ) -> bool:
-    """Default eligibility of RULES.md (the competition is assumed published)."""
+    """Default eligibility of RULES.md (the competition is assumed published).
+
+    A programme is kept for one year: given both ``year`` (the programme's) and
+    ``championship_year``, a championship of another year never qualifies.
+    """
+    if year is not None and championship_year is not None and year != championship_year:
+        return False
     return (
         placing.level is Level.REPUBLICAN
         and placing.kind in set(kinds)

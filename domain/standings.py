@@ -13,6 +13,7 @@ import msgspec
 
 from domain import scoring
 from domain.aggregates import Competition
+from domain.prizes import Placing
 from domain.values import CompetitionStatus
 
 
@@ -81,3 +82,23 @@ def standings(competition: Competition) -> Standings:
         progress=Progress(competition.marks_present(), competition.marks_expected()),
         disputed=disputed,
     )
+
+
+def placings(competition: Competition) -> list[Placing]:
+    """Every entrant's place (their rank in :func:`standings`) with what prize eligibility
+    looks at. The prize policy and its tests call this, so a place behind a prize entry is
+    always the place the standings show."""
+    return [
+        Placing(
+            championship_id=competition.championship_id,
+            competition_id=competition.id,
+            competitor_id=row.competitor_id,
+            full_name=row.full_name,
+            organisation_id=row.organisation_id,
+            region=row.region,
+            kind=competition.kind,
+            level=competition.level,
+            place=row.rank,
+        )
+        for row in standings(competition).rows
+    ]

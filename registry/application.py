@@ -23,9 +23,9 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 
 from domain.aggregates import (
     Account,
@@ -33,9 +33,12 @@ from domain.aggregates import (
     Competition,
     Organisation,
     Participant,
+    PrizeProgramme,
 )
 from domain.errors import DomainError
 from domain.ids import account_id as account_id_of
+from domain.ids import clean_text as ids_clean
+from domain.prizes import Prize
 from domain.values import (
     Aspect,
     AspectType,
@@ -148,6 +151,28 @@ class RegistryApplication(Application[UUID]):
 
     # ------------------------------------------------------------------ infrastructure
 
+    def construct_recorder(self) -> ProcessRecorder:
+        """A process recorder: the event store plus the library's tracking table, so a
+        policy (the prize proposals) records its new events and the position it has
+        processed in one transaction — exactly once, however often it is restarted."""
+        return self.factory.process_recorder()
+
+    def save_tracked(self, aggregates: Sequence[Aggregate], tracking: Tracking) -> int:
+        """Save the aggregates' pending events and ``tracking`` atomically (eventsourcing's
+        ``ProcessingEvent``). A tracking position already recorded raises
+        ``IntegrityError`` and stores nothing. Answers the last position written (the
+        tracked position when there were no events)."""
+        processing = ProcessingEvent[UUID](tracking=tracking)
+        processing.collect_events(*aggregates)
+        recordings = self._record(processing)
+        self._notify(recordings)
+        return int(recordings[-1].notification.id) if recordings else tracking.notification_id
+
+    def tracked_position(self, name: str) -> int:
+        """The last position a follower of this store (e.g. the prize policy) processed."""
+        recorder: Any = self.recorder
+        return int(recorder.max_tracking_id(name) or 0)
+
     def on_recorded(self, callback: Callable[[int], None]) -> None:
         """Call ``callback(position)`` after this process records events (wakes followers)."""
         self._recorded_callbacks.append(callback)
@@ -211,6 +236,30 @@ class RegistryApplication(Application[UUID]):
         if position is None:  # pragma: no cover - the event was just read from the store
             raise DomainError("not-found", f"event {aggregate_id} v{version} is not stored")
         return int(position)
+
+    def version_at(self, aggregate_id: UUID, position: int) -> int:
+        """The aggregate's version as of a notification position (0: it did not exist)."""
+        if self.settings.backend == "sqlite":
+            with self.recorder.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
+                c.execute(
+                    f"SELECT MAX(originator_version) FROM {self.events_table} "
+                    "WHERE originator_id = ? AND rowid <= ?",
+                    (aggregate_id.hex, position),
+                )
+                return int(c.fetchone()[0] or 0)
+        from psycopg import sql
+
+        with self.recorder.datastore.transaction(commit=False) as curs:  # type: ignore[attr-defined]
+            curs.execute(
+                sql.SQL(
+                    "SELECT MAX(originator_version) AS v FROM {}.{} "
+                    "WHERE originator_id = %s AND notification_id <= %s"
+                ).format(
+                    sql.Identifier(self.settings.pg_schema), sql.Identifier(self.events_table)
+                ),
+                (aggregate_id, position),
+            )
+            return int(curs.fetchone()["v"] or 0)
 
     def _save(self, *aggregates: Aggregate) -> int:
         recordings = self.save(*aggregates)
@@ -841,6 +890,164 @@ class RegistryApplication(Application[UUID]):
                 value=value,
                 reason=reason,
                 expert_id=expert_id,
+                at=self.clock(),
+            ),
+            expected_version=expected_version,
+        )
+
+    # ------------------------------------------------------------------ prizes (akimat)
+
+    def prize_programme(self, programme_id: UUID) -> PrizeProgramme:
+        return self._get(programme_id, PrizeProgramme, "prize programme")
+
+    def create_prize_programme(
+        self,
+        *,
+        actor: UUID,
+        title_ru: str,
+        title_kk: str,
+        year: int,
+        region: str,
+        kinds: Sequence[ChampionshipKind | str],
+        prizes: Sequence[Prize],
+    ) -> CommandResult:
+        """A programme's id is derived from region, year and Russian title: creating it again
+        with the same settings is a repeat; with other settings, ``already-exists``."""
+
+        def same(a: PrizeProgramme, b: PrizeProgramme) -> bool:
+            keys = ("title_ru", "title_kk", "year", "region", "kinds", "prizes")
+            return all(getattr(a, k) == getattr(b, k) for k in keys)
+
+        try:
+            kinds_checked = tuple(ChampionshipKind(k) for k in kinds)
+        except ValueError as error:
+            raise DomainError("invalid-input", f"kinds: {error}") from None
+        return self._run(
+            lambda: self._create(
+                PrizeProgramme.create(
+                    actor=actor,
+                    title_ru=title_ru,
+                    title_kk=title_kk,
+                    year=year,
+                    region=region,
+                    kinds=kinds_checked,
+                    prizes_by_place=tuple(prizes),
+                    at=self.clock(),
+                ),
+                same,
+                "prize programme",
+            )
+        )
+
+    def decide_prize_entry(
+        self,
+        *,
+        actor: UUID,
+        programme_id: UUID,
+        entry_id: UUID,
+        decision: str,
+        reason: str | None = None,
+        awarded_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """approve | reject (reason) | award (date) | revoke (reason); a repeat records
+        nothing."""
+        return self._change(
+            programme_id,
+            PrizeProgramme,
+            "prize programme",
+            lambda p: p.decide(
+                actor=actor,
+                entry_id=entry_id,
+                decision=decision,
+                reason=reason,
+                awarded_on=awarded_on,
+                at=self.clock(),
+            ),
+            expected_version=expected_version,
+        )
+
+    def define_nomination(
+        self,
+        *,
+        actor: UUID,
+        programme_id: UUID,
+        title_ru: str,
+        title_kk: str,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Answers the nomination's id (derived from the programme and the Russian title)."""
+        found: list[UUID] = []
+
+        def decide(p: PrizeProgramme) -> bool:
+            recorded, nomination = p.define_nomination(
+                actor=actor, title_ru=title_ru, title_kk=title_kk, at=self.clock()
+            )
+            if not recorded and p.nominations[nomination].title_kk != ids_clean(title_kk):
+                raise DomainError(
+                    "already-exists",
+                    "a nomination with this title exists with another Kazakh title",
+                    id=str(nomination),
+                )
+            found.append(nomination)
+            return recorded
+
+        result = self._change(
+            programme_id, PrizeProgramme, "prize programme", decide, expected_version
+        )
+        return msgspec.structs.replace(result, id=found[-1])
+
+    def nominate(
+        self,
+        *,
+        actor: UUID,
+        programme_id: UUID,
+        nomination_id: UUID,
+        organisation_id: UUID,
+        citation: str,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Propose an organisation in a nomination; answers the nominee's id."""
+        self._get(organisation_id, Organisation, "organisation")
+        found: list[UUID] = []
+
+        def decide(p: PrizeProgramme) -> bool:
+            recorded, nominee = p.nominate(
+                actor=actor,
+                nomination_id=nomination_id,
+                organisation_id=organisation_id,
+                citation=citation,
+                at=self.clock(),
+            )
+            found.append(nominee)
+            return recorded
+
+        result = self._change(
+            programme_id, PrizeProgramme, "prize programme", decide, expected_version
+        )
+        return msgspec.structs.replace(result, id=found[-1])
+
+    def decide_nominee(
+        self,
+        *,
+        actor: UUID,
+        programme_id: UUID,
+        nomination_id: UUID,
+        nominee_id: UUID,
+        decision: str,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            programme_id,
+            PrizeProgramme,
+            "prize programme",
+            lambda p: p.decide_nominee(
+                actor=actor,
+                nomination_id=nomination_id,
+                nominee_id=nominee_id,
+                decision=decision,
+                reason=reason,
                 at=self.clock(),
             ),
             expected_version=expected_version,

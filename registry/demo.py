@@ -29,10 +29,12 @@ import msgspec
 from domain import ids
 from domain.aggregates import Competition
 from domain.errors import DomainError
+from domain.prizes import EntryStatus, Prize
 from domain.standings import standings
 from domain.values import AspectType, CompetitionStatus, Level
 from registry import demo_data as data
 from registry.application import AspectInput, RegistryApplication
+from registry.policy import PrizePolicy
 
 ORGANISER_NAME = "Организатор чемпионатов ВКО (демо)"
 ADMIN_NAME = "Администратор реестра (демо)"
@@ -104,6 +106,8 @@ class _Loader:
         self.person_org = {p.key: p.organisation for p in data.PEOPLE}
         self.expert_org = {e.key: e.organisation for e in data.EXPERTS}
         self.competencies = {c.code: c for c in data.COMPETENCIES}
+        #: the prize policy runs after each publication and amendment, as it would live
+        self.policy = PrizePolicy(app)
 
     # ------------------------------------------------------------------ registration
 
@@ -140,6 +144,109 @@ class _Loader:
                 birth_date=date.fromisoformat(person.birth_date),
                 disability=person.disability,
             ).id
+
+    # ------------------------------------------------------------------ prizes
+
+    def prize_programme(self) -> None:
+        """The akimat's programme of the year and its nominations, made at the start of
+        the year; entries are proposed by the policy as results are published."""
+        spec = data.PRIZE_PROGRAMME
+        app = self.app
+        self.programme = app.create_prize_programme(
+            actor=self.akimat,
+            title_ru=spec.title_ru,
+            title_kk=spec.title_kk,
+            year=spec.year,
+            region=spec.region,
+            kinds=spec.kinds,
+            prizes=[Prize(p.place, p.description, p.amount_kzt) for p in spec.prizes],
+        ).id
+        for nomination in data.NOMINATIONS:
+            nomination_id = app.define_nomination(
+                actor=self.akimat,
+                programme_id=self.programme,
+                title_ru=nomination.title_ru,
+                title_kk=nomination.title_kk,
+            ).id
+            for winner in nomination.winners:
+                app.nominate(
+                    actor=self.akimat,
+                    programme_id=self.programme,
+                    nomination_id=nomination_id,
+                    organisation_id=self.orgs[winner],
+                    citation=nomination.citation,
+                )
+
+    def prize_decisions(self) -> None:
+        """The akimat's review and the forum: nominees approved; proposed entries approved
+        except the last one (still under review); approved entries awarded at the forum
+        except two (handed over later). Entries flagged by the amendment stay for review."""
+        app, spec = self.app, data.PRIZE_PROGRAMME
+        self.policy.catch_up()
+        self.clock.jump_to(spec.review_on, hour_utc=5)
+        programme = app.prize_programme(self.programme)
+        for nomination in programme.nominations.values():
+            for nominee in nomination.nominees.values():
+                if nominee.status is EntryStatus.PROPOSED:
+                    app.decide_nominee(
+                        actor=self.akimat,
+                        programme_id=self.programme,
+                        nomination_id=nomination.id,
+                        nominee_id=nominee.id,
+                        decision="approve",
+                    )
+        ordered = sorted(programme.entries, key=str)
+        for entry_id in ordered[:-1]:
+            if programme.entries[entry_id].status is EntryStatus.PROPOSED:
+                app.decide_prize_entry(
+                    actor=self.akimat,
+                    programme_id=self.programme,
+                    entry_id=entry_id,
+                    decision="approve",
+                )
+        self.amendment()
+        self.clock.jump_to(spec.forum_on, hour_utc=6)
+        programme = app.prize_programme(self.programme)
+        for entry_id in ordered[2:]:
+            if programme.entries[entry_id].status is EntryStatus.APPROVED:
+                app.decide_prize_entry(
+                    actor=self.akimat,
+                    programme_id=self.programme,
+                    entry_id=entry_id,
+                    decision="award",
+                    awarded_on=spec.forum_on,
+                )
+
+    def amendment(self) -> None:
+        """After the akimat's review, the appeals commission of the republican championship
+        raises a measurement of the third-placed competitor in cooking: she overtakes the
+        region's competitor, whose approved entry the policy flags ``needs_review``."""
+        app = self.app
+        championship = next(c for c in data.CHAMPIONSHIPS if c.key == AMENDED[0])
+        comp = next(c for c in championship.competitions if c.competency == AMENDED[1])
+        competition_id = ids.competition_id(
+            ids.championship_id(
+                championship.kind, championship.level, championship.year, championship.region
+            ),
+            comp.competency,
+            comp.category,
+        )
+        state = app.competition(competition_id)
+        if state.amendment_count:
+            return
+        self.clock.jump_to(data.PRIZE_PROGRAMME.review_on + timedelta(days=2), hour_utc=9)
+        person = self.people[comp.competitors[2]]
+        aspect = next(a for a in state.scheme if a.type is AspectType.MEASUREMENT)
+        held, _ = state.measurements[(person, aspect.id)]
+        app.amend_mark(
+            actor=self.organiser,
+            competition_id=competition_id,
+            competitor_id=person,
+            aspect_id=aspect.id,
+            value=str(min(aspect.max_mark, held + Decimal("2.00"))),
+            reason="Апелляционная комиссия: пересчёт баллов по протоколу №7",
+        )
+        self.policy.catch_up()
 
     # ------------------------------------------------------------------ championships
 
@@ -370,21 +477,7 @@ class _Loader:
             app.lock(actor=chief, competition_id=competition_id)
         self.clock.jump_to(date.fromisoformat(champ.ends_on), hour_utc=11)
         app.publish(actor=self.organiser, competition_id=competition_id)
-        if (champ.key, comp.competency) == AMENDED:
-            state = app.competition(competition_id)
-            person = self.people[comp.competitors[1]]
-            aspect = next(a for a in state.scheme if a.type is AspectType.MEASUREMENT)
-            held, _ = state.measurements[(person, aspect.id)]
-            amended = held + Decimal("2.00") if held + 2 <= aspect.max_mark else aspect.max_mark
-            if state.amendment_count == 0:
-                app.amend_mark(
-                    actor=self.organiser,
-                    competition_id=competition_id,
-                    competitor_id=person,
-                    aspect_id=aspect.id,
-                    value=str(amended),
-                    reason="Апелляционная комиссия: пересчёт баллов по протоколу №7",
-                )
+        self.policy.catch_up()
 
 
 def load_demo(
@@ -399,11 +492,13 @@ def load_demo(
     try:
         loader.accounts()
         loader.registrations()
+        loader.prize_programme()
         championship_ids = []
         for champ in data.CHAMPIONSHIPS:
             if progress:
                 progress(champ.title_ru)
             championship_ids.append(loader.championship(champ))
+        loader.prize_decisions()
     finally:
         app.clock = previous_clock
     summaries, podiums = _summarise(app, championship_ids)

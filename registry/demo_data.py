@@ -1030,6 +1030,43 @@ NOMINATIONS: tuple[DemoNomination, ...] = (
 )
 
 
+class DemoPrize(msgspec.Struct, frozen=True):
+    place: int
+    description: str
+    amount_kzt: int
+
+
+class DemoProgramme(msgspec.Struct, frozen=True):
+    title_ru: str
+    title_kk: str
+    year: int
+    region: RegionCode
+    kinds: tuple[ChampionshipKindCode, ...]
+    prizes: tuple[DemoPrize, ...]
+    #: when the akimat reviews the proposals, and the forum where prizes are handed over
+    review_on: date
+    forum_on: date
+
+
+#: The akim's prizes of the Year of Working Professions 2025. The seed says only that the
+#: winners and prize-holders of the republican championships received valuable prizes from
+#: the akim at the forum; the prizes, amounts and dates here are illustrative.
+PRIZE_PROGRAMME = DemoProgramme(
+    title_ru="Призы акима ВКО — Год рабочих профессий 2025",
+    title_kk="ШҚО әкімінің сыйлықтары — Жұмысшы мамандықтары жылы 2025",
+    year=2025,
+    region="VKO",
+    kinds=("worldskills", "agroskills", "abilympics"),
+    prizes=(
+        DemoPrize(1, "Ноутбук и денежная премия", 500_000),
+        DemoPrize(2, "Планшет и денежная премия", 300_000),
+        DemoPrize(3, "Смартфон и денежная премия", 200_000),
+    ),
+    review_on=date(2025, 12, 15),
+    forum_on=date(2025, 12, 19),
+)
+
+
 # ---------------------------------------------------------------------------------------------
 # Invariants
 # ---------------------------------------------------------------------------------------------

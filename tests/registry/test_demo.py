@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from domain import ids
+from domain.prizes import EntryStatus
 from domain.standings import standings
 from domain.values import CompetitionStatus, Medal
 from registry import demo_data as data
@@ -52,8 +54,12 @@ def test_demo_tells_its_story(app):
     assert topics["registry.Competition.MarkAmended"] == 1
     events = list(app.recorder.select_notifications(start=None, limit=100_000))
     decoded = [app.mapper.to_domain_event(n) for n in events]
-    reasons = [e.reason for e in decoded if hasattr(e, "reason")]
+    # every reason given is a real one (approvals and awards carry none)
+    reasons = [e.reason for e in decoded if getattr(e, "reason", None) is not None]
     assert reasons and all(r.strip() for r in reasons)
+    for event in decoded:
+        if type(event).__name__ == "EntryDecided" and event.decision in ("reject", "revoke"):
+            assert event.reason
     regional = next(c for c in data.CHAMPIONSHIPS if c.level == "regional")
     assert len(regional.competitions) >= 6
     champs = {
@@ -96,3 +102,52 @@ def test_rejected_conflict_of_interest_left_no_trace(app):
             competition = app.competition(event.originator_id)
             for mark in event.marks:
                 assert competition.entrants[mark.competitor_id].full_name not in same_org
+
+
+def test_demo_prize_programme(app):
+    """The 2025 programme: an entry for every VKO competitor placed 1-3 in a published
+    republican competition (worked out here from the standings, not from the policy), the
+    seed's three nominations with their winners, decisions, and the amendment's review."""
+    load_demo(app)
+    spec = data.PRIZE_PROGRAMME
+    programme = app.prize_programme(ids.programme_id(spec.region, spec.year, spec.title_ru))
+    expected = set()
+    for champ in data.CHAMPIONSHIPS:
+        if champ.level != "republican":
+            continue
+        championship_id = ids.championship_id(champ.kind, champ.level, champ.year, champ.region)
+        for competition_id in app.championship(championship_id).competition_ids:
+            competition = app.competition(competition_id)
+            assert competition.status is CompetitionStatus.PUBLISHED
+            for row in standings(competition).rows:
+                if row.region == "VKO" and row.rank <= 3:
+                    expected.add((competition_id, row.competitor_id, row.rank))
+    held = {
+        (e.placing.competition_id, e.placing.competitor_id, e.placing.place)
+        for e in programme.entries.values()
+    }
+    assert held == expected and len(expected) >= 10
+    statuses = Counter(e.status for e in programme.entries.values())
+    assert statuses[EntryStatus.AWARDED] >= 5
+    assert statuses[EntryStatus.APPROVED] >= 1
+    assert statuses[EntryStatus.PROPOSED] == 1
+    assert statuses[EntryStatus.NEEDS_REVIEW] == 1
+    [flagged] = [e for e in programme.entries.values() if e.status is EntryStatus.NEEDS_REVIEW]
+    assert flagged.placing.place == 3 and flagged.prize.place == 3
+    assert "2 → 3" in flagged.reason
+    orgs = {o.key: ids.organisation_id(o.region, o.name_ru) for o in data.ORGANISATIONS}
+    winners = {n.title_ru: {orgs[w] for w in n.winners} for n in data.NOMINATIONS}
+    # the seed's winners (000_dfeed33ddd862e01.txt)
+    assert winners["Лучший меценат года"] == {orgs["kazzinc"]}
+    assert winners["Лучший социальный партнер"] == {orgs[k] for k in ("uktmk", "umz", "uktec")}
+    assert winners["Партнер непрерывного образования"] == {orgs[k] for k in ("vku", "vktu", "kasu")}
+    held_nominees = {
+        n.title_ru: {x.organisation_id for x in n.nominees.values()}
+        for n in programme.nominations.values()
+    }
+    assert held_nominees == winners
+    assert all(
+        x.status is EntryStatus.APPROVED
+        for n in programme.nominations.values()
+        for x in n.nominees.values()
+    )
