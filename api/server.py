@@ -29,6 +29,7 @@ from api.seal import SEAL_API_HANDLERS
 from projections.runner import Projector
 from projections.store import ViewStore
 from registry.application import RegistryApplication
+from registry.policy import PrizePolicy
 from registry.settings import SettingsError, load_settings
 
 logger = logging.getLogger("api")
@@ -56,6 +57,9 @@ def build_app(
     mode = projector or default_projector_mode(registry)
     store = ViewStore(registry.settings)
     follower = Projector(registry, store) if mode == "in-process" else None
+    # The prize policy follows the store beside the projector (on PostgreSQL both run in
+    # ``registry project``); a second copy elsewhere would be harmless (tracking).
+    policy = PrizePolicy(registry) if mode == "in-process" else None
     side = ReadSide(store, follower)
 
     def start() -> None:
@@ -64,8 +68,12 @@ def build_app(
             logger.info("projector running in this process (views at %d)", follower.position)
         else:
             logger.info("views read from %s; the projector runs elsewhere", store.path)
+        if policy is not None:
+            policy.start()
 
     def stop() -> None:
+        if policy is not None:
+            policy.stop()
         if follower is not None:
             follower.stop()
         store.close()

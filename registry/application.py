@@ -237,30 +237,6 @@ class RegistryApplication(Application[UUID]):
             raise DomainError("not-found", f"event {aggregate_id} v{version} is not stored")
         return int(position)
 
-    def version_at(self, aggregate_id: UUID, position: int) -> int:
-        """The aggregate's version as of a notification position (0: it did not exist)."""
-        if self.settings.backend == "sqlite":
-            with self.recorder.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
-                c.execute(
-                    f"SELECT MAX(originator_version) FROM {self.events_table} "
-                    "WHERE originator_id = ? AND rowid <= ?",
-                    (aggregate_id.hex, position),
-                )
-                return int(c.fetchone()[0] or 0)
-        from psycopg import sql
-
-        with self.recorder.datastore.transaction(commit=False) as curs:  # type: ignore[attr-defined]
-            curs.execute(
-                sql.SQL(
-                    "SELECT MAX(originator_version) AS v FROM {}.{} "
-                    "WHERE originator_id = %s AND notification_id <= %s"
-                ).format(
-                    sql.Identifier(self.settings.pg_schema), sql.Identifier(self.events_table)
-                ),
-                (aggregate_id, position),
-            )
-            return int(curs.fetchone()["v"] or 0)
-
     def _save(self, *aggregates: Aggregate) -> int:
         recordings = self.save(*aggregates)
         return int(recordings[-1].notification.id)

@@ -140,7 +140,7 @@ def _progress_printer(label: str) -> Callable[[int, int, float], None]:
 @click.option("--batch-size", default=1000, show_default=True, help="Events per transaction.")
 @click.pass_context
 def project(ctx: click.Context, exit_when_caught_up: bool, batch_size: int) -> None:
-    """Run the projector: keep the views up to date with the event store.
+    """Run the projector (keep the views up to date) and the prize policy.
 
     On PostgreSQL it follows the store live with LISTEN/NOTIFY, so any number of API
     processes can share this one projector; on SQLite it polls. A failing event stops it
@@ -149,6 +149,7 @@ def project(ctx: click.Context, exit_when_caught_up: bool, batch_size: int) -> N
     from projections.base import ProjectionError
     from projections.runner import Projector
     from projections.store import ViewStore
+    from registry.policy import PrizePolicy
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     with _application(ctx) as app:
@@ -160,22 +161,61 @@ def project(ctx: click.Context, exit_when_caught_up: bool, batch_size: int) -> N
                 f"head {app.head_position()}",  # type: ignore[attr-defined]
                 err=True,
             )
+            policy = PrizePolicy(app)  # type: ignore[arg-type]
             if exit_when_caught_up:
+                proposals = policy.catch_up()
                 stats = projector.catch_up()
                 click.echo(
                     f"caught up: {stats.events} events in {stats.seconds:.2f} s, "
-                    f"views at position {stats.position}"
+                    f"views at position {stats.position}; prize policy at "
+                    f"{policy.position} ({proposals} notifications)"
                 )
                 return
+            policy.start()
             try:
                 projector.run_forever()
             except KeyboardInterrupt:
                 click.echo("projector stopped", err=True)
+            finally:
+                policy.stop()
         except ProjectionError as error:
             click.echo(f"projector stopped: {error}", err=True)
             ctx.exit(3)
         finally:
             store.close()
+
+
+@main.command()
+@click.option(
+    "--exit-when-caught-up",
+    is_flag=True,
+    help="Process what is stored, then exit (0) instead of following the store.",
+)
+@click.pass_context
+def policy(ctx: click.Context, exit_when_caught_up: bool) -> None:
+    """Run the prize policy alone: propose the akimat's prize entries from published results.
+
+    `registry serve` (SQLite) and `registry project` already run it; this runs it as its own
+    process. Exactly once: its proposals and its position are stored in one transaction, so
+    it can be killed at any moment and restarted, and two copies never propose twice.
+    """
+    from registry.policy import PrizePolicy
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    with _application(ctx) as app:
+        follower = PrizePolicy(app)  # type: ignore[arg-type]
+        click.echo(
+            f"prize policy at position {follower.position}, head {app.head_position()}",  # type: ignore[attr-defined]
+            err=True,
+        )
+        if exit_when_caught_up:
+            count = follower.catch_up()
+            click.echo(f"caught up: {count} notifications processed, at {follower.position}")
+            return
+        try:
+            follower.run_forever()
+        except KeyboardInterrupt:
+            click.echo("prize policy stopped", err=True)
 
 
 @main.command()
@@ -383,9 +423,11 @@ def serve(
         from projections.runner import Projector
         from projections.store import ViewStore
         from registry.application import RegistryApplication
+        from registry.policy import PrizePolicy
 
         projector_app = RegistryApplication(load_settings())
         follower = Projector(projector_app, ViewStore(projector_app.settings)).start()
+        prize_policy = PrizePolicy(projector_app).start()
         os.environ["REGISTRY_PROJECTOR"] = "external"
     click.echo(
         f"serving http://{host}:{port} (OpenAPI: http://{host}:{port}/schema/swagger), "
@@ -403,6 +445,7 @@ def serve(
         )
     finally:
         if follower is not None:
+            prize_policy.stop()
             follower.stop()
 
 

@@ -9,14 +9,17 @@ safe as well: the second to commit a position meets the tracking row and gives w
 
 What it reacts to (in notification order):
 
-* ``Competition.Published`` — the places of that competition, as they were at publication,
-  are offered to every programme;
-* ``Competition.MarkAmended`` — the places after the amendment are offered again: an entry
-  whose place changed follows it (and is flagged ``needs_review`` unless it was only
-  proposed and still earns a prize); a competitor who newly reaches a prize place is
-  proposed;
+* ``Competition.Published`` — the places of that competition are offered to every programme;
+* ``Competition.MarkAmended`` — the places are offered again: an entry whose place changed
+  follows it (and is flagged ``needs_review`` unless it was only proposed and still earns a
+  prize); a competitor who newly reaches a prize place is proposed;
 * ``PrizeProgramme.Created`` — a programme created after results were published picks up
-  every competition published so far, as it stood at that moment.
+  every competition published so far.
+
+The places offered are always the competition's places as they stand now, not as they were
+at the notification: a policy that lags behind (or replays from zero) meets later amendments
+at once, and offering the same places again is a repeat. That is what makes a replay record
+nothing — re-enacting old places would flip entries back and forth.
 
 Whether a place earns a prize, and what the entry's life allows, are the pure rules of
 ``domain.prizes`` applied by ``PrizeProgramme.consider``; entry ids are derived from
@@ -50,6 +53,12 @@ PROGRAMME_CREATED = PrizeProgramme.Created.TOPIC
 TOPICS = (PUBLISHED, AMENDED, PROGRAMME_CREATED)
 
 MAX_ATTEMPTS = 30
+CATEGORY_RU = {
+    "juniors": "юниоры",
+    "schoolchildren": "школьники",
+    "students": "студенты",
+    "specialists": "специалисты",
+}
 
 
 class PrizePolicy:
@@ -174,25 +183,19 @@ class PrizePolicy:
         if notification.topic == PROGRAMME_CREATED:
             programme = self.app.prize_programme(notification.originator_id)
             for competition_id in self.published:
-                version = self._version_at(competition_id, notification.id)
-                self._offer(programme, competition_id, version, at)
+                self._offer(programme, competition_id, at)
             return [programme] if programme.pending_events else []
         competition_id = notification.originator_id
         changed = []
         for programme_id in self.programmes:
             programme = self.app.prize_programme(programme_id)
-            self._offer(programme, competition_id, notification.originator_version, at)
+            self._offer(programme, competition_id, at)
             if programme.pending_events:
                 changed.append(programme)
         return changed
 
-    def _version_at(self, aggregate_id: UUID, position: int) -> int:
-        return self.app.version_at(aggregate_id, position)
-
-    def _offer(
-        self, programme: PrizeProgramme, competition_id: UUID, version: int, at: datetime
-    ) -> None:
-        competition: Competition = self.app.repository.get(competition_id, version=version)
+    def _offer(self, programme: PrizeProgramme, competition_id: UUID, at: datetime) -> None:
+        competition = self.app.competition(competition_id)
         championship: Championship = self.app.championship(competition.championship_id)
         for placing in placings(competition):
             programme.consider(
@@ -210,7 +213,9 @@ class PrizePolicy:
         competition: Competition,
         placing: Placing,
     ) -> str:
-        what = f"{championship.title_ru} — {competition.title_ru} ({competition.category})"
+        what = f"{championship.title_ru} — {competition.title_ru}"
+        if competition.category != "main":
+            what += f" ({CATEGORY_RU.get(competition.category, competition.category)})"
         entry = programme.entries.get(
             entry_id(programme.id, placing.competition_id, placing.competitor_id)
         )

@@ -21,11 +21,20 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.ids import SYSTEM_ACTOR
+from domain.prizes import Prize
 from domain.values import AspectType, CompetitionStatus
 from tests.api.conftest import ROLES, Ctx, make_ctx
 from tests.helpers import SCHEME
 
 UNKNOWN = UUID("5e1f0c3a-0000-4000-8000-000000000000")
+PROGRAMME_BODY = {
+    "title_ru": "Призы акима ВКО 2025",
+    "title_kk": "ШҚО әкімінің сыйлықтары 2025",
+    "year": 2025,
+    "region": "VKO",
+    "kinds": ["worldskills"],
+    "prizes": [{"place": 1, "description": "Ноутбук", "amount_kzt": 500000}],
+}
 ALL = (*ROLES, "public", "bogus")
 
 
@@ -116,6 +125,92 @@ CASES: list[Case] = [
         "GET",
         "/api/v1/participants/{unknown}/results",
         everyone("404"),
+    ),
+    # ------------------------------------------------------------------ prizes
+    Case(
+        "create prize programme",
+        "POST",
+        "/api/v1/prize-programmes",
+        only("akimat"),
+        body=lambda c: PROGRAMME_BODY,
+    ),
+    Case("prize programmes", "GET", "/api/v1/prize-programmes", everyone()),
+    Case(
+        "prize list",
+        "GET",
+        "/api/v1/prize-programmes/{programme}",
+        everyone(),
+        state="programme",
+    ),
+    Case(
+        "unknown prize list",
+        "GET",
+        "/api/v1/prize-programmes/{unknown}",
+        everyone("404"),
+    ),
+    Case(
+        "prize list CSV",
+        "GET",
+        "/api/v1/prize-programmes/{programme}/export.csv",
+        everyone(),
+        state="programme",
+    ),
+    Case(
+        "printable prize list",
+        "GET",
+        "/api/v1/prize-programmes/{programme}/print",
+        everyone(),
+        state="programme",
+    ),
+    *(
+        Case(
+            f"{decision} unknown prize entry",
+            "POST",
+            "/api/v1/prize-programmes/{programme}/entries/{unknown}/" + decision,
+            only(unknown=("akimat",)),
+            body=body,
+            state="programme",
+        )
+        for decision, body in (
+            ("approve", None),
+            ("reject", lambda c: {"reason": "Не житель области"}),
+            ("award", lambda c: {"awarded_on": "2025-12-19"}),
+            ("revoke", lambda c: {"reason": "Ошибка в протоколе"}),
+        )
+    ),
+    Case(
+        "define nomination",
+        "POST",
+        "/api/v1/prize-programmes/{programme}/nominations",
+        only("akimat"),
+        body=lambda c: {"title_ru": "Лучший меценат года", "title_kk": "Жылдың үздік меценаты"},
+        state="programme",
+    ),
+    Case(
+        "nominate",
+        "POST",
+        "/api/v1/prize-programmes/{programme}/nominations/{nomination}/nominees",
+        only("akimat"),
+        body=lambda c: {
+            "organisation_id": str(c.world.orgs["vkgu"]),
+            "citation": "За непрерывное образование",
+        },
+        state="programme",
+    ),
+    Case(
+        "approve nominee",
+        "POST",
+        "/api/v1/prize-programmes/{programme}/nominations/{nomination}/nominees/{nominee}/approve",
+        only("akimat"),
+        state="programme",
+    ),
+    Case(
+        "reject nominee",
+        "POST",
+        "/api/v1/prize-programmes/{programme}/nominations/{nomination}/nominees/{nominee}/reject",
+        only("akimat"),
+        body=lambda c: {"reason": "Не выполнены условия"},
+        state="programme",
     ),
     # ------------------------------------------------------------------ accounts
     Case(
@@ -388,6 +483,32 @@ def prepare(ctx: Ctx, state: str) -> None:
     chief = world.experts["chief"]
     if state in ("setup", "marking"):
         return
+    if state == "programme":  # a prize programme with a nomination and a proposed nominee
+        akimat = ctx.actors.ids["akimat"]
+        programme = registry.create_prize_programme(
+            actor=akimat,
+            title_ru=PROGRAMME_BODY["title_ru"],
+            title_kk=PROGRAMME_BODY["title_kk"],
+            year=2025,
+            region="VKO",
+            kinds=["worldskills"],
+            prizes=[Prize(1, "Ноутбук", 500_000)],
+        ).id
+        nomination = registry.define_nomination(
+            actor=akimat,
+            programme_id=programme,
+            title_ru="Лучший социальный партнер",
+            title_kk="Үздік әлеуметтік серіктес",
+        ).id
+        nominee = registry.nominate(
+            actor=akimat,
+            programme_id=programme,
+            nomination_id=nomination,
+            organisation_id=world.orgs["kazzinc"],
+            citation="За развитие дуального обучения",
+        ).id
+        ctx.extra.update(programme=programme, nomination=nomination, nominee=nominee)
+        return
     if state == "setup-with-scheme":  # the second competition has a scheme, can start
         registry.set_scheme(actor=SYSTEM_ACTOR, competition_id=ctx.competition2, aspects=SCHEME)
         return
@@ -428,6 +549,9 @@ async def test_role_matrix(case: Case, app, client):
         unknown=UNKNOWN,
         throwaway=throwaway.id,
         participant=ctx.world.people["Нұрланов Әлихан"],
+        programme=ctx.extra.get("programme", UNKNOWN),
+        nomination=ctx.extra.get("nomination", UNKNOWN),
+        nominee=ctx.extra.get("nominee", UNKNOWN),
     )
     if case.method == "GET":  # reads see the views once they hold everything prepared
         case = Case(
