@@ -50,3 +50,9 @@ SYSTEM_ACTOR = uuid5(NAMESPACE, "account/system")
 
 #: The actor of the prize policy's automatic proposals (RULES.md "Prizes and nominations").
 PRIZE_POLICY_ACTOR = uuid5(NAMESPACE, "account/prize-policy")
+
+#: Names of the actors that are not accounts (for histories and the audit).
+SYSTEM_ACTOR_NAMES = {
+    SYSTEM_ACTOR: "Система (начальная настройка)",
+    PRIZE_POLICY_ACTOR: "Автоматическое предложение по результатам (политика призов)",
+}

@@ -21,6 +21,7 @@ from uuid import UUID
 import msgspec
 
 from domain.aggregates import PrizeProgramme
+from domain.ids import SYSTEM_ACTOR_NAMES
 from domain.prizes import DECIDED_STATUS, PUBLIC_STATUSES, EntryStatus
 from projections.base import ViewProjection
 from projections.store import ViewStore
@@ -532,7 +533,7 @@ class PrizeQueries:
                     position=int(r["position"]),
                     time=r["time"],
                     actor_id=UUID(r["actor"]),
-                    actor=r["actor_name"],
+                    actor=r["actor_name"] or SYSTEM_ACTOR_NAMES.get(UUID(r["actor"])),
                     action=r["action"],
                     status=r["status"],
                     place=None if r["place"] is None else int(r["place"]),

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import pytest
 
-from domain.ids import SYSTEM_ACTOR
+from domain.ids import PRIZE_POLICY_ACTOR, SYSTEM_ACTOR
 from registry.policy import PrizePolicy
 from tests.api.conftest import bearer
 from tests.prizes_world import EXPECTED, KAZAKH_LETTERS, build_prize_world
@@ -179,7 +179,8 @@ async def test_public_sees_approved_and_awarded_only_the_akimat_everything(app, 
     awarded = next(e for e in seen["entries"] if e["status"] == "awarded")
     assert [h["action"] for h in awarded["history"]] == ["proposed", "approve", "award"]
     assert awarded["history"][1]["actor"] == "akimat (prizes)"
-    assert awarded["history"][0]["actor_id"] is not None
+    assert awarded["history"][0]["actor_id"] == str(PRIZE_POLICY_ACTOR)
+    assert "политика призов" in awarded["history"][0]["actor"]
 
 
 async def test_decision_refusals_change_nothing(app, client):
