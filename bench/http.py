@@ -188,6 +188,7 @@ def start_profiler(pid: int, seconds: float, path: Path) -> subprocess.Popen[byt
             "--format",
             "raw",
             "--nonblocking",
+            "--gil",  # only the thread holding the GIL: where the CPU goes
             "--output",
             str(path),
         ],

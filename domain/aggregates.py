@@ -198,6 +198,16 @@ class Account(Aggregate):
 
     TOPIC = "registry.Account"
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Account:
+        """Every value an account holds is immutable (str, enum, frozenset, bool), so a copy of
+        its attributes is a full copy — the bearer-token check copies an account from the
+        cache on every request."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.__dict__["_pending_events"] = list(self.__dict__.get("_pending_events", ()))
+        memo[id(self)] = clone
+        return clone
+
     class Event(RegistryEvent):
         TOPIC = "registry.Account.Event"
 
@@ -669,12 +679,18 @@ class Competition(Aggregate):
                 state[name] = dict(state[name])
         if "judgements" in state:
             state["judgements"] = {key: dict(scores) for key, scores in state["judgements"].items()}
+        if "_results_memo" in state:
+            scheme, results = state["_results_memo"]
+            state["_results_memo"] = (scheme, dict(results))
         state["_pending_events"] = list(state.get("_pending_events", ()))
         clone.__dict__.update(state)
         memo[id(self)] = clone
         return clone
 
     def _set_mark(self, mark: MarkValue, version: int) -> None:
+        memo = self.__dict__.get("_results_memo")
+        if memo is not None:
+            memo[1].pop(mark.competitor_id, None)
         key = (mark.competitor_id, mark.aspect_id)
         aspect = self.aspect(mark.aspect_id)
         if aspect.type is AspectType.MEASUREMENT:
@@ -709,6 +725,29 @@ class Competition(Aggregate):
                         aspect.max_mark, list(scores.values())
                     )
         return marks
+
+    def competitor_result(self, competitor_id: UUID) -> tuple[Decimal, dict[str, Decimal]]:
+        """A competitor's total and per-criterion subtotals as the marks stand (the rules of
+        ``scoring.competitor_total`` and ``scoring.criterion_subtotals``).
+
+        Remembered per competitor until one of their marks changes (``_set_mark``) or the
+        scheme is replaced, so standings after a mark recompute one competitor, not all of
+        them (the projector recomputes standings after every batch of marks).
+        """
+        memo = self.__dict__.get("_results_memo")
+        if memo is None or memo[0] is not self.scheme:
+            memo = (self.scheme, {})
+            self.__dict__["_results_memo"] = memo
+        result = memo[1].get(competitor_id)
+        if result is None:
+            marks = self.aspect_marks(competitor_id)
+            criterion_of = {aspect.id: aspect.criterion for aspect in self.scheme}
+            result = (
+                scoring.competitor_total(marks.values()),
+                scoring.criterion_subtotals(marks, criterion_of),
+            )
+            memo[1][competitor_id] = result
+        return result
 
     def disputed(self) -> list[tuple[UUID, str]]:
         """(competitor, aspect) pairs whose judgement scores differ by more than 1."""

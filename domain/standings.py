@@ -45,18 +45,17 @@ def standings(competition: Competition) -> Standings:
     mark (a judgement aspect once all three scores are in). Medals and medallions are
     computed the same way at every stage; only published standings are official.
     """
-    criterion_of = {aspect.id: aspect.criterion for aspect in competition.scheme}
     entries = []
     for entrant in competition.entrants.values():
-        marks = competition.aspect_marks(entrant.participant_id)
+        total, criteria = competition.competitor_result(entrant.participant_id)
         entries.append(
             scoring.ResultInput(
                 competitor_id=entrant.participant_id,
                 full_name=entrant.full_name,
                 organisation_id=entrant.organisation_id,
                 region=entrant.region,
-                total=scoring.competitor_total(marks.values()),
-                criteria=scoring.criterion_subtotals(marks, criterion_of),
+                total=total,
+                criteria=dict(criteria),
             )
         )
     rows = scoring.compute_results(

@@ -376,7 +376,13 @@ class RegistryApplication(Application[UUID]):
             changed, version = outcome if isinstance(outcome, tuple) else (bool(outcome), 0)
             added = len(aggregate.pending_events) - before
             outcomes.append((job, changed, version or aggregate.version, added, aggregate.version))
-        recordings = self.save(aggregate) if aggregate.pending_events else []
+        recordings = []
+        if aggregate.pending_events:
+            recordings = self.save(aggregate)
+            if self.repository.cache is not None:
+                # The next command on this aggregate starts from this state (copied on
+                # get) instead of reading back and decoding the events just written.
+                self.repository.cache.put(aggregate_id, aggregate)
         index = 0
         for job, changed, version, added, version_after in outcomes:
             if changed and added:

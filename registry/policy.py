@@ -232,8 +232,10 @@ class PrizePolicy:
         self._wake.set()
 
     def start(self) -> PrizePolicy:
-        """Follow the store in a background thread (woken by this process's saves)."""
-        self.app.on_recorded(self.wake)
+        """Follow the store in a background thread, polling every ``poll_interval``.
+
+        It is not woken by every save: proposals are not urgent, and under a burst of marks a
+        scan per save would cost the judges' throughput."""
         self._thread = threading.Thread(target=self._follow, name="prize-policy", daemon=True)
         self._thread.start()
         return self
@@ -246,7 +248,6 @@ class PrizePolicy:
             self._thread = None
 
     def run_forever(self) -> None:
-        self.app.on_recorded(self.wake)
         self._follow()
 
     def _follow(self) -> None:

@@ -525,3 +525,33 @@ def test_championship_settings_are_validated():
     assert Championship.create(**kwargs, tie_tolerance=Decimal("0.5")).tie_tolerance == Decimal(
         "0.50"
     )
+
+
+def test_remembered_results_follow_every_change_of_marks():
+    """Standings remember each competitor's totals between marks; after every kind of
+    change (new marks, a copy, corrections, amendments) they equal a fresh replay."""
+    c = ready()
+    events = []
+    assert standings(c).rows[0].total == Decimal("0.00")  # remembered before any mark
+    mark_all(c)
+    first = standings(c)
+    events.extend(c.collect_events())
+    copy = c.__deepcopy__({})
+    copy.correct_mark(
+        actor=E1, competitor_id=pid("ulzhan"), aspect_id="A1", value="29.00", reason="опечатка"
+    )
+    assert standings(c) == first  # the copy's change does not leak into the original
+    c = copy
+    after_correction = standings(c)
+    assert after_correction != first
+    c.lock(actor=CHIEF)
+    c.publish(actor=ORG)
+    c.amend_mark(
+        actor=ORG, competitor_id=pid("alikhan"), aspect_id="A2", value="5.00", reason="апелляция"
+    )
+    after_amendment = standings(c)
+    fresh = None
+    for event in [*events, *c.collect_events()]:
+        fresh = event.mutate(fresh)
+    assert after_amendment.rows == standings(fresh).rows
+    assert after_amendment.rows != after_correction.rows
