@@ -100,6 +100,8 @@ def demo(ctx: click.Context, quiet: bool) -> None:
             click.echo("VKO podiums at republican championships:")
             for line in report.podiums:
                 click.echo(f"  {line}")
+        if report.prizes:
+            click.echo(f"prizes: {report.prizes}")
         for refusal in report.refusals:
             click.echo(f"refused as intended (nothing stored): {refusal}")
 

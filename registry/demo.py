@@ -70,6 +70,8 @@ class DemoReport(msgspec.Struct):
     championships: list[ChampionshipSummary]
     refusals: list[str]
     podiums: list[str]
+    #: the prize programme: entries by status, nominees approved, promised tenge
+    prizes: str = ""
 
     @property
     def added(self) -> int:
@@ -510,6 +512,29 @@ def load_demo(
         championships=summaries,
         refusals=loader.refusals,
         podiums=podiums,
+        prizes=_prize_summary(app),
+    )
+
+
+def _prize_summary(app: RegistryApplication) -> str:
+    spec = data.PRIZE_PROGRAMME
+    programme = app.prize_programme(ids.programme_id(spec.region, spec.year, spec.title_ru))
+    statuses: dict[str, int] = {}
+    promised = 0
+    for entry in programme.entries.values():
+        statuses[entry.status.value] = statuses.get(entry.status.value, 0) + 1
+        if entry.status in (EntryStatus.APPROVED, EntryStatus.AWARDED) and entry.prize:
+            promised += entry.prize.amount_kzt
+    nominees = sum(
+        nominee.status is EntryStatus.APPROVED
+        for nomination in programme.nominations.values()
+        for nominee in nomination.nominees.values()
+    )
+    by_status = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
+    return (
+        f"{programme.title_ru}: {len(programme.entries)} entries ({by_status}), "
+        f"{promised:,} tenge approved or awarded; {len(programme.nominations)} nominations, "
+        f"{nominees} organisations honoured"
     )
 
 
