@@ -1,8 +1,290 @@
-"""Audit endpoints: the NDJSON event feed and aggregate histories (issue 6)."""
+"""Audit endpoints (issue 6): the NDJSON event feed, aggregate histories, and every value each
+mark of a competition ever had. Auditors and admins only (API.md "Audit").
+
+* ``GET /api/v1/audit/events`` streams ``application/x-ndjson``, one stored event per line in
+  position order (line format: :mod:`projections.feed_lines`), from ``after`` up to the head
+  as it was when the request began (``X-Registry-Head-Position`` says which), at most
+  ``limit`` lines. Resume with ``after=<the last position seen>`` (or the head, when the
+  stream ended without a limit). Filters: ``aggregate_id``, ``actor`` (an account id),
+  ``type`` (repeatable or comma-separated: a full topic ``registry.Competition.MarkAmended``,
+  ``Competition.MarkAmended`` or just ``MarkAmended``), ``since`` (inclusive) and ``until``
+  (exclusive), ISO 8601 times with an offset.
+* ``GET /api/v1/audit/aggregates/{id}`` — every event of one aggregate in version order, with
+  position, time, actor (id and name), type, reason and data.
+* ``GET /api/v1/audit/competitions/{id}/marks`` — per mark (competitor × aspect × expert)
+  the sequence of its values: entered, corrected, amended, each with the event's position,
+  time, actor and reason.
+
+Parameters are parsed here, not by Litestar, so that every bad value is a 400 problem
+naming the field.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Stream
+
+from api.auth import roles
+from api.problems import ApiProblem, problem_responses
+from domain.values import Role
+from projections import models
+from projections.feed_lines import (
+    Feed,
+    FeedError,
+    FeedFilter,
+    aggregate_history,
+    parse_moment,
+    resolve_types,
+    time_text,
+)
+from projections.time_travel import for_app, marks_history
+
+AUDITORS = roles(Role.AUDITOR, Role.ADMIN)
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+NDJSON = "application/x-ndjson"
+MAX_LIMIT = 10**12
+
+READ_PROBLEMS = problem_responses(400, 401, 403, 404, 503)
+
+
+def _doc(text: str) -> str:
+    return (
+        f"{text}\n\n**Roles:** auditor, admin.\n\nErrors are RFC 9457 problem details "
+        "(`application/problem+json`): 400 a bad parameter (`errors` names it), 401 no or an "
+        "unknown token, 403 another role, 404 an unknown id."
+    )
+
+
+def bad_parameter(error: FeedError) -> ApiProblem:
+    return ApiProblem(
+        400,
+        "invalid-input",
+        str(error),
+        errors=[{"field": error.field, "message": error.message}],
+    )
+
+
+def _query(name: str, description: str) -> Any:
+    return Annotated[
+        str | None,
+        QueryParameter(name=name, required=False, description=description),
+    ]
+
+
+After = _query(
+    "after",
+    "Resume after this notification position (the last `position` seen); 0 = from the start.",
+)
+Limit = _query("limit", "At most this many lines (default: every event up to the head).")
+AggregateFilter = _query("aggregate_id", "Only the events of this aggregate (a UUID).")
+ActorFilter = _query("actor", "Only the events recorded by this account (a UUID).")
+Since = _query("since", "Only events stamped at or after this time (ISO 8601 with an offset).")
+Until = _query("until", "Only events stamped before this time (ISO 8601 with an offset).")
+TypeFilter = Annotated[
+    list[str] | None,
+    QueryParameter(
+        name="type",
+        required=False,
+        description="Only events of these types (repeat, or separate with commas): a full "
+        "topic `registry.Competition.MarkAmended`, `Competition.MarkAmended`, or the event's "
+        "name `MarkAmended` (`Created` = every creation).",
+    ),
+]
+
+
+def _whole(value: str | None, field: str, *, minimum: int) -> int | None:
+    if value is None:
+        return None
+    text = value.strip()
+    if not text.isdigit() or len(text) > 18 or int(text) < minimum:
+        raise FeedError(field, f"expected a whole number >= {minimum}, not {value!r}")
+    return int(text)
+
+
+def _uuid(value: str | None, field: str) -> UUID | None:
+    if value is None:
+        return None
+    try:
+        return UUID(value.strip())
+    except ValueError:
+        raise FeedError(field, f"{value!r} is not a UUID") from None
+
+
+def feed_filter(
+    aggregate_id: str | None,
+    actor: str | None,
+    types: list[str] | None,
+    since: str | None,
+    until: str | None,
+) -> FeedFilter:
+    """The filters of a feed request (:class:`FeedError` for a bad one)."""
+    start = parse_moment(since, "since") if since is not None else None
+    end = parse_moment(until, "until") if until is not None else None
+    if start is not None and end is not None and end <= start:
+        raise FeedError("until", "must be later than since")
+    return FeedFilter(
+        aggregate_id=_uuid(aggregate_id, "aggregate_id"),
+        actor=_uuid(actor, "actor"),
+        types=resolve_types(types) if types else (),
+        since=time_text(start) if start is not None else None,
+        until=time_text(end) if end is not None else None,
+    )
+
+
+class FeedActor(msgspec.Struct):
+    id: UUID
+    name: str | None
+
+
+class FeedLineDoc(msgspec.Struct):
+    """One line of the feed (the OpenAPI document's description of it)."""
+
+    position: int
+    time: str
+    actor: FeedActor
+    type: str
+    aggregate_id: UUID
+    version: int
+    data: dict[str, Any]
+
+
+@get(
+    "/audit/events",
+    guards=[AUDITORS],
+    sync_to_thread=True,
+    summary="The event feed (NDJSON), resumable from a position",
+    description=_doc(
+        "Every stored event, one JSON object per line (`application/x-ndjson`) in position "
+        "order: `{position, time, actor: {id, name}, type, aggregate_id, version, data}`. "
+        "`type` is the stored topic (`registry.Competition.MarksEntered`); `time` the event's "
+        "UTC timestamp; `data` every field of the event in its current shape (decimals, ids "
+        "and times as strings). The stream ends at the head as it was when the request began "
+        "(header `X-Registry-Head-Position`) or after `limit` lines; resume with "
+        "`after=<last position seen>`. Memory is constant: millions of events stream."
+    ),
+    responses={
+        200: ResponseSpec(
+            data_container=FeedLineDoc,
+            description="one FeedLine per line",
+            media_type=NDJSON,
+            generate_examples=False,
+        ),
+        **READ_PROBLEMS,
+    },
+    security=SECURITY,
+    tags=["audit"],
+)
+def audit_events(
+    request: Request[Any, Any, Any],
+    after: After = None,
+    limit: Limit = None,
+    aggregate_id: AggregateFilter = None,
+    actor: ActorFilter = None,
+    event_type: TypeFilter = None,
+    since: Since = None,
+    until: Until = None,
+) -> Stream:
+    try:
+        start = _whole(after, "after", minimum=0) or 0
+        most = _whole(limit, "limit", minimum=1)
+        selected = feed_filter(aggregate_id, actor, event_type, since, until)
+    except FeedError as error:
+        raise bad_parameter(error) from None
+    registry = request.app.state.registry
+    head = registry.head_position()
+    side = getattr(request.app.state, "read_side", None)
+    feed = Feed(
+        registry,
+        head=head,
+        after=start,
+        limit=most,
+        selected=selected,
+        views=side.store if side is not None else None,
+    )
+    return Stream(
+        feed.chunks(),
+        media_type=NDJSON,
+        headers={"X-Registry-Head-Position": str(head), "Cache-Control": "no-store"},
+    )
+
+
+class HistoryEventDoc(msgspec.Struct):
+    position: int
+    time: str
+    actor: FeedActor
+    type: str
+    version: int
+    reason: str | None
+    data: dict[str, Any]
+
+
+class AggregateHistoryDoc(msgspec.Struct):
+    aggregate_id: UUID
+    aggregate_type: str
+    version: int
+    events: list[HistoryEventDoc]
+
+
+@get(
+    "/audit/aggregates/{aggregate_id:uuid}",
+    guards=[AUDITORS],
+    sync_to_thread=True,
+    summary="The history of one aggregate",
+    description=_doc(
+        "Every event of one aggregate (an account, organisation, participant, championship, "
+        "competition or prize programme) in version order: position, time, actor (id and "
+        "name), type, its reason where it has one, and its data as in the feed."
+    ),
+    responses={
+        200: ResponseSpec(data_container=AggregateHistoryDoc, description="the history"),
+        **READ_PROBLEMS,
+    },
+    security=SECURITY,
+    tags=["audit"],
+)
+def audit_aggregate(
+    request: Request[Any, Any, Any], aggregate_id: FromPath[UUID]
+) -> Response[bytes]:
+    history = aggregate_history(request.app.state.registry, aggregate_id)
+    if history is None:
+        raise ApiProblem(404, "not-found", f"nothing is recorded for id {aggregate_id}")
+    # Encoded here: ``data`` is the stored JSON spliced in (msgspec.Raw), never decoded.
+    return Response(
+        content=msgspec.json.encode(history),
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@get(
+    "/audit/competitions/{competition_id:uuid}/marks",
+    guards=[AUDITORS],
+    sync_to_thread=True,
+    summary="Every value each mark of a competition ever had",
+    description=_doc(
+        "Per mark (competitor × aspect × the expert who holds it): its current value and "
+        "every value it had, oldest first — `entered`, `corrected` (during marking) or "
+        "`amended` (after publication) — with the event's position, time, actor and reason."
+    ),
+    responses=READ_PROBLEMS,
+    security=SECURITY,
+    tags=["audit"],
+)
+def audit_competition_marks(
+    request: Request[Any, Any, Any], competition_id: FromPath[UUID]
+) -> models.CompetitionMarks:
+    registry = request.app.state.registry
+    timeline = for_app(registry).timeline(competition_id)
+    if timeline is None:
+        raise ApiProblem(404, "not-found", f"no competition with id {competition_id}")
+    return marks_history(registry, timeline)
+
 
 #: handlers under /api/v1
-AUDIT_API_HANDLERS: list[Any] = []
+AUDIT_API_HANDLERS: list[Any] = [audit_events, audit_aggregate, audit_competition_marks]

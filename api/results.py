@@ -8,6 +8,12 @@ only the competitions the caller may see. Medal tables count published competiti
 they are public. A person's results list only what the caller may see. No sensitive personal
 data (disability, birth date) is in any of these answers.
 
+Time travel (``?as_of=`` on standings, ``/standings/diff``; :mod:`projections.time_travel`):
+a past moment is shown by the visibility rules of the competition's status *at that moment*
+— organisers, auditors, admins and its experts see any moment; the public sees moments at or
+after publication only (an earlier moment of a published competition is 401: a token can see
+it; an unpublished competition stays 404 for the public, whatever the moment).
+
 Read-your-writes: ``X-Registry-Min-Position: N`` waits (at most 5 s) until the views have
 processed position N, else 503 with ``Retry-After``. Versioned resources answer a strong
 ``ETag`` (the aggregate's version) and honour ``If-None-Match`` (304).
@@ -20,11 +26,12 @@ from uuid import UUID
 
 import msgspec
 from litestar import Request, Response, get
-from litestar.params import FromPath, HeaderParameter
+from litestar.params import FromPath, HeaderParameter, QueryParameter
 
-from api.problems import ApiProblem, forbidden, problem_responses
+from api.problems import ApiProblem, forbidden, problem_responses, unauthorized
 from domain.values import Role
-from projections import models
+from projections import models, time_travel
+from projections.feed_lines import FeedError
 from projections.queries import ViewQueries
 from projections.runner import Projector, wait_in_store
 from projections.store import ViewStore
@@ -45,6 +52,16 @@ MinPosition = Annotated[
 IfNoneMatch = Annotated[
     str | None,
     HeaderParameter(name="If-None-Match", required=False, max_length=200),
+]
+AsOfParameter = Annotated[
+    str | None,
+    QueryParameter(
+        name="as_of",
+        required=False,
+        description="A past moment: a notification position (`1234`) or an ISO 8601 time "
+        "with an offset (`2025-05-16T11:00:00+05:00`). The standings are recomputed from the "
+        "events up to it, by the live view's rules; `as_of_position` is the position used.",
+    ),
 ]
 
 
@@ -171,7 +188,14 @@ def get_competition(
     summary="Standings of a competition",
     description="Rank, competitor, organisation, total, scaled score (WorldSkills), medal, "
     "medallion, per-criterion subtotals; disputed aspects; marking progress. Visibility as "
-    "for the competition. `as_of_position` is the position the views had reached.",
+    "for the competition. `as_of_position` is the position the views had reached.\n\n"
+    "`?as_of=<position>|<time>`: the standings exactly as they were then, recomputed from "
+    "the events (same answer shape; `as_of_position` = the position asked, or for a time "
+    "the position of the competition's last event by then). Before publication a moment is "
+    "visible as the competition then was: to organisers, auditors, admins and its experts; "
+    "the public sees only moments at or after publication (401 for an earlier moment of a "
+    "published competition). 400 a bad, future or beyond-the-head `as_of`; 404 a moment "
+    "before the competition existed.",
     sync_to_thread=True,
     responses=READ_RESPONSES,
 )
@@ -179,12 +203,150 @@ def get_standings(
     request: Request[Any, Any, Any],
     competition_id: FromPath[UUID],
     min_position: MinPosition = None,
+    as_of: AsOfParameter = None,
 ) -> models.StandingsOut:
     _sync_wait(request, min_position)
+    if as_of is not None:
+        moment = _moment_of(request, competition_id, as_of, "as_of")
+        return time_travel.standings_at(request.app.state.registry, moment)
     standings = read_side(request).queries.standings(competition_id)
     _check_visible(request, competition_id, standings.status if standings else None)
     assert standings is not None
     return standings
+
+
+def _parse_moment(text: str, field: str) -> time_travel.AsOf:
+    try:
+        return time_travel.parse_as_of(text, field)
+    except FeedError as error:
+        raise ApiProblem(
+            400,
+            "invalid-input",
+            str(error),
+            errors=[{"field": error.field, "message": error.message}],
+        ) from None
+
+
+def _timeline(request: Request[Any, Any, Any], competition_id: UUID) -> time_travel.Timeline:
+    """The competition's timeline, if the caller may see the competition at all now
+    (the live rules: 404 for the public before publication, 403 for other tokens)."""
+    timeline = time_travel.for_app(request.app.state.registry).timeline(competition_id)
+    if timeline is None:
+        _check_visible(request, competition_id, None)
+    assert timeline is not None
+    _check_visible(request, competition_id, "published" if timeline.published else "marking")
+    return timeline
+
+
+def _at(
+    request: Request[Any, Any, Any],
+    timeline: time_travel.Timeline,
+    as_of: time_travel.AsOf,
+    field: str,
+    *,
+    before_creation: bool = False,
+) -> time_travel.Moment | None:
+    """The competition at a moment the caller may see (the rules of the moment's status).
+
+    A moment before the competition existed is 404, unless ``before_creation`` (a diff may
+    start there): then it is None, and visible to those who see an unpublished competition.
+    """
+    travel = time_travel.for_app(request.app.state.registry)
+    try:
+        travel.check(as_of, field)
+    except FeedError as error:
+        raise ApiProblem(
+            400, "invalid-input", str(error), errors=[{"field": field, "message": error.message}]
+        ) from None
+    moment = travel.at(timeline, as_of)
+    if moment is None and not before_creation:
+        raise ApiProblem(
+            404,
+            "not-found",
+            f"competition {timeline.competition_id} did not exist yet at {as_of.describe()}",
+        )
+    status = str(moment.competition.status) if moment is not None else "not yet created"
+    if not _may_see(request, timeline.competition_id, status):
+        if _viewer(request) is None:
+            raise unauthorized(
+                f"at {as_of.describe()} the competition was not published yet ({status}): "
+                "only organisers, auditors, admins and its experts see that moment"
+            )
+        raise forbidden(f"at {as_of.describe()} this competition was not published yet")
+    return moment
+
+
+def _moment_of(
+    request: Request[Any, Any, Any], competition_id: UUID, text: str, field: str
+) -> time_travel.Moment:
+    as_of = _parse_moment(text, field)
+    moment = _at(request, _timeline(request, competition_id), as_of, field)
+    assert moment is not None
+    return moment
+
+
+@get(
+    "/competitions/{competition_id:uuid}/standings/diff",
+    summary="What changed in the standings between two moments, and which events did it",
+    description="`from` and `to` (default: the head) are moments as for `as_of`: a position "
+    "or an ISO 8601 time with an offset, `from` not later than `to`. Answers both moments "
+    "(`as_of_position`, the competition's last event then, status), the competitors whose "
+    "rank, total, scaled score, medal or medallion differ (`changed` names which; "
+    "`before`/`after`), and the competition's events in between (position, time, type, "
+    "actor, reason). `from` may precede the competition (`from=0`: everything since it was "
+    "created; that end then has no time or status). Visibility as for `as_of`, at both "
+    "moments (a moment before creation counts as unpublished).",
+    sync_to_thread=True,
+    responses=READ_RESPONSES,
+)
+def get_standings_diff(
+    request: Request[Any, Any, Any],
+    competition_id: FromPath[UUID],
+    from_: Annotated[
+        str | None,
+        QueryParameter(name="from", required=False, description="The earlier moment."),
+    ] = None,
+    to: Annotated[
+        str | None,
+        QueryParameter(
+            name="to", required=False, description="The later moment (default: the head)."
+        ),
+    ] = None,
+) -> models.StandingsDiff:
+    if from_ is None:
+        raise ApiProblem(
+            400,
+            "invalid-input",
+            "from: required (a position or an ISO 8601 time)",
+            errors=[{"field": "from", "message": "required"}],
+        )
+    start = _parse_moment(from_, "from")
+    registry = request.app.state.registry
+    end = (
+        _parse_moment(to, "to")
+        if to is not None
+        else time_travel.AsOf(position=registry.head_position())
+    )
+    timeline = _timeline(request, competition_id)
+    before = _at(request, timeline, start, "from", before_creation=True)
+    after = _at(request, timeline, end, "to")
+    assert after is not None
+    if (
+        (before is not None and before.version > after.version)
+        or (
+            start.position is not None
+            and end.position is not None
+            and start.position > end.position
+        )
+        or (start.moment is not None and end.moment is not None and start.moment > end.moment)
+    ):
+        raise ApiProblem(
+            400,
+            "invalid-input",
+            "from: must not be later than to",
+            errors=[{"field": "from", "message": "must not be later than to"}],
+        )
+    return time_travel.diff(registry, timeline, before, after, start)
 
 
 @get(
@@ -295,6 +457,7 @@ API_HANDLERS: list[Any] = [
     get_championship,
     get_competition,
     get_standings,
+    get_standings_diff,
     get_medals,
     get_participant_results,
 ]

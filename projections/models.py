@@ -208,3 +208,100 @@ class AuditEntry(msgspec.Struct, frozen=True):
     aggregate_id: UUID
     version: int
     reason: str | None = None
+
+
+# ---------------------------------------------------------------------- time travel and audit
+
+
+class ActorOut(msgspec.Struct, frozen=True):
+    """Who recorded an event: the account (or the registry itself) and its name."""
+
+    id: UUID
+    name: str | None
+
+
+class EventRef(msgspec.Struct, frozen=True):
+    """One stored event of a competition, as an auditor needs to see it."""
+
+    position: int
+    time: str
+    type: str
+    version: int
+    actor: ActorOut
+    reason: str | None
+
+
+class MomentOut(msgspec.Struct, frozen=True):
+    """One end of a standings diff: ``as_of_position`` as in the standings answer; the
+    position, time and version of the competition's last event at that moment, and its
+    status then."""
+
+    as_of_position: int
+    position: int
+    #: null (and version 0) for a moment before the competition existed
+    time: str | None
+    version: int
+    status: str | None
+
+
+class RowState(msgspec.Struct, frozen=True):
+    rank: int
+    total: str
+    scaled_score: int | None
+    medal: str | None
+    medallion: bool
+
+
+class RowChange(msgspec.Struct, frozen=True):
+    """A competitor whose rank, total, scaled score, medal or medallion differs between the
+    two moments (``before``/``after`` null: not an entrant then)."""
+
+    competitor_id: UUID
+    full_name: str
+    changed: list[str]
+    before: RowState | None
+    after: RowState | None
+
+
+class StandingsDiff(msgspec.Struct, frozen=True):
+    competition_id: UUID
+    from_: MomentOut = msgspec.field(name="from")
+    to: MomentOut
+    changes: list[RowChange]
+    #: the competition's events after ``from`` up to ``to``, in order
+    events: list[EventRef]
+
+
+class MarkChange(msgspec.Struct, frozen=True):
+    """One value a mark had: ``kind`` is ``entered``, ``corrected`` or ``amended``."""
+
+    value: str
+    kind: str
+    previous: str | None
+    position: int
+    time: str
+    version: int
+    actor: ActorOut
+    reason: str | None
+
+
+class MarkHistory(msgspec.Struct, frozen=True):
+    """A mark (competitor × aspect × expert who holds it) with every value it ever had."""
+
+    competitor_id: UUID
+    full_name: str
+    aspect_id: str
+    criterion: str
+    aspect_type: str
+    expert_id: UUID
+    expert_name: str | None
+    value: str
+    values: list[MarkChange]
+
+
+class CompetitionMarks(msgspec.Struct, frozen=True):
+    competition_id: UUID
+    status: str
+    version: int
+    as_of_position: int
+    marks: list[MarkHistory]

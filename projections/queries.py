@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -379,3 +380,58 @@ class ViewQueries:
             )
             for r in rows
         ]
+
+
+#: the columns of ``v_standing``, in order (``ResultsProjection._standing_rows`` makes them)
+_STANDING_COLUMNS = (
+    "competition_id",
+    "competitor_id",
+    "ord",
+    "rank",
+    "full_name",
+    "organisation_id",
+    "region",
+    "total",
+    "scaled_score",
+    "medal",
+    "medallion",
+    "criteria",
+)
+
+
+def standings_from_state(
+    competition: Any,
+    result: Any,
+    *,
+    as_of_position: int,
+    organisation_name: Callable[[UUID], str],
+) -> models.StandingsOut:
+    """The standings answer built from a domain state instead of the view tables (time
+    travel): the rows pass through the very conversions the views use
+    (``ResultsProjection._standing_rows`` to write, ``ViewQueries._standing_row`` to read),
+    so a past answer has exactly the live answer's shape and, at the head, its content."""
+    rows = []
+    for values in ResultsProjection._standing_rows(competition, result):
+        row = dict(zip(_STANDING_COLUMNS, values, strict=True))
+        row["organisation"] = organisation_name(UUID(row["organisation_id"]))
+        rows.append(ViewQueries._standing_row(row))
+    formula = competition.published_formula
+    return models.StandingsOut(
+        competition_id=competition.id,
+        championship_id=competition.championship_id,
+        status=str(competition.status),
+        as_of_position=as_of_position,
+        rows=rows,
+        disputed=[
+            models.DisputedOut(
+                competitor_id=d.competitor_id,
+                full_name=d.full_name,
+                aspect_id=d.aspect_id,
+                scores=list(d.scores),
+            )
+            for d in result.disputed
+        ],
+        progress=models.Progress(result.progress.entered, result.progress.expected),
+        scaled_score_formula=formula[0] if formula else None,
+        scaled_score_formula_version=formula[1] if formula else None,
+    )

@@ -1,0 +1,541 @@
+"""Benchmark: the audit feed streamed to a real HTTP client, and time-travel standings, beside
+the floor of merely reading and decoding the same events, in the same run.
+
+    python bench/audit_feed.py            # 1,000,000 events + a competition of 10,000 marks
+    python bench/audit_feed.py --quick    # 100,000 events + the same competition
+    python bench/audit_feed.py --events 300000 --database-url postgresql://postgres@127.0.0.1/test?schema=bench_feed
+
+What it does:
+
+1. generates a synthetic history (``bench/synthetic.py``) and one more competition of 10,000
+   marks (50 competitors x 200 measurement aspects, one mark per event, a few corrections,
+   locked, published, two amendments) in a child process, so its memory does not count;
+2. floor: reads every stored event and decodes it through the mapper (nothing else);
+3. the feed's lines made in this process (``projections.feed_lines.Feed``, no HTTP);
+4. (a) the real app under uvicorn (a subprocess, projector external so nothing else runs
+   there), ``GET /api/v1/audit/events`` streamed by an httpx client that counts the lines and
+   checks the last one's position; the client's own CPU time is printed (it shares the two
+   cores with the server);
+5. (b) ``?as_of=`` standings of the 10,000-mark competition at 25 moments spread over its
+   history (positions and times) plus the head: in-process (cold first call, then p50/p99
+   over several rounds) beside a plain replay (``repository.get(id, version=v)`` +
+   ``standings``), and over HTTP (p50/p99).
+
+Targets (SQLite, this 2-core machine): feed over HTTP >= 100,000 events/s; as_of standings of
+a 10,000-mark competition < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+TARGET_FEED_RATE = 100_000
+TARGET_AS_OF_MS = 50.0
+MARKS = 10_000
+COMPETITORS = 50
+ASPECTS = 200  # 200 x 0.50 = 100.00
+AUDITOR = "Аудитор бенчмарка"
+#: a region of its own, so the competition's ids never meet the synthetic history's
+REGION = "BNCH"
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+# ---------------------------------------------------------------------- generation
+
+
+def big_competition(app: Any) -> str:
+    """A competition of 10,000 marks, one mark per event, stored in bulk; returns its id."""
+    from domain.aggregates import Account, Championship, Organisation, Participant
+    from domain.ids import SYSTEM_ACTOR
+    from domain.values import Aspect, AspectType
+
+    clock = [datetime(2025, 5, 1, 4, 0, tzinfo=UTC)]
+
+    def at() -> datetime:
+        clock[0] += timedelta(seconds=2)
+        return clock[0]
+
+    a = SYSTEM_ACTOR
+    rng = random.Random(10_000)
+    orgs = [
+        Organisation.register(
+            actor=a,
+            name_ru=f"Колледж бенчмарка №{i}",
+            name_kk=f"Бенчмарк колледжі №{i}",
+            kind="college",
+            region="VKO",
+            at=at(),
+        )
+        for i in range(5)
+    ]
+    company = Organisation.register(
+        actor=a,
+        name_ru="ТОО Бенчмарк",
+        name_kk="Бенчмарк ЖШС",
+        kind="enterprise",
+        region="VKO",
+        at=at(),
+    )
+    experts = [
+        Account.create(
+            actor=a,
+            name=f"Эксперт бенчмарка {i}",
+            role="chief_expert" if i == 0 else "expert",
+            token_hash="",
+            at=at(),
+        )
+        for i in range(4)
+    ]
+    people = [
+        Participant.register(
+            actor=a,
+            full_name=f"Қатысушы бенчмарка {i}",
+            organisation_id=orgs[i % 5].id,
+            birth_date=date(2005, 1 + i % 12, 1 + i % 28),
+            at=at(),
+        )
+        for i in range(COMPETITORS)
+    ]
+    championship = Championship.create(
+        actor=a,
+        kind="worldskills",
+        level="republican",
+        year=2025,
+        region=REGION,
+        title_ru="Чемпионат бенчмарка",
+        title_kk="Бенчмарк чемпионаты",
+        starts_on=date(2025, 5, 1),
+        ends_on=date(2025, 5, 5),
+        at=at(),
+    )
+    competition = championship.add_competition(
+        actor=a, code="big", title_ru="Большая", title_kk="Үлкен", category="main", at=at()
+    )
+    scheme = tuple(
+        Aspect(f"A{i}", "ABCDE"[i % 5], f"Аспект {i}", Decimal("0.50"), AspectType.MEASUREMENT)
+        for i in range(ASPECTS)
+    )
+    competition.set_scheme(actor=a, aspects=scheme, at=at())
+    for person in people:
+        competition.add_entrant(
+            actor=a,
+            participant_id=person.id,
+            full_name=person.full_name,
+            organisation_id=person.organisation_id,
+            region="VKO",
+            at=at(),
+        )
+    for i, expert in enumerate(experts):
+        competition.assign_expert(
+            actor=a,
+            account_id=expert.id,
+            name=expert.name,
+            role="chief" if i == 0 else "expert",
+            organisation_id=company.id,
+            at=at(),
+        )
+    competition.start(actor=a, at=at())
+    for person in people:
+        skill = rng.uniform(0.3, 0.95)
+        for aspect in scheme:
+            value = min(Decimal("0.50"), Decimal(str(round(skill * 0.5, 2))))
+            marker = experts[1 + rng.randrange(3)].id
+            competition.enter_marks(actor=marker, marks=[(person.id, aspect.id, value)], at=at())
+            if rng.random() < 0.01:
+                competition.correct_mark(
+                    actor=marker,
+                    competitor_id=person.id,
+                    aspect_id=aspect.id,
+                    value=Decimal("0.25"),
+                    reason="Ошибка ввода",
+                    at=at(),
+                )
+    competition.lock(actor=experts[0].id, at=at())
+    competition.publish(actor=a, at=at())
+    for person in people[:2]:
+        competition.amend_mark(
+            actor=a,
+            competitor_id=person.id,
+            aspect_id="A0",
+            value=Decimal("0.10"),
+            reason="Апелляция",
+            at=at(),
+        )
+    stored = []
+    for aggregate in (*orgs, company, *experts, *people, championship, competition):
+        stored.extend(app.mapper.to_stored_event(e) for e in aggregate.collect_events())
+    for start in range(0, len(stored), 2_000):
+        app.recorder.insert_events(stored[start : start + 2_000])
+    return str(competition.id)
+
+
+def generate(url: str, events: int) -> None:
+    from bench.synthetic import generate as make
+    from registry.application import RegistryApplication
+    from registry.settings import parse_database_url
+
+    app = RegistryApplication(parse_database_url(url))
+    started = time.perf_counter()
+    written = make(app, events)
+    competition = big_competition(app)
+    say(
+        f"generated {written:,} events + a competition of {MARKS:,} marks ({competition}) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    app.close()
+
+
+# ---------------------------------------------------------------------- measuring
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def auditor_token(url: str) -> str:
+    from domain.ids import SYSTEM_ACTOR
+    from registry.application import RegistryApplication
+    from registry.settings import parse_database_url
+
+    app = RegistryApplication(parse_database_url(url))
+    try:
+        created = app.create_account(actor=SYSTEM_ACTOR, name=AUDITOR, role="auditor")
+        if created.token is None:
+            created = app.rotate_token(actor=SYSTEM_ACTOR, account_id=created.id)
+        assert created.token
+        return created.token
+    finally:
+        app.close()
+
+
+def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "REGISTRY_DATABASE_URL": url,
+        "REGISTRY_PROJECTOR": "external",
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "api.server:create_server_app_from_env",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"the server did not start; see {log}")
+
+
+def stream_feed(port: int, token: str, head: int) -> tuple[int, int, float, float]:
+    """GET the whole feed; returns (lines, bytes, seconds, client CPU seconds)."""
+    import httpx
+
+    lines = size = 0
+    tail = b""
+    started, started_cpu = time.perf_counter(), cpu()
+    with (
+        httpx.Client(timeout=600) as client,
+        client.stream(
+            "GET",
+            f"http://127.0.0.1:{port}/api/v1/audit/events",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as response,
+    ):
+        assert response.status_code == 200, response.read()
+        assert int(response.headers["x-registry-head-position"]) == head
+        for chunk in response.iter_raw(1 << 20):
+            lines += chunk.count(b"\n")
+            size += len(chunk)
+            tail = (tail + chunk)[-4096:]
+    seconds, client_cpu = time.perf_counter() - started, cpu() - started_cpu
+    last = tail.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    assert last.startswith(b'{"position":%d,' % head), last[:80]
+    return lines, size, seconds, client_cpu
+
+
+def floor_pass(app: Any) -> float:
+    """Read every stored event and decode it with our mapper, nothing else: events/s."""
+    from projections.feed import NotificationReader
+
+    started = time.perf_counter()
+    position, decoded = 0, 0
+    to_domain_event = app.mapper.to_domain_event
+    reader = NotificationReader(app)
+    while True:
+        batch = reader.read(position, 5000)
+        if not batch:
+            break
+        for notification in batch:
+            to_domain_event(notification)
+        decoded += len(batch)
+        position = batch[-1].id
+    return decoded / (time.perf_counter() - started)
+
+
+def lines_pass(app: Any, head: int) -> tuple[float, int]:
+    """The feed's lines made in this process (the server's work without HTTP)."""
+    from projections.feed_lines import Feed
+
+    started = time.perf_counter()
+    feed = Feed(app, head=head)
+    size = sum(len(chunk) for chunk in feed.chunks())
+    return feed.lines / (time.perf_counter() - started), size // max(feed.lines, 1)
+
+
+def server_peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def spread(rates: list[float]) -> str:
+    return f"median {statistics.median(rates):,.0f}, best {max(rates):,.0f}"
+
+
+def measure(url: str, rounds: int, repeats: int) -> None:
+    import httpx
+    import msgspec
+
+    from domain.aggregates import Competition
+    from domain.standings import standings
+    from projections import time_travel
+    from projections.feed_lines import StoreReader
+    from registry.application import RegistryApplication
+    from registry.settings import parse_database_url
+
+    token = auditor_token(url)
+    app = RegistryApplication(parse_database_url(url))
+    head = app.head_position()
+    total = app.event_count()
+    say(f"store:        {app.settings.describe()}")
+    say(f"events:       {total:,} (head position {head:,})")
+    say(
+        f"(the machine is shared: each throughput is measured {repeats} times, interleaved; "
+        "ratios use the medians)"
+    )
+    folder = Path(tempfile.mkdtemp(prefix="registry-bench-feed-"))
+    port = free_port()
+    server = start_server(url, port, folder / "server.log")
+    try:
+        floors, lines, https, clients = [], [], [], []
+        line_size = size = 0
+        for _ in range(repeats):
+            floors.append(floor_pass(app))
+            rate, line_size = lines_pass(app, head)
+            lines.append(rate)
+            count, size, seconds, client_cpu = stream_feed(port, token, head)
+            assert count == total, (count, total)
+            https.append(count / seconds)
+            clients.append(client_cpu / seconds)
+        floor, made, served = (statistics.median(x) for x in (floors, lines, https))
+        say(f"floor (read + decode through the mapper): {spread(floors)} ev/s")
+        say(
+            f"feed lines in-process:                   {spread(lines)} ev/s "
+            f"({line_size} B/line) = {made / floor:.2f} x floor"
+        )
+        say(
+            f"(a) NDJSON feed over HTTP (httpx):        {spread(https)} ev/s "
+            f"({served * size / total / 1e6:,.0f} MB/s) = {served / floor:.2f} x floor, "
+            f"{served / made:.2f} x in-process lines; client CPU "
+            f"{statistics.median(clients):.0%} of a core"
+        )
+        say(
+            f"    server peak RSS after {repeats} x {total:,} events: "
+            f"{server_peak_mb(server.pid):,.0f} MB (constant memory: batches of 2,000)"
+        )
+        say(
+            f"    target >= {TARGET_FEED_RATE:,} ev/s: "
+            f"{'met' if served >= TARGET_FEED_RATE else 'NOT met'} (median)"
+        )
+
+        # (b) as_of standings of the big competition.
+        competition_id = big_competition_id()
+        rows = StoreReader(app).aggregate(competition_id)
+        assert rows[0].topic == Competition.Created.TOPIC
+        marks_entered = sum(1 for r in rows if r.topic == Competition.MarksEntered.TOPIC)
+        points = [rows[round(i * (len(rows) - 1) / 24)].position for i in range(25)]
+        decode_head = msgspec.json.Decoder(dict).decode
+        stamps = [
+            decode_head(rows[round(i * (len(rows) - 1) / 12)].state)["timestamp"] for i in range(13)
+        ]
+        moments = [str(p) for p in points] + stamps + [str(head)]
+        say(
+            f"(b) competition {competition_id}: {len(rows):,} events, {marks_entered:,} mark "
+            f"events; {len(moments)} moments ({len(points)} positions, {len(stamps)} times, head)"
+        )
+        travel = time_travel.TimeTravel(app)
+        answers: dict[str, bytes] = {}
+
+        def as_of_once(text: str) -> float:
+            started = time.perf_counter()
+            timeline = travel.timeline(competition_id)
+            assert timeline is not None
+            as_of = time_travel.parse_as_of(text)
+            travel.check(as_of)
+            moment = travel.at(timeline, as_of)
+            assert moment is not None
+            answers[text] = msgspec.json.encode(time_travel.standings_at(app, moment))
+            return (time.perf_counter() - started) * 1000
+
+        cold = as_of_once(moments[len(moments) // 2])
+        timings = [as_of_once(m) for _ in range(rounds) for m in moments]
+        p50, p99 = statistics.median(timings), percentile(timings, 99)
+        say(
+            f"    in-process: cold (reads and decodes the history) {cold:.0f} ms; then "
+            f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(timings):.1f} ms over "
+            f"{len(timings)} calls"
+        )
+        plain = []
+        for version in (len(rows) // 4, len(rows) // 2, len(rows)):
+            started = time.perf_counter()
+            state = app.repository.get(competition_id, version=version)
+            standings(state)
+            plain.append((time.perf_counter() - started) * 1000)
+        say(
+            f"    plain replay (repository.get(version=v) + standings) at 1/4, 1/2, all: "
+            f"{', '.join(f'{t:.0f}' for t in plain)} ms -> the cached timeline is "
+            f"{statistics.median(plain) / p50:.0f} x faster at p50"
+        )
+        http_times = []
+        with httpx.Client(timeout=60) as client:
+            headers = {"Authorization": f"Bearer {token}"}
+            path = f"http://127.0.0.1:{port}/api/v1/competitions/{competition_id}/standings"
+            for _ in range(rounds):
+                for text in moments:
+                    started = time.perf_counter()
+                    answer = client.get(path, params={"as_of": text}, headers=headers)
+                    http_times.append((time.perf_counter() - started) * 1000)
+                    assert answer.status_code == 200, answer.text
+                    assert answer.content == answers[text], text  # the in-process answer
+        # the first HTTP call paid for the cold load in the server
+        http_p50, http_p99 = statistics.median(http_times[1:]), percentile(http_times[1:], 99)
+        say(
+            f"    over HTTP: first {http_times[0]:.0f} ms (cold), then p50 {http_p50:.1f} ms, "
+            f"p99 {http_p99:.1f} ms over {len(http_times) - 1} requests (answers identical "
+            "to the in-process ones)"
+        )
+        worst = max(p99, http_p99)
+        say(
+            f"    target < {TARGET_AS_OF_MS:.0f} ms: "
+            f"{'met' if worst < TARGET_AS_OF_MS else 'NOT met'} (p99, warm)"
+        )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        say(f"peak RSS of this (measuring) process: {peak:,.0f} MB")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        app.close()
+        for name in os.listdir(folder):
+            os.remove(folder / name)
+        folder.rmdir()
+
+
+def big_competition_id() -> UUID:
+    from domain import ids
+
+    championship = ids.championship_id("worldskills", "republican", 2025, REGION)
+    return ids.competition_id(championship, "big", "main")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="100,000 events")
+    parser.add_argument("--rounds", type=int, default=4, help="as_of rounds over the moments")
+    parser.add_argument("--repeats", type=int, default=3, help="passes of each throughput")
+    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
+    parser.add_argument("--phase", choices=("all", "generate", "measure"), default="all")
+    args = parser.parse_args()
+    events = 100_000 if args.quick else args.events
+    folder = None
+    url = args.database_url
+    if url is None:
+        folder = tempfile.mkdtemp(prefix="registry-bench-")
+        url = f"sqlite:///{folder}/bench.sqlite"
+    if args.phase == "generate":
+        generate(url, events)
+        return
+    if args.phase == "measure":
+        measure(url, args.rounds, args.repeats)
+        return
+    me = [sys.executable, os.path.abspath(__file__), "--database-url", url]
+    try:
+        subprocess.run([*me, "--phase", "generate", "--events", str(events)], check=True)
+        subprocess.run(
+            [
+                *me,
+                "--phase",
+                "measure",
+                "--rounds",
+                str(args.rounds),
+                "--repeats",
+                str(args.repeats),
+            ],
+            check=True,
+        )
+    finally:
+        if folder:
+            for name in os.listdir(folder):
+                os.remove(os.path.join(folder, name))
+            os.rmdir(folder)
+
+
+if __name__ == "__main__":
+    main()

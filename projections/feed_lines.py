@@ -1,0 +1,743 @@
+"""The audit feed's lines, made in one place for ``GET /api/v1/audit/events`` and for
+``registry audit export`` (and the aggregate histories of ``GET /api/v1/audit/aggregates/{id}``).
+
+A line is one stored event as JSON, in position order::
+
+    {"position": 42, "time": "2025-05-12T04:00:14.000000Z",
+     "actor": {"id": "…", "name": "Эксперт …"}, "type": "registry.Competition.MarksEntered",
+     "aggregate_id": "…", "version": 14, "data": {…}}
+
+* ``type`` is the event's stored topic, exactly (``registry.<Aggregate>.<Event>``): topics are
+  explicit and stable, so the name an auditor filters on never moves with the code.
+* ``time`` is the event's own timestamp in UTC, fixed width with microseconds (the audit
+  index's form, so text order is time order).
+* ``data`` is every field of the event as the current code stores it (times, decimals, ids
+  as strings; ``timestamp`` and ``actor`` included; ``class_version`` for event classes past
+  version 1). Events stored in the current shape are spliced in as their stored JSON, never
+  decoded; events stored in an older shape are decoded, upcast and encoded again, so a
+  reader only ever sees the current shape.
+* ``actor.name`` is the account's name (accounts are aggregates; names are looked up once
+  per reader), ``"system"`` / ``"prize policy"`` for the registry's own actors, else null.
+
+Export lines carry one more field, ``state``: the stored bytes exactly as stored (base64;
+still encrypted or compressed if the store is), which is what ``registry audit import``
+writes back — with the position, ``aggregate_id``, ``version`` and ``type`` (the topic).
+
+Memory is constant whatever the history's length: rows are read in batches of a few
+thousand and each batch becomes one chunk of bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+from uuid import UUID
+
+import msgspec
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
+
+from domain import ids
+from domain.aggregates import AGGREGATES, Account
+from registry.mapper import codec_for, encode_state
+
+BATCH = 2_000
+#: an index lookup answers at most this many positions per query
+INDEX_BATCH = 1_000
+
+_json = msgspec.json.Encoder()
+
+
+class FeedError(ValueError):
+    """A parameter of the feed cannot be used; the message says why (a 400 answer)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+# ---------------------------------------------------------------------- types
+
+
+def known_topics() -> frozenset[str]:
+    """Every event topic the domain defines (the values ``type`` can take)."""
+    topics = set()
+    for aggregate in AGGREGATES:
+        for value in vars(aggregate).values():
+            if isinstance(value, type) and issubclass(value, Aggregate.Event):
+                topic = get_topic(value)
+                if not topic.endswith(".Event"):  # the abstract bases are never stored
+                    topics.add(topic)
+    return frozenset(topics)
+
+
+def resolve_types(values: Iterable[str]) -> tuple[str, ...]:
+    """The topics that ``type`` values name.
+
+    A value is a full topic (``registry.Competition.MarksEntered``), the topic without the
+    ``registry.`` prefix (``Competition.MarksEntered``) or just the event's name
+    (``MarksEntered``; ``Created`` names the creation of every kind of aggregate). Several
+    values (repeated, or comma-separated) select any of them. A value naming no event is an
+    error rather than an empty feed: a typo must not look like "nothing happened".
+    """
+    topics = known_topics()
+    chosen: set[str] = set()
+    for raw in values:
+        for value in (v.strip() for v in raw.split(",")):
+            if not value:
+                continue
+            if value in topics:
+                chosen.add(value)
+            elif f"registry.{value}" in topics:
+                chosen.add(f"registry.{value}")
+            else:
+                matches = {t for t in topics if t.endswith("." + value)}
+                if not matches:
+                    raise FeedError(
+                        "type",
+                        f"{value!r} names no event; e.g. MarksEntered, "
+                        "Competition.MarkAmended or registry.Account.Created",
+                    )
+                chosen |= matches
+    return tuple(sorted(chosen))
+
+
+# ---------------------------------------------------------------------- times
+
+
+def normalise_time(text: str) -> str:
+    """A stored timestamp as fixed-width UTC text ``YYYY-MM-DDTHH:MM:SS.ffffffZ``."""
+    if text.endswith("Z"):
+        if len(text) == 27:
+            return text
+        if len(text) == 20:  # stored without microseconds
+            return text[:19] + ".000000Z"
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:  # never written by our mapper; read as UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_moment(value: str, field: str) -> datetime:
+    """A client's ISO 8601 time; it must carry an offset (``Z`` or ``+05:00``): a bare local
+    time would be read differently in Oskemen and in the data centre."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise FeedError(
+            field, f"{value!r} is not an ISO 8601 time (e.g. 2025-05-12T10:00:00+05:00)"
+        ) from None
+    if moment.tzinfo is None:
+        raise FeedError(field, f"{value!r} has no UTC offset (add Z or e.g. +05:00)")
+    return moment.astimezone(UTC)
+
+
+def time_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# ---------------------------------------------------------------------- filters
+
+
+class FeedFilter(msgspec.Struct, frozen=True):
+    """What a feed selects. ``since`` is inclusive, ``until`` exclusive (UTC texts)."""
+
+    aggregate_id: UUID | None = None
+    actor: UUID | None = None
+    types: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+
+
+class _Head(msgspec.Struct):
+    """The fields every stored event has, read from its stored JSON without a typed decode."""
+
+    timestamp: str
+    actor: str = ""
+    reason: str | None = None
+    class_version: int = 1
+
+
+_head = msgspec.json.Decoder(_Head).decode
+
+
+class _AccountName(msgspec.Struct):
+    name: str
+
+
+_account_name = msgspec.json.Decoder(_AccountName).decode
+
+
+class Row(NamedTuple):
+    """One stored event, as stored."""
+
+    position: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+    #: the aggregate id in canonical text form
+    aggregate_key: str
+
+
+# ---------------------------------------------------------------------- reading the store
+
+
+class StoreReader:
+    """Plain SQL over the event store's table (the library's reads build a dataclass and
+    parse a UUID per row; this reads millions of rows). Every read is its own short
+    transaction, so a slow client never holds a connection between batches."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.sqlite = app.settings.backend == "sqlite"
+        table = app.events_table
+        if self.sqlite:
+            self.table, self.pos, self.mark = table, "rowid", "?"
+        else:
+            self.table = f'"{app.settings.pg_schema}"."{table}"'
+            self.pos, self.mark = "notification_id", "%s"
+        self.columns = f"{self.pos}, originator_id, originator_version, topic, state"
+        self._ids: dict[Any, tuple[UUID, str]] = {}
+
+    def _id_param(self, value: UUID) -> Any:
+        return value.hex if self.sqlite else value
+
+    def fetch(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Raw rows ``(position, stored id, version, topic, state)`` of a statement."""
+        with self.app.recorder.datastore.transaction(commit=False) as cursor:
+            if not self.sqlite:
+                from psycopg.rows import tuple_row
+
+                cursor.row_factory = tuple_row  # the pool's connections default to dicts
+            cursor.execute(statement, tuple(params))
+            return list(cursor.fetchall())
+
+    def key(self, raw_id: Any) -> tuple[UUID, str]:
+        """A stored id (hex text on SQLite, uuid on PostgreSQL) as a UUID and canonical text,
+        parsed once per aggregate (ids repeat: a competition has thousands of events)."""
+        parsed = self._ids.get(raw_id)
+        if parsed is None:
+            if len(self._ids) > 100_000:
+                self._ids.clear()
+            value = raw_id if isinstance(raw_id, UUID) else UUID(raw_id)
+            parsed = self._ids[raw_id] = (value, str(value))
+        return parsed
+
+    def row(self, raw: tuple[Any, ...]) -> Row:
+        position, raw_id, version, topic, state = raw
+        uuid, key = self.key(raw_id)
+        return Row(position, uuid, version, topic, bytes(state), key)
+
+    def _topics(self, topics: Sequence[str], params: list[Any]) -> str:
+        if not topics:
+            return ""
+        if self.sqlite:
+            params.extend(topics)
+            return f" AND topic IN ({', '.join('?' for _ in topics)})"
+        params.append(list(topics))
+        return " AND topic = ANY(%s)"
+
+    def scan_raw(
+        self, after: int, upto: int, limit: int, topics: Sequence[str] = ()
+    ) -> list[tuple[Any, ...]]:
+        """Raw rows with ``after < position <= upto`` (of the given topics), in order."""
+        m = self.mark
+        params: list[Any] = [after, upto]
+        where = f"{self.pos} > {m} AND {self.pos} <= {m}" + self._topics(topics, params)
+        params.append(limit)
+        return self.fetch(
+            f"SELECT {self.columns} FROM {self.table} WHERE {where} ORDER BY {self.pos} LIMIT {m}",
+            params,
+        )
+
+    def scan(self, after: int, upto: int, limit: int, topics: Sequence[str] = ()) -> list[Row]:
+        """Rows with ``after < position <= upto`` (of the given topics), in position order."""
+        return [self.row(raw) for raw in self.scan_raw(after, upto, limit, topics)]
+
+    def aggregate(
+        self,
+        aggregate_id: UUID,
+        *,
+        after: int = 0,
+        upto: int | None = None,
+        after_version: int = 0,
+        limit: int | None = None,
+        topics: Sequence[str] = (),
+    ) -> list[Row]:
+        """One aggregate's rows in version order (= position order), by its primary key."""
+        return [
+            self.row(raw)
+            for raw in self.aggregate_raw(
+                aggregate_id,
+                after=after,
+                upto=upto,
+                after_version=after_version,
+                limit=limit,
+                topics=topics,
+            )
+        ]
+
+    def aggregate_raw(
+        self,
+        aggregate_id: UUID,
+        *,
+        after: int = 0,
+        upto: int | None = None,
+        after_version: int = 0,
+        limit: int | None = None,
+        topics: Sequence[str] = (),
+    ) -> list[tuple[Any, ...]]:
+        """:meth:`aggregate`, as raw rows."""
+        m = self.mark
+        params: list[Any] = [self._id_param(aggregate_id), after_version, after]
+        where = f"originator_id = {m} AND originator_version > {m} AND {self.pos} > {m}"
+        if upto is not None:
+            where += f" AND {self.pos} <= {m}"
+            params.append(upto)
+        where += self._topics(topics, params)
+        statement = f"SELECT {self.columns} FROM {self.table} WHERE {where} "
+        statement += "ORDER BY originator_version"
+        if limit is not None:
+            statement += f" LIMIT {m}"
+            params.append(limit)
+        return self.fetch(statement, params)
+
+    def positions(self, positions: Sequence[int]) -> list[tuple[Any, ...]]:
+        """The raw rows at these positions, in position order."""
+        if not positions:
+            return []
+        if self.sqlite:
+            marks = ", ".join("?" for _ in positions)
+            return self.fetch(
+                f"SELECT {self.columns} FROM {self.table} WHERE rowid IN ({marks}) ORDER BY rowid",
+                list(positions),
+            )
+        return self.fetch(
+            f"SELECT {self.columns} FROM {self.table} WHERE notification_id = ANY(%s) "
+            "ORDER BY notification_id",
+            [list(positions)],
+        )
+
+
+# ---------------------------------------------------------------------- actor names
+
+
+#: Actors that are the registry itself, not accounts.
+PSEUDO_ACTORS: dict[str, str] = {str(ids.SYSTEM_ACTOR): "system"}
+if hasattr(ids, "PRIZE_POLICY_ACTOR"):
+    PSEUDO_ACTORS[str(ids.PRIZE_POLICY_ACTOR)] = "prize policy"
+
+
+class ActorNames:
+    """Account names by id, each read once from the account's creation event.
+
+    Names never change (no event renames an account), so a reader keeps what it has looked
+    up for as long as it lives (one request, one export).
+    """
+
+    def __init__(self, app: Any, reader: StoreReader | None = None) -> None:
+        self.app = app
+        self.reader = reader or StoreReader(app)
+        self._names: dict[str, str | None] = dict(PSEUDO_ACTORS)
+        self._json: dict[str, bytes] = {}
+        mapper = app.mapper
+        self._opaque = bool(mapper.cipher or mapper.compressor)
+
+    def name(self, actor: str) -> str | None:
+        if actor in self._names:
+            return self._names[actor]
+        name = None
+        try:
+            rows = self.reader.aggregate(UUID(actor), limit=1)
+        except ValueError:
+            rows = []
+        if rows and rows[0].topic == Account.Created.TOPIC:
+            row = rows[0]
+            if self._opaque:
+                name = self.app.mapper.to_domain_event(_stored(row)).name
+            else:
+                name = _account_name(row.state).name
+        self._names[actor] = name
+        return name
+
+    def json(self, actor: str) -> bytes:
+        """``{"id": ..., "name": ...}`` encoded."""
+        encoded = self._json.get(actor)
+        if encoded is None:
+            encoded = self._json[actor] = _json.encode({"id": actor, "name": self.name(actor)})
+        return encoded
+
+
+def _stored(row: Row) -> StoredEvent:
+    return StoredEvent(
+        originator_id=row.originator_id,
+        originator_version=row.originator_version,
+        topic=row.topic,
+        state=row.state,
+    )
+
+
+# ---------------------------------------------------------------------- lines
+
+
+class Decoded(NamedTuple):
+    """What a line needs from one row."""
+
+    time: str
+    actor: str
+    reason: str | None
+    #: the event's data in the current shape, as JSON
+    data: bytes
+
+
+class LineMaker:
+    """Rows → feed lines (bytes), with the actor names and topic texts cached."""
+
+    def __init__(
+        self,
+        app: Any,
+        reader: StoreReader | None = None,
+        *,
+        export: bool = False,
+        fast: bool = True,
+    ) -> None:
+        self.app = app
+        self.reader = reader or StoreReader(app)
+        self.names = ActorNames(app, self.reader)
+        self.export = export
+        mapper = app.mapper
+        self.cipher, self.compressor = mapper.cipher, mapper.compressor
+        #: whether the stored bytes are plain JSON we may read the head from directly
+        self.fast = fast and not (self.cipher or self.compressor)
+        self._versions: dict[str, int] = {}
+        self._topics: dict[str, bytes] = {}
+        self._actors: dict[bytes, bytes] = {}
+        self._keys: dict[Any, bytes] = {}
+        #: topics whose event class is past version 1: stored events may need upcasting
+        self._versioned = frozenset(t for t in known_topics() if self._current_version(t) > 1)
+
+    def plain(self, state: bytes) -> bytes:
+        """The stored JSON of a state (decrypted and decompressed when the store is)."""
+        if self.cipher:
+            state = self.cipher.decrypt(state)
+        if self.compressor:
+            state = self.compressor.decompress(state)
+        return state
+
+    def _current_version(self, topic: str) -> int:
+        version = self._versions.get(topic)
+        if version is None:
+            try:
+                version = codec_for(topic).class_version
+            except Exception:  # a topic this code does not know: shown as stored
+                version = 1
+            self._versions[topic] = version
+        return version
+
+    def decode(self, row: Row) -> Decoded:
+        plain = self.plain(row.state)
+        head = _head(plain)
+        data = plain
+        if head.class_version < self._current_version(row.topic):
+            # Stored in an older shape: decode (which upcasts) and store it again, in memory.
+            data = encode_state(self.app.mapper.to_domain_event(_stored(row)))
+        return Decoded(normalise_time(head.timestamp), head.actor, head.reason, data)
+
+    def topic_json(self, topic: str) -> bytes:
+        encoded = self._topics.get(topic)
+        if encoded is None:
+            encoded = self._topics[topic] = _json.encode(topic)
+        return encoded
+
+    def head(self, raw: tuple[Any, ...]) -> tuple[bytes, bytes, bytes]:
+        """``(time, actor, data)`` of a raw row as bytes: ``time`` normalised, ``data`` the
+        event's JSON in the current shape.
+
+        The fast path reads the time and the actor straight from the stored bytes: the mapper
+        writes ``vars(event)`` in field order, so every stored event starts with
+        ``{"timestamp":"…"`` and has ``"actor":"<36 characters>"`` before any field of its
+        own (only ``originator_topic`` can come between). Anything else — an encrypted or
+        compressed store, a topic whose class is past version 1 (it may need upcasting), a
+        time with another offset — takes the general path (:meth:`decode`). Both give the
+        same bytes (the tests compare them over whole histories).
+        """
+        topic, state = raw[3], raw[4]
+        if self.fast and topic not in self._versioned and state[:14] == b'{"timestamp":"':
+            end = state.find(b'"', 14)
+            stamp = state[14:end]
+            at = state.find(b'"actor":"', end, end + 160)
+            if at > 0 and state[at + 45 : at + 46] == b'"' and stamp[-1:] == b"Z":
+                if len(stamp) == 27:
+                    return stamp, state[at + 9 : at + 45], state
+                if len(stamp) == 20:
+                    return stamp[:19] + b".000000Z", state[at + 9 : at + 45], state
+        decoded = self.decode(self.reader.row(raw))
+        return decoded.time.encode(), decoded.actor.encode(), decoded.data
+
+    def actor_json(self, actor: bytes) -> bytes:
+        encoded = self._actors.get(actor)
+        if encoded is None:
+            encoded = self._actors[actor] = self.names.json(actor.decode())
+        return encoded
+
+    def line(self, raw: tuple[Any, ...], time: bytes, actor: bytes, data: bytes) -> bytes:
+        """One NDJSON line (with ``state`` when exporting)."""
+        position, raw_id, version, topic, state = raw
+        key = self._keys.get(raw_id)
+        if key is None:
+            if len(self._keys) > 100_000:  # bounded, like the reader's own cache
+                self._keys.clear()
+            key = self._keys[raw_id] = self.reader.key(raw_id)[1].encode()
+        line = LINE % (
+            position,
+            time,
+            self.actor_json(actor),
+            self.topic_json(topic),
+            key,
+            version,
+            data,
+        )
+        if self.export:
+            return line[:-2] + b',"state":"' + base64.b64encode(state) + b'"}\n'
+        return line
+
+
+LINE = (
+    b'{"position":%d,"time":"%b","actor":%b,"type":%b,"aggregate_id":"%b","version":%d,"data":%b}\n'
+)
+
+
+class Feed:
+    """The audit feed of one request (or one export): position order, from ``after`` up to
+    ``head`` (the head when the request began), at most ``limit`` lines, filtered.
+
+    How each filter is answered:
+
+    * ``aggregate_id``: the event store's primary key (originator id, version) — exact and
+      current, whatever the views' lag;
+    * ``actor``: the audit index (``v_audit``, indexed by actor and position) for the
+      positions the audit view has processed, then a scan of the store for the rest; the
+      index finds one person's few acts among millions of events without reading the others;
+    * ``type``: ``topic IN (...)`` in the store's SQL, so other events are never decoded;
+    * ``since``/``until``: the stored timestamp of each row read (and in the index query when
+      the index is used). Positions are only roughly in time order (each process stamps its
+      own events), so a time range cannot be turned into a position range.
+
+    Every row is checked against every filter before it becomes a line, so the index can
+    only make the feed faster, never different.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        head: int,
+        after: int = 0,
+        limit: int | None = None,
+        selected: FeedFilter | None = None,
+        views: Any = None,
+        export: bool = False,
+        batch: int = BATCH,
+        observe: Callable[[Row], None] | None = None,
+        fast: bool = True,
+    ) -> None:
+        self.app = app
+        self.head = head
+        self.after = after
+        self.limit = limit
+        self.selected = selected or FeedFilter()
+        self.views = views
+        self.batch = batch
+        #: called with every row that becomes a line (the export hashes the seal chain)
+        self.observe = observe
+        self.reader = StoreReader(app)
+        self.maker = LineMaker(app, self.reader, export=export, fast=fast)
+        #: position of the last row read (a resumable cursor, for progress bars)
+        self.position = after
+        self.lines = 0
+
+    # ------------------------------------------------------------------ row sources
+
+    def _aggregate_rows(self) -> Iterator[list[tuple[Any, ...]]]:
+        selected = self.selected
+        assert selected.aggregate_id is not None
+        after = self.after
+        while True:
+            rows = self.reader.aggregate_raw(
+                selected.aggregate_id,
+                after=after,
+                upto=self.head,
+                limit=self.batch,
+                topics=selected.types,
+            )
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]
+
+    def _scan_rows(self, after: int) -> Iterator[list[tuple[Any, ...]]]:
+        while after < self.head:
+            rows = self.reader.scan_raw(after, self.head, self.batch, self.selected.types)
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]
+
+    def _index_position(self) -> int:
+        if self.views is None:
+            return 0
+        try:
+            return int(self.views.position("audit"))
+        except Exception:  # no audit view here: the store answers alone
+            return 0
+
+    def _index_rows(self, indexed: int) -> Iterator[list[tuple[Any, ...]]]:
+        """Rows the audit index names (positions up to ``indexed``), in position order."""
+        selected, views = self.selected, self.views
+        table = views.table("v_audit")
+        after = self.after
+        while after < indexed:
+            where = ["position > ?", "position <= ?", "actor = ?"]
+            params: list[Any] = [after, indexed, str(selected.actor)]
+            if selected.types:
+                where.append(f"type IN ({', '.join('?' for _ in selected.types)})")
+                params.extend(selected.types)
+            if selected.since is not None:
+                where.append("time >= ?")
+                params.append(selected.since)
+            if selected.until is not None:
+                where.append("time < ?")
+                params.append(selected.until)
+            params.append(INDEX_BATCH)
+            found = views.fetchall(
+                f"SELECT position FROM {table} WHERE {' AND '.join(where)} "
+                "ORDER BY position LIMIT ?",
+                tuple(params),
+            )
+            positions = [int(r["position"]) for r in found]
+            if not positions:
+                return
+            yield self.reader.positions(positions)
+            if len(positions) < INDEX_BATCH:
+                return
+            after = positions[-1]
+
+    def _rows(self) -> Iterator[list[tuple[Any, ...]]]:
+        selected = self.selected
+        if selected.aggregate_id is not None:
+            yield from self._aggregate_rows()
+            return
+        if selected.actor is not None:
+            indexed = min(self._index_position(), self.head)
+            if indexed > self.after:
+                yield from self._index_rows(indexed)
+                yield from self._scan_rows(indexed)
+                return
+        yield from self._scan_rows(self.after)
+
+    # ------------------------------------------------------------------ lines
+
+    def chunks(self) -> Iterator[bytes]:
+        """The feed as chunks of NDJSON (one chunk per batch read; none when empty)."""
+        selected, maker = self.selected, self.maker
+        actor = str(selected.actor).encode() if selected.actor is not None else None
+        since = selected.since.encode() if selected.since is not None else None
+        until = selected.until.encode() if selected.until is not None else None
+        remaining = self.limit
+        head, line, observe, row_of = maker.head, maker.line, self.observe, self.reader.row
+        for rows in self._rows():
+            out = []
+            append = out.append
+            for raw in rows:
+                time, who, data = head(raw)
+                if (
+                    (actor is not None and who != actor)
+                    or (since is not None and time < since)
+                    or (until is not None and time >= until)
+                ):
+                    continue
+                append(line(raw, time, who, data))
+                if observe is not None:
+                    observe(row_of(raw))
+                if remaining is not None:
+                    remaining -= 1
+                    if remaining == 0:
+                        break
+            self.position = rows[-1][0] if remaining != 0 else raw[0]
+            self.lines += len(out)
+            if out:
+                yield b"".join(out)
+            if remaining == 0:
+                return
+
+
+# ---------------------------------------------------------------------- histories
+
+
+class ActorRef(msgspec.Struct, frozen=True):
+    id: str
+    name: str | None
+
+
+class HistoryEvent(msgspec.Struct, frozen=True):
+    """One event of an aggregate's history (``data`` as in the feed)."""
+
+    position: int
+    time: str
+    actor: ActorRef
+    type: str
+    version: int
+    reason: str | None
+    data: msgspec.Raw
+
+
+class AggregateHistory(msgspec.Struct, frozen=True):
+    aggregate_id: UUID
+    #: the aggregate's topic, e.g. ``registry.Competition``
+    aggregate_type: str
+    version: int
+    events: list[HistoryEvent]
+
+
+def aggregate_type(topic: str) -> str:
+    """``registry.Competition.MarksEntered`` → ``registry.Competition``."""
+    return topic.rsplit(".", 1)[0]
+
+
+def aggregate_history(app: Any, aggregate_id: UUID) -> AggregateHistory | None:
+    """Every event of one aggregate in version order, or None when it has none."""
+    reader = StoreReader(app)
+    maker = LineMaker(app, reader)
+    events: list[HistoryEvent] = []
+    after_version = 0
+    while True:
+        rows = reader.aggregate(aggregate_id, after_version=after_version, limit=BATCH)
+        for row in rows:
+            decoded = maker.decode(row)
+            events.append(
+                HistoryEvent(
+                    position=row.position,
+                    time=decoded.time,
+                    actor=ActorRef(decoded.actor, maker.names.name(decoded.actor)),
+                    type=row.topic,
+                    version=row.originator_version,
+                    reason=decoded.reason,
+                    data=msgspec.Raw(decoded.data),
+                )
+            )
+        if len(rows) < BATCH:
+            break
+        after_version = rows[-1].originator_version
+    if not events:
+        return None
+    return AggregateHistory(
+        aggregate_id=aggregate_id,
+        aggregate_type=aggregate_type(events[0].type),
+        version=events[-1].version,
+        events=events,
+    )
