@@ -21,11 +21,15 @@ processed position N, else 503 with ``Retry-After``. Versioned resources answer 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
 from litestar import Request, Response, get
+from litestar.concurrency import sync_to_thread
+from litestar.enums import MediaType
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 
 from api.problems import ApiProblem, forbidden, problem_responses, unauthorized
@@ -33,6 +37,7 @@ from domain.values import Role
 from projections import models, time_travel
 from projections.feed_lines import FeedError
 from projections.queries import ViewQueries
+from projections.results import ResultsProjection
 from projections.runner import Projector, wait_in_store
 from projections.store import ViewStore
 
@@ -68,10 +73,66 @@ AsOfParameter = Annotated[
 class ReadSide:
     """What the results endpoints read from: the views, and how to wait for a position."""
 
+    #: standings answers kept encoded (competitions)
+    ENCODED_CACHE = 512
+
     def __init__(self, store: ViewStore, projector: Projector | None = None) -> None:
         self.store = store
         self.queries = ViewQueries(store)
         self.projector = projector
+        self._lock = threading.Lock()
+        #: competition -> position of the event that last changed its rows, as told by the
+        #: in-process projector after each commit
+        self._changed: dict[UUID, int] = {}
+        #: competition -> (that position, status, encoded answer around ``as_of_position``)
+        self._encoded: OrderedDict[UUID, tuple[int, str, bytes, bytes]] = OrderedDict()
+        if projector is not None:
+            for projection in projector.projections:
+                if isinstance(projection, ResultsProjection):
+                    projection.listeners.append(self._written)
+
+    def _written(self, written: dict[UUID, int]) -> None:
+        with self._lock:
+            self._changed.update(written)
+
+    def results_position(self) -> int:
+        if self.projector is not None:
+            return self.projector.positions.get(ResultsProjection.name, 0)
+        return self.queries.results_position()
+
+    def cached_standings(self, competition_id: UUID) -> tuple[str, bytes, bytes] | None:
+        """The encoded standings, if this process's projector has not changed them since
+        they were read (only with the projector in this process, which says so at once)."""
+        if self.projector is None:
+            return None
+        with self._lock:
+            changed = self._changed.get(competition_id)
+            hit = self._encoded.get(competition_id)
+        if changed is None or hit is None or hit[0] != changed:
+            return None
+        return hit[1], hit[2], hit[3]
+
+    def remember_standings(
+        self, competition_id: UUID, position: int, answer: models.StandingsOut
+    ) -> None:
+        if self.projector is None:
+            return
+        encoded = msgspec.json.encode(msgspec.structs.replace(answer, as_of_position=0))
+        head, found, tail = encoded.partition(b'"as_of_position":0')
+        if not found:  # pragma: no cover - the field is always there
+            return
+        with self._lock:
+            # A newer position told meanwhile wins; this answer then never matches.
+            self._changed.setdefault(competition_id, position)
+            self._encoded[competition_id] = (
+                position,
+                answer.status,
+                head + b'"as_of_position":',
+                tail,
+            )
+            self._encoded.move_to_end(competition_id)
+            if len(self._encoded) > self.ENCODED_CACHE:
+                self._encoded.popitem(last=False)
 
     def wait_for(self, position: int, timeout: float) -> bool:
         if self.projector is not None:
@@ -196,22 +257,49 @@ def get_competition(
     "the public sees only moments at or after publication (401 for an earlier moment of a "
     "published competition). 400 a bad, future or beyond-the-head `as_of`; 404 a moment "
     "before the competition existed.",
-    sync_to_thread=True,
     responses=READ_RESPONSES,
 )
-def get_standings(
+async def get_standings(
     request: Request[Any, Any, Any],
     competition_id: FromPath[UUID],
     min_position: MinPosition = None,
     as_of: AsOfParameter = None,
+) -> Response[models.StandingsOut]:
+    # The live answer, when this process's projector has not changed the competition
+    # since the answer was encoded, is served from memory on the event loop: no thread,
+    # no query, no encoding (the public's standings GETs during a championship).
+    side = read_side(request)
+    if as_of is None and (min_position is None or _reached(side, min_position)):
+        hit = side.cached_standings(competition_id)
+        if hit is not None and _may_see(request, competition_id, hit[0]):
+            _, head, tail = hit
+            content = head + str(side.results_position()).encode() + tail
+            return Response(content=content, media_type=MediaType.JSON)
+    answer = await sync_to_thread(_standings, request, competition_id, min_position, as_of)
+    return Response(content=answer, media_type=MediaType.JSON)
+
+
+def _reached(side: ReadSide, header: str) -> bool:
+    text = header.strip()
+    return text.isdigit() and side.projector is not None and side.projector.position >= int(text)
+
+
+def _standings(
+    request: Request[Any, Any, Any],
+    competition_id: UUID,
+    min_position: str | None,
+    as_of: str | None,
 ) -> models.StandingsOut:
     _sync_wait(request, min_position)
     if as_of is not None:
         moment = _moment_of(request, competition_id, as_of, "as_of")
         return time_travel.standings_at(request.app.state.registry, moment)
-    standings = read_side(request).queries.standings(competition_id)
-    _check_visible(request, competition_id, standings.status if standings else None)
-    assert standings is not None
+    side = read_side(request)
+    found = side.queries.standings_at_position(competition_id)
+    _check_visible(request, competition_id, found[0].status if found else None)
+    assert found is not None
+    standings, position = found
+    side.remember_standings(competition_id, position, standings)
     return standings
 
 

@@ -150,7 +150,11 @@ class ViewProjection(ABC):
             raise
         finally:
             self.clear_pending()
+        self.committed()
         return end
+
+    def committed(self) -> None:  # noqa: B027 - optional hook
+        """After the batch's rows and position are committed (readers can see them)."""
 
     @abstractmethod
     def apply(self, notification: Notification, event: Any) -> None:

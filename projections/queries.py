@@ -168,6 +168,13 @@ class ViewQueries:
 
     def standings(self, competition_id: UUID) -> models.StandingsOut | None:
         """One read transaction: the position, the competition and its rows agree."""
+        found = self.standings_at_position(competition_id)
+        return found[0] if found else None
+
+    def standings_at_position(
+        self, competition_id: UUID
+    ) -> tuple[models.StandingsOut, int] | None:
+        """The standings and the position of the event that last changed them."""
         store = self.store
         with store.transaction(commit=False) as cursor:
 
@@ -192,7 +199,7 @@ class ViewQueries:
             with self._standings_lock:
                 cached = self._standings.get(key)
             if cached is not None:
-                return msgspec.structs.replace(cached, as_of_position=position)
+                return msgspec.structs.replace(cached, as_of_position=position), key[1]
             rows = read(
                 f"SELECT s.*, o.name_ru AS organisation FROM {self.t('v_standing')} s "
                 f"LEFT JOIN {self.t('v_organisation')} o ON o.id = s.organisation_id "
@@ -216,7 +223,7 @@ class ViewQueries:
             self._standings[key] = answer
             if len(self._standings) > self.STANDINGS_CACHE:
                 self._standings.popitem(last=False)
-        return answer
+        return answer, key[1]
 
     @staticmethod
     def _standing_row(row: Any) -> models.StandingRow:

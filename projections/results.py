@@ -11,6 +11,7 @@ the event store at exactly the version the views have reached.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
@@ -84,6 +85,10 @@ class ResultsProjection(ViewProjection):
         self.medals_dirty: set[UUID] = set()
         #: bulk mode: competitions evicted from the cache while dirty, to write next
         self.flush_queue: list[tuple[Competition, int]] = []
+        #: told, after each commit, which competitions' rows were rewritten and at which
+        #: position (``api.results.ReadSide`` serves standings from memory with it)
+        self.listeners: list[Callable[[dict[UUID, int]], None]] = []
+        self._written: dict[UUID, int] = {}
         self.clear_pending()
 
     def clear_pending(self) -> None:
@@ -145,7 +150,7 @@ class ResultsProjection(ViewProjection):
                 str(event.originator_id),
                 event.full_name,
                 str(event.organisation_id),
-                event.birth_date.isoformat() if event.birth_date else None,
+                event.born_on.isoformat() if event.born_on else None,
                 event.disability,
             )
         elif isinstance(event, Championship.Created):
@@ -204,9 +209,16 @@ class ResultsProjection(ViewProjection):
             queue.append((competition, position))
         self.dirty.clear()
         self._write_competitions(cursor, queue)
+        self._written = {competition.id: position for competition, position in queue}
         medals, self.medals_dirty = self.medals_dirty, set()
         for championship_id in medals:
             self._write_medals(cursor, championship_id)
+
+    def committed(self) -> None:
+        written, self._written = self._written, {}
+        if written:
+            for listener in self.listeners:
+                listener(written)
 
     def finish(self) -> None:
         """Bulk mode: write what was deferred (a position that is already tracked)."""

@@ -1,0 +1,79 @@
+"""Standings served from memory (``ReadSide.cached_standings``) are never stale and never
+shown to someone who may not see them: every answer equals a fresh read of the views."""
+
+from __future__ import annotations
+
+import asyncio
+
+import msgspec
+
+from api.results import ReadSide
+from domain.ids import SYSTEM_ACTOR
+from tests.api.conftest import make_ctx
+
+
+async def _settled(app, client, path: str, headers: dict[str, str]) -> dict:
+    """The answer once the views hold the store's head (without asking to wait)."""
+    side: ReadSide = client.app.state.read_side
+    head = app.head_position()
+    for _ in range(500):
+        if side.projector.position >= head:
+            break
+        await asyncio.sleep(0.01)
+    response = await client.get(path, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_answers_from_memory_follow_every_change(app, client):
+    ctx = make_ctx(app)
+    side: ReadSide = client.app.state.read_side
+    path = f"/api/v1/competitions/{ctx.world.competition}/standings"
+    organiser = ctx.auth("organiser")
+    person = ctx.world.people["Нұрланов Әлихан"]
+    first = await _settled(app, client, path, organiser)
+    assert side.cached_standings(ctx.world.competition) is not None  # remembered
+    again = await _settled(app, client, path, organiser)
+    assert again == first  # served from memory, identical
+    # a mark changes the standings: the next answer is the new one, never the remembered
+    app.enter_mark(
+        actor=ctx.world.experts["e1"],
+        competition_id=ctx.world.competition,
+        competitor_id=person,
+        aspect_id="A1",
+        value="27.50",
+    )
+    after = await _settled(app, client, path, organiser)
+    row = next(r for r in after["rows"] if r["competitor_id"] == str(person))
+    assert row["total"] == "27.50"
+    assert after["as_of_position"] == app.head_position()
+    fresh = side.queries.standings(ctx.world.competition)
+    assert after["rows"] == [
+        {
+            **r,
+            "competitor_id": str(r["competitor_id"]),
+            "organisation_id": str(r["organisation_id"]),
+        }
+        for r in _plain(fresh)["rows"]
+    ]
+    # another competition's events move the position, not this competition's answer
+    app.add_entrant(
+        actor=SYSTEM_ACTOR,
+        competition_id=ctx.competition2,
+        participant_id=ctx.world.people["Иванов Дмитрий Сергеевич"],
+    )
+    moved = await _settled(app, client, path, organiser)
+    assert moved["rows"] == after["rows"]
+    assert moved["as_of_position"] == app.head_position() > after["as_of_position"]
+
+
+async def test_memory_never_shows_an_unpublished_competition_to_the_public(app, client):
+    ctx = make_ctx(app)
+    path = f"/api/v1/competitions/{ctx.world.competition}/standings"
+    await _settled(app, client, path, ctx.auth("organiser"))  # remembered for the organiser
+    assert (await client.get(path)).status_code == 404
+    assert (await client.get(path, headers=ctx.auth("akimat"))).status_code == 403
+
+
+def _plain(answer) -> dict:
+    return msgspec.json.decode(msgspec.json.encode(answer))
