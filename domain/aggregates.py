@@ -136,23 +136,37 @@ class Participant(Aggregate):
         TOPIC = "registry.Participant.Event"
 
     class Created(Event, Aggregate.Created):
+        """Version 2 renamed ``birth_date`` to ``born_on`` (the dates events carry are
+        ``*_on``: ``starts_on``, ``awarded_on``) and added ``name_latin``, the name as
+        printed on international diplomas (None when not given). Events stored in the
+        version 1 shape are upcast; the participant's state keeps ``birth_date``."""
+
         TOPIC = "registry.Participant.Created"
+        class_version = 2
         full_name: str
         organisation_id: UUID
-        birth_date: date | None
+        born_on: date | None
         disability: str | None
+        name_latin: str | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["born_on"] = state.pop("birth_date")
+            state["name_latin"] = None
 
         def apply(self, aggregate: Any) -> None:
             aggregate.full_name = self.full_name
             aggregate.organisation_id = self.organisation_id
-            aggregate.birth_date = self.birth_date
+            aggregate.birth_date = self.born_on
             aggregate.disability = self.disability
+            aggregate.name_latin = self.name_latin
 
     if TYPE_CHECKING:  # state set by the events; not dataclass fields
         full_name: str
         organisation_id: UUID
         birth_date: date | None
         disability: str | None
+        name_latin: str | None
 
     @classmethod
     def register(
@@ -163,6 +177,7 @@ class Participant(Aggregate):
         organisation_id: UUID,
         birth_date: date | None = None,
         disability: str | None = None,
+        name_latin: str | None = None,
         at: datetime | None = None,
     ) -> Participant:
         full_name = _text(full_name, "full_name")
@@ -170,24 +185,24 @@ class Participant(Aggregate):
             raise DomainError("out-of-range", "birth_date: not a plausible date of birth")
         if disability is not None:
             disability = _text(disability, "disability", required=False) or None
+        if name_latin is not None:
+            name_latin = _text(name_latin, "name_latin", required=False) or None
         return cls._create(
             cls.Created,
             id=ids.participant_id(organisation_id, full_name, birth_date),
             actor=actor,
             full_name=full_name,
             organisation_id=organisation_id,
-            birth_date=birth_date,
+            born_on=birth_date,
             disability=disability,
+            name_latin=name_latin,
             timestamp=at,
         )
 
     def same_as(self, other: Participant) -> bool:
-        return (self.full_name, self.organisation_id, self.birth_date, self.disability) == (
-            other.full_name,
-            other.organisation_id,
-            other.birth_date,
-            other.disability,
-        )
+        mine = (self.full_name, self.organisation_id, self.birth_date, self.disability)
+        theirs = (other.full_name, other.organisation_id, other.birth_date, other.disability)
+        return mine == theirs and self.name_latin == other.name_latin
 
 
 # -------------------------------------------------------------------------------- account

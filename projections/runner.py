@@ -29,7 +29,9 @@ import msgspec
 from projections.audit import AuditProjection
 from projections.base import Item, ProjectionError, ViewProjection
 from projections.feed import NotificationReader
+from projections.prizes import PrizesProjection
 from projections.results import ResultsProjection
+from projections.seal import SealProjection
 from projections.store import ResyncNeeded, ViewStore
 
 log = logging.getLogger("registry.projector")
@@ -57,6 +59,8 @@ def _gc_paused() -> Iterator[None]:
 PROJECTIONS: dict[str, type[ViewProjection]] = {
     ResultsProjection.name: ResultsProjection,
     AuditProjection.name: AuditProjection,
+    SealProjection.name: SealProjection,
+    PrizesProjection.name: PrizesProjection,
 }
 
 

@@ -1,3 +1,206 @@
-"""Commands of ``registry audit`` (see ``registry.audit_cli``)."""
+"""Commands of ``registry audit`` (see ``registry.audit_cli``): the seal chain.
+
+* ``registry audit verify [--checkpoint FILE [--public-key KEY]] [--json]`` — recompute the
+  chain over the stored events and compare it with the recorded seals (and, with a
+  checkpoint, with the signed head, without trusting the seal table). Exit 0: intact;
+  1: the history contradicts its seals or the checkpoint (the message names the position).
+* ``registry audit checkpoint [--output FILE]`` — verify, then sign the head with the key in
+  ``REGISTRY_SEAL_KEY``; print or write the checkpoint (JSON). Keep it away from the
+  database: it is what catches a rewrite of both the events and the seals.
+* ``registry audit keygen`` — a new signing key for ``REGISTRY_SEAL_KEY`` and its public key.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import msgspec
+
+from registry.audit_cli import audit
+from registry.settings import SEAL_KEY_ENV, SettingsError, load_seal_key
+
+
+def _seal_report_lines(report: Any) -> list[str]:
+    if report.ok:
+        lines = [
+            f"seal chain intact: {report.checked:,} events checked, head position "
+            f"{report.head_position}, head hash {report.head_hash}"
+        ]
+        if report.unsealed:
+            lines.append(
+                f"sealed up to position {report.sealed_position}; {report.unsealed:,} newer "
+                "events are not sealed yet (chained and counted; not a failure)"
+            )
+        return lines
+    return [
+        f"seal chain BROKEN at position {report.first_bad_position} ({report.problem}): "
+        f"{report.detail}",
+        f"{report.checked:,} events before it are intact (last good position "
+        f"{report.head_position}, hash {report.head_hash}); sealed up to position "
+        f"{report.sealed_position}",
+    ]
+
+
+def _checkpoint_lines(report: Any) -> list[str]:
+    if report.ok:
+        return [
+            f"checkpoint holds: the stored events up to position {report.position} "
+            f"({report.events:,} events) chain to its signed head hash {report.expected_hash}"
+        ]
+    return [f"checkpoint at position {report.position} FAILS ({report.problem}): {report.detail}"]
+
+
+@audit.command("verify")
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also check this signed checkpoint: its signature, and that the stored events up to "
+    "its position chain to its head hash (the seal table is not trusted for this).",
+)
+@click.option(
+    "--public-key",
+    metavar="KEY",
+    help="Insist that the checkpoint is signed with this Ed25519 public key (hex or base64).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report(s) as JSON.")
+@click.option("--batch-size", default=10_000, show_default=True, help="Rows per read.")
+@click.option(
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Verify a big history in this many processes (same result, sooner on several cores).",
+)
+@click.pass_context
+def verify(
+    ctx: click.Context,
+    checkpoint_file: Path | None,
+    public_key: str | None,
+    as_json: bool,
+    batch_size: int,
+    jobs: int,
+) -> None:
+    """Verify the seal chain: recompute it from the stored events and compare.
+
+    Exit code 0 when the history is intact, 1 when it is not (the first bad position is
+    named). Events the projector has not sealed yet are chained and counted, not failures.
+    """
+    from projections.seal import parse_checkpoint, verify_checkpoint, verify_seals
+    from projections.store import ViewStore
+    from registry.cli import _application
+
+    checkpoint = None
+    if checkpoint_file is not None:
+        try:
+            checkpoint = parse_checkpoint(checkpoint_file.read_bytes())
+        except ValueError as error:
+            raise click.ClickException(f"{checkpoint_file}: {error}") from None
+    elif public_key is not None:
+        raise click.UsageError("--public-key goes with --checkpoint")
+    with _application(ctx) as app:
+        store = ViewStore(app.settings)  # type: ignore[attr-defined]
+        try:
+            report = verify_seals(app, store, batch_size=batch_size, jobs=jobs)
+            checked = None
+            if checkpoint is not None:
+                try:
+                    checked = verify_checkpoint(
+                        app, store, checkpoint, public_key=public_key, batch_size=batch_size
+                    )
+                except ValueError as error:  # a malformed --public-key
+                    raise click.UsageError(str(error)) from None
+        finally:
+            store.close()
+    if as_json:
+        out: dict[str, Any] = {"seal": msgspec.to_builtins(report)}
+        if checked is not None:
+            out["checkpoint"] = msgspec.to_builtins(checked)
+        click.echo(msgspec.json.encode(out).decode())
+    else:
+        for line in _seal_report_lines(report):
+            click.echo(line)
+        if checked is not None:
+            for line in _checkpoint_lines(checked):
+                click.echo(line)
+            if checked.ok and public_key is None:
+                click.echo(
+                    f"note: signed by key {checkpoint.public_key}; pass --public-key to insist "  # type: ignore[union-attr]
+                    "on the key you trust",
+                    err=True,
+                )
+    if not report.ok or (checked is not None and not checked.ok):
+        if not as_json:
+            click.echo("verification FAILED: the stored history was changed", err=True)
+        ctx.exit(1)
+
+
+@audit.command("checkpoint")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the checkpoint to this file (never overwrites one) instead of printing it.",
+)
+@click.pass_context
+def checkpoint(ctx: click.Context, output: Path | None) -> None:
+    """Verify the history, then print a signed checkpoint of its head.
+
+    Signed with the Ed25519 key in REGISTRY_SEAL_KEY (`registry audit keygen`). A broken
+    history is never signed. Keep checkpoints outside the database: `registry audit verify
+    --checkpoint FILE` then catches a rewrite of the events and the seals together.
+    """
+    from projections.seal import sign_checkpoint, verify_seals
+    from projections.store import ViewStore
+    from registry.cli import _application
+
+    try:
+        seed = load_seal_key()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+    if seed is None:
+        raise click.ClickException(
+            f"{SEAL_KEY_ENV} is not set: a checkpoint is signed with it "
+            "(`registry audit keygen` makes a key)"
+        )
+    if output is not None and output.exists():
+        raise click.ClickException(f"{output} exists: a checkpoint is never overwritten")
+    with _application(ctx) as app:
+        store = ViewStore(app.settings)  # type: ignore[attr-defined]
+        try:
+            report = verify_seals(app, store)
+        finally:
+            store.close()
+    if not report.ok:
+        for line in _seal_report_lines(report):
+            click.echo(line, err=True)
+        raise click.ClickException("refusing to sign a history that contradicts its seals")
+    signed = sign_checkpoint(seed, report.head_position, report.head_hash)
+    text = msgspec.json.format(msgspec.json.encode(signed), indent=2).decode() + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with output.open("x", encoding="utf-8") as file:
+            file.write(text)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error}") from None
+    click.echo(
+        f"checkpoint written to {output}: position {signed.position}, head hash "
+        f"{signed.head_hash}, public key {signed.public_key}"
+    )
+
+
+@audit.command("keygen")
+def keygen() -> None:
+    """Print a new Ed25519 signing key for REGISTRY_SEAL_KEY, and its public key.
+
+    Keep the private key secret (set it only where checkpoints are signed); publish the
+    public key, so that anyone can check a checkpoint with `--public-key`.
+    """
+    from projections.seal import new_seed, public_key_hex
+
+    seed = new_seed()
+    click.echo(f"{SEAL_KEY_ENV}={seed.hex()}")
+    click.echo(f"public key: {public_key_hex(seed)}")

@@ -10,8 +10,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -166,3 +169,32 @@ def prepare_store(settings: Settings) -> None:
             )
     except psycopg.OperationalError as error:
         raise SettingsError(f"cannot reach {settings.describe()}: {error}".strip()) from error
+
+
+SEAL_KEY_ENV = "REGISTRY_SEAL_KEY"
+
+
+def load_seal_key(environ: Mapping[str, str] | None = None) -> bytes | None:
+    """The Ed25519 private key (its 32-byte seed) that signs seal checkpoints, from
+    ``REGISTRY_SEAL_KEY``: 64 hexadecimal digits, or base64 (standard or URL-safe, padding
+    optional) of the 32 bytes. None when unset; :class:`SettingsError` when malformed.
+
+    Kept out of :class:`Settings` on purpose: settings are printed and logged, a signing key
+    must never be. ``registry audit keygen`` makes one.
+    """
+    value = (os.environ if environ is None else environ).get(SEAL_KEY_ENV, "").strip()
+    if not value:
+        return None
+    if re.fullmatch(r"[0-9a-fA-F]{64}", value):
+        return bytes.fromhex(value)
+    try:  # altchars: "-_" read as "+/", so both alphabets are accepted
+        padded = value.rstrip("=") + "=" * (-len(value.rstrip("=")) % 4)
+        seed = base64.b64decode(padded, altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        seed = b""
+    if len(seed) != 32:
+        raise SettingsError(
+            f"{SEAL_KEY_ENV}: expected the 32-byte Ed25519 private key as 64 hexadecimal "
+            "digits or as base64 (`registry audit keygen` makes one)"
+        )
+    return seed
