@@ -693,7 +693,8 @@ class Competition(Aggregate):
             if name in state:
                 state[name] = dict(state[name])
         if "judgements" in state:
-            state["judgements"] = {key: dict(scores) for key, scores in state["judgements"].items()}
+            # the inner score dicts are never changed in place (``_set_mark`` replaces them)
+            state["judgements"] = dict(state["judgements"])
         if "_results_memo" in state:
             scheme, results = state["_results_memo"]
             state["_results_memo"] = (scheme, dict(results))
@@ -712,7 +713,10 @@ class Competition(Aggregate):
             self.measurements[key] = (mark.value, mark.expert_id)
             self.mark_versions[(*key, None)] = version
         else:
-            self.judgements.setdefault(key, {})[mark.expert_id] = int(mark.value)
+            # copy-on-write: a copy of the competition shares the score dicts it holds
+            scores = dict(self.judgements.get(key, ()))
+            scores[mark.expert_id] = int(mark.value)
+            self.judgements[key] = scores
             self.mark_versions[(*key, mark.expert_id)] = version
 
     def aspect(self, aspect_id: str) -> Aspect:

@@ -555,3 +555,20 @@ def test_remembered_results_follow_every_change_of_marks():
         fresh = event.mutate(fresh)
     assert after_amendment.rows == standings(fresh).rows
     assert after_amendment.rows != after_correction.rows
+
+
+def test_a_copy_shares_nothing_it_can_change():
+    """Commands work on copies (the repository copies cached competitions): a judgement
+    score or a measurement changed in a copy never shows in the original."""
+    c = ready()
+    mark_all(c)
+    before = (dict(c.measurements), {k: dict(v) for k, v in c.judgements.items()})
+    copy = c.__deepcopy__({})
+    copy.correct_mark(
+        actor=E1, competitor_id=pid("ulzhan"), aspect_id="B1", value=2, reason="пересмотр"
+    )
+    copy.correct_mark(
+        actor=E1, competitor_id=pid("ulzhan"), aspect_id="A1", value="11.00", reason="опечатка"
+    )
+    assert copy.judgements[(pid("ulzhan"), "B1")][E1] == 2
+    assert (dict(c.measurements), {k: dict(v) for k, v in c.judgements.items()}) == before
