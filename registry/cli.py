@@ -227,7 +227,7 @@ def rebuild(ctx: click.Context, views: tuple[str, ...]) -> None:
     """Rebuild VIEWS (default: all of them) from position 0.
 
     The new rows are built aside and swapped in at once, so readers never see a half-empty
-    table. View names: results, audit.
+    table. View names: results, audit, seal, prizes.
     """
     from projections.base import ProjectionError
     from projections.runner import rebuild as rebuild_views
