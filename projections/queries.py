@@ -171,9 +171,7 @@ class ViewQueries:
         found = self.standings_at_position(competition_id)
         return found[0] if found else None
 
-    def standings_at_position(
-        self, competition_id: UUID
-    ) -> tuple[models.StandingsOut, int] | None:
+    def standings_at_position(self, competition_id: UUID) -> tuple[models.StandingsOut, int] | None:
         """The standings and the position of the event that last changed them."""
         store = self.store
         with store.transaction(commit=False) as cursor:
