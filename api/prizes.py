@@ -144,25 +144,33 @@ def _doc(text: str, roles_text: str = "akimat") -> str:
     )
 
 
+def akimat_command(path: str, summary: str, text: str, *, status_code: int = 200) -> Any:
+    """The decorator of every akimat command: guard, thread, documentation, problems."""
+    return post(
+        path,
+        guards=[AKIMAT],
+        sync_to_thread=True,
+        status_code=status_code,
+        summary=summary,
+        description=_doc(text),
+        responses=problem_responses(*COMMAND_PROBLEMS),
+        security=SECURITY,
+        tags=["prizes"],
+    )
+
+
 # ------------------------------------------------------------------ programmes
 
 
-@post(
+@akimat_command(
     "/prize-programmes",
-    guards=[AKIMAT],
-    sync_to_thread=True,
+    "Create a prize programme",
+    "A programme for a year and a region: the championship kinds it covers and the prize "
+    "for each place 1-3 (a description and a whole amount in tenge). Its id is derived "
+    "from region, year and Russian title: a repeat with the same settings answers 200 and "
+    "records nothing. Published results of eligible championships — even those published "
+    "before the programme existed — are proposed as entries by the prize policy.",
     status_code=201,
-    summary="Create a prize programme",
-    description=_doc(
-        "A programme for a year and a region: the championship kinds it covers and the prize "
-        "for each place 1-3 (a description and a whole amount in tenge). Its id is derived "
-        "from region, year and Russian title: a repeat with the same settings answers 200 and "
-        "records nothing. Published results of eligible championships — even those published "
-        "before the programme existed — are proposed as entries by the prize policy."
-    ),
-    responses=problem_responses(*COMMAND_PROBLEMS),
-    security=SECURITY,
-    tags=["prizes"],
 )
 def create_programme(
     request: Request[Any, Any, Any],
@@ -258,19 +266,11 @@ def _decide_entry(
 ENTRY = "/prize-programmes/{programme_id:uuid}/entries/{entry_id:uuid}"
 
 
-@post(
+@akimat_command(
     ENTRY + "/approve",
-    guards=[AKIMAT],
-    sync_to_thread=True,
-    status_code=200,
-    summary="Approve a prize entry",
-    description=_doc(
-        "proposed or needs_review → approved (confirming an entry flagged by an amendment). "
-        "A repeat answers `recorded: false`."
-    ),
-    responses=problem_responses(*COMMAND_PROBLEMS),
-    security=SECURITY,
-    tags=["prizes"],
+    "Approve a prize entry",
+    "proposed or needs_review → approved (confirming an entry flagged by an amendment). "
+    "A repeat answers `recorded: false`.",
 )
 def approve_entry(
     request: Request[Any, Any, Any],
@@ -284,16 +284,10 @@ def approve_entry(
     )
 
 
-@post(
+@akimat_command(
     ENTRY + "/reject",
-    guards=[AKIMAT],
-    sync_to_thread=True,
-    status_code=200,
-    summary="Reject a prize entry, with a reason",
-    description=_doc("proposed or needs_review → rejected."),
-    responses=problem_responses(*COMMAND_PROBLEMS),
-    security=SECURITY,
-    tags=["prizes"],
+    "Reject a prize entry, with a reason",
+    "proposed or needs_review → rejected.",
 )
 def reject_entry(
     request: Request[Any, Any, Any],
@@ -306,16 +300,10 @@ def reject_entry(
     return _decide_entry(request, programme_id, entry_id, "reject", data, idempotency_key, if_match)
 
 
-@post(
+@akimat_command(
     ENTRY + "/award",
-    guards=[AKIMAT],
-    sync_to_thread=True,
-    status_code=200,
-    summary="Mark an approved entry as awarded (handed over), with the date",
-    description=_doc("approved → awarded."),
-    responses=problem_responses(*COMMAND_PROBLEMS),
-    security=SECURITY,
-    tags=["prizes"],
+    "Mark an approved entry as awarded (handed over), with the date",
+    "approved → awarded.",
 )
 def award_entry(
     request: Request[Any, Any, Any],
@@ -328,16 +316,10 @@ def award_entry(
     return _decide_entry(request, programme_id, entry_id, "award", data, idempotency_key, if_match)
 
 
-@post(
+@akimat_command(
     ENTRY + "/revoke",
-    guards=[AKIMAT],
-    sync_to_thread=True,
-    status_code=200,
-    summary="Revoke a prize entry, with a reason",
-    description=_doc("approved, awarded or needs_review → revoked."),
-    responses=problem_responses(*COMMAND_PROBLEMS),
-    security=SECURITY,
-    tags=["prizes"],
+    "Revoke a prize entry, with a reason",
+    "approved, awarded or needs_review → revoked.",
 )
 def revoke_entry(
     request: Request[Any, Any, Any],
@@ -355,19 +337,12 @@ def revoke_entry(
 NOMINATION = "/prize-programmes/{programme_id:uuid}/nominations"
 
 
-@post(
+@akimat_command(
     NOMINATION,
-    guards=[AKIMAT],
-    sync_to_thread=True,
+    "Define a nomination",
+    "A nomination of the programme (e.g. «Лучший меценат года»); its id is derived from "
+    "the programme and the Russian title, so a repeat answers 200 and records nothing.",
     status_code=201,
-    summary="Define a nomination",
-    description=_doc(
-        "A nomination of the programme (e.g. «Лучший меценат года»); its id is derived from "
-        "the programme and the Russian title, so a repeat answers 200 and records nothing."
-    ),
-    responses=problem_responses(*COMMAND_PROBLEMS),
-    security=SECURITY,
-    tags=["prizes"],
 )
 def define_nomination(
     request: Request[Any, Any, Any],
@@ -392,19 +367,12 @@ def define_nomination(
     )
 
 
-@post(
+@akimat_command(
     NOMINATION + "/{nomination_id:uuid}/nominees",
-    guards=[AKIMAT],
-    sync_to_thread=True,
+    "Nominate an organisation, with a citation",
+    "Proposes a registered organisation in a nomination (several winners per nomination "
+    "are allowed). The same organisation again is a repeat (200, nothing recorded).",
     status_code=201,
-    summary="Nominate an organisation, with a citation",
-    description=_doc(
-        "Proposes a registered organisation in a nomination (several winners per nomination "
-        "are allowed). The same organisation again is a repeat (200, nothing recorded)."
-    ),
-    responses=problem_responses(*COMMAND_PROBLEMS),
-    security=SECURITY,
-    tags=["prizes"],
 )
 def nominate(
     request: Request[Any, Any, Any],
@@ -461,16 +429,10 @@ def _decide_nominee(
 NOMINEE = NOMINATION + "/{nomination_id:uuid}/nominees/{nominee_id:uuid}"
 
 
-@post(
+@akimat_command(
     NOMINEE + "/approve",
-    guards=[AKIMAT],
-    sync_to_thread=True,
-    status_code=200,
-    summary="Approve a nominee",
-    description=_doc("proposed → approved. A repeat answers `recorded: false`."),
-    responses=problem_responses(*COMMAND_PROBLEMS),
-    security=SECURITY,
-    tags=["prizes"],
+    "Approve a nominee",
+    "proposed → approved. A repeat answers `recorded: false`.",
 )
 def approve_nominee(
     request: Request[Any, Any, Any],
@@ -492,16 +454,10 @@ def approve_nominee(
     )
 
 
-@post(
+@akimat_command(
     NOMINEE + "/reject",
-    guards=[AKIMAT],
-    sync_to_thread=True,
-    status_code=200,
-    summary="Reject a nominee, with a reason",
-    description=_doc("proposed → rejected."),
-    responses=problem_responses(*COMMAND_PROBLEMS),
-    security=SECURITY,
-    tags=["prizes"],
+    "Reject a nominee, with a reason",
+    "proposed → rejected.",
 )
 def reject_nominee(
     request: Request[Any, Any, Any],

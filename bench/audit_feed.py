@@ -27,7 +27,6 @@ a 10,000-mark competition < 50 ms.
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import resource
@@ -46,6 +45,8 @@ from uuid import UUID
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
+
+from bench.phases import run_phased  # noqa: E402
 
 TARGET_FEED_RATE = 100_000
 TARGET_AS_OF_MS = 50.0
@@ -493,48 +494,17 @@ def big_competition_id() -> UUID:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    run_phased(
+        __doc__,
+        __file__,
+        default_events=1_000_000,
+        generate=generate,
+        measure=measure,
+        options={
+            "rounds": (4, "as_of rounds over the moments"),
+            "repeats": (3, "passes of each throughput"),
+        },
     )
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--quick", action="store_true", help="100,000 events")
-    parser.add_argument("--rounds", type=int, default=4, help="as_of rounds over the moments")
-    parser.add_argument("--repeats", type=int, default=3, help="passes of each throughput")
-    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
-    parser.add_argument("--phase", choices=("all", "generate", "measure"), default="all")
-    args = parser.parse_args()
-    events = 100_000 if args.quick else args.events
-    folder = None
-    url = args.database_url
-    if url is None:
-        folder = tempfile.mkdtemp(prefix="registry-bench-")
-        url = f"sqlite:///{folder}/bench.sqlite"
-    if args.phase == "generate":
-        generate(url, events)
-        return
-    if args.phase == "measure":
-        measure(url, args.rounds, args.repeats)
-        return
-    me = [sys.executable, os.path.abspath(__file__), "--database-url", url]
-    try:
-        subprocess.run([*me, "--phase", "generate", "--events", str(events)], check=True)
-        subprocess.run(
-            [
-                *me,
-                "--phase",
-                "measure",
-                "--rounds",
-                str(args.rounds),
-                "--repeats",
-                str(args.repeats),
-            ],
-            check=True,
-        )
-    finally:
-        if folder:
-            for name in os.listdir(folder):
-                os.remove(os.path.join(folder, name))
-            os.rmdir(folder)
 
 
 if __name__ == "__main__":

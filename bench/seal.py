@@ -14,16 +14,14 @@ Target (SQLite, this 2-core machine): seal verification >= 200,000 events/s.
 
 from __future__ import annotations
 
-import argparse
-import os
 import resource
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.phases import run_phased
 
 
 def generate(url: str, events: int) -> None:
@@ -140,34 +138,14 @@ def measure(url: str, runs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    run_phased(
+        __doc__,
+        __file__,
+        default_events=500_000,
+        generate=generate,
+        measure=measure,
+        options={"runs": (3, "best of N runs (reads, verify)")},
     )
-    parser.add_argument("--events", type=int, default=500_000)
-    parser.add_argument("--quick", action="store_true", help="100,000 events")
-    parser.add_argument("--runs", type=int, default=3, help="best of N runs (reads, verify)")
-    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
-    parser.add_argument("--phase", choices=("all", "generate", "measure"), default="all")
-    args = parser.parse_args()
-    events = 100_000 if args.quick else args.events
-    folder = None
-    url = args.database_url
-    if url is None:
-        folder = tempfile.mkdtemp(prefix="registry-bench-")
-        url = f"sqlite:///{folder}/bench.sqlite"
-    if args.phase == "generate":
-        generate(url, events)
-        return
-    if args.phase == "measure":
-        measure(url, args.runs)
-        return
-    me = [sys.executable, os.path.abspath(__file__), "--database-url", url]
-    subprocess.run([*me, "--phase", "generate", "--events", str(events)], check=True)
-    subprocess.run([*me, "--phase", "measure", "--runs", str(args.runs)], check=True)
-    if folder:
-        for name in os.listdir(folder):
-            os.remove(os.path.join(folder, name))
-        os.rmdir(folder)
 
 
 if __name__ == "__main__":

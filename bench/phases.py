@@ -1,0 +1,64 @@
+"""The shape every history benchmark shares: generate a synthetic store in one child process,
+measure it in another (so the generator's memory never counts), in a fresh SQLite file unless
+``--database-url`` names a store, removed afterwards.
+
+    run_phased(__doc__, __file__, default_events=1_000_000, generate=generate, measure=measure,
+               options={"runs": (3, "best of N runs")})
+
+``measure(url, **options)`` receives each option by name; ``generate(url, events)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+
+def run_phased(
+    doc: str | None,
+    script: str,
+    *,
+    default_events: int,
+    generate: Callable[[str, int], None],
+    measure: Callable[..., None],
+    options: dict[str, tuple[int, str]] | None = None,
+) -> None:
+    options = options or {}
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=default_events)
+    parser.add_argument("--quick", action="store_true", help="100,000 events")
+    for name, (default, text) in options.items():
+        parser.add_argument(f"--{name}", type=int, default=default, help=text)
+    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
+    parser.add_argument("--phase", choices=("all", "generate", "measure"), default="all")
+    args = parser.parse_args()
+    values: dict[str, Any] = {name: getattr(args, name) for name in options}
+    events = 100_000 if args.quick else args.events
+    folder = None
+    url = args.database_url
+    if url is None:
+        folder = tempfile.mkdtemp(prefix="registry-bench-")
+        url = f"sqlite:///{folder}/bench.sqlite"
+    if args.phase == "generate":
+        generate(url, events)
+        return
+    if args.phase == "measure":
+        measure(url, **values)
+        return
+    me = [sys.executable, os.path.abspath(script), "--database-url", url]
+    passed = [part for name, value in values.items() for part in (f"--{name}", str(value))]
+    try:
+        subprocess.run([*me, "--phase", "generate", "--events", str(events)], check=True)
+        subprocess.run([*me, "--phase", "measure", *passed], check=True)
+    finally:
+        if folder:
+            for name in os.listdir(folder):
+                os.remove(os.path.join(folder, name))
+            os.rmdir(folder)
