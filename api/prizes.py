@@ -26,6 +26,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.enums import MediaType
 from litestar.params import FromPath, JSONBody
 
 from api import schemas as s
@@ -544,7 +545,7 @@ def programme_csv(out: ProgrammeOut) -> bytes:
     sync_to_thread=True,
     responses=READ_PROBLEMS,
     tags=["prizes"],
-    media_type="text/csv; charset=utf-8",
+    media_type="text/csv",
 )
 def export_csv(
     request: Request[Any, Any, Any],
@@ -556,7 +557,7 @@ def export_csv(
     filename = f"prizes-{out.region}-{out.year}.csv"
     return Response(
         content=programme_csv(out),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "ETag": f'"{out.version}-{"full" if out.full else "public"}"',
@@ -681,7 +682,7 @@ def programme_page(out: ProgrammeOut) -> str:
     sync_to_thread=True,
     responses=READ_PROBLEMS,
     tags=["prizes"],
-    media_type="text/html; charset=utf-8",
+    media_type=MediaType.HTML,
 )
 def print_programme(
     request: Request[Any, Any, Any],
@@ -692,7 +693,7 @@ def print_programme(
     out = prize_queries(request).programme(programme_id, full=False)
     if out is None:
         raise ApiProblem(404, "not-found", f"no prize programme with id {programme_id}")
-    return Response(content=programme_page(out), media_type="text/html; charset=utf-8")
+    return Response(content=programme_page(out), media_type=MediaType.HTML)
 
 
 #: handlers under /api/v1

@@ -30,6 +30,7 @@ thousand and each batch becomes one chunk of bytes.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -486,8 +487,14 @@ class LineMaker:
         return encoded
 
     def line(self, raw: tuple[Any, ...], time: bytes, actor: bytes, data: bytes) -> bytes:
-        """One NDJSON line (with ``state`` when exporting)."""
+        """One NDJSON line (with ``state`` when exporting).
+
+        A bearer token's hash is withheld from ``data``: an auditor learns that a token was
+        issued or rotated, by whom and when, never a value to test guesses against (an
+        export still carries the stored bytes, in ``state``, for an exact restore)."""
         position, raw_id, version, topic, state = raw
+        if topic in TOKEN_TOPICS:
+            data = _TOKEN_HASH.sub(b'"token_hash":"withheld"', data)
         key = self._keys.get(raw_id)
         if key is None:
             if len(self._keys) > 100_000:  # bounded, like the reader's own cache
@@ -506,6 +513,9 @@ class LineMaker:
             return line[:-2] + b',"state":"' + base64.b64encode(state) + b'"}\n'
         return line
 
+
+TOKEN_TOPICS = frozenset({Account.Created.TOPIC, Account.TokenRotated.TOPIC})
+_TOKEN_HASH = re.compile(rb'"token_hash":"[^"]*"')
 
 LINE = (
     b'{"position":%d,"time":"%b","actor":%b,"type":%b,"aggregate_id":"%b","version":%d,"data":%b}\n'

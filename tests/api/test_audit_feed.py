@@ -95,7 +95,11 @@ async def test_every_event_in_position_order_with_its_data(full):
             n.originator_id,
             n.originator_version,
         )
-        assert line["data"] == json.loads(n.state)  # current shape: exactly as stored
+        data = json.loads(n.state)
+        if "token_hash" in data:  # a token's hash is withheld, whatever the event
+            assert data["token_hash"] and line["data"]["token_hash"] == "withheld"
+            data["token_hash"] = "withheld"
+        assert line["data"] == data  # current shape: exactly as stored
         assert line["actor"]["id"] == line["data"]["actor"]
         assert len(line["time"]) == 27 and line["time"].endswith("Z")
     names = {line["actor"]["id"]: line["actor"]["name"] for line in lines}
