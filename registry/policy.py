@@ -74,15 +74,12 @@ class PrizePolicy:
         batch_size: int = 200,
         poll_interval: float = 1.0,
         clock: Callable[[], datetime] | None = None,
-        on_processed: Callable[[int], None] | None = None,
     ) -> None:
         self.app = app
         self.name = name
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.clock = clock
-        #: called with each processed position (tests use it to stop a process mid-way)
-        self.on_processed = on_processed
         #: the last position whose proposals are stored (the tracking row)
         self.position = app.tracked_position(name)
         #: how far the log has been scanned (positions of no interest are not tracked)
@@ -174,8 +171,6 @@ class PrizePolicy:
             raise RuntimeError(f"prize policy: position {position} kept conflicting")
         self._remember(notification)
         self.position = self.scanned = position
-        if self.on_processed is not None:
-            self.on_processed(position)
 
     def _decide(self, notification: Notification) -> list[PrizeProgramme]:
         """The programmes this notification changes, with their new events pending."""
