@@ -184,14 +184,44 @@ COMMAND_PROBLEMS = (400, 401, 403, 404, 409, 413, 422, 503)
 COMPETITION_PROBLEMS = (*COMMAND_PROBLEMS, 412)
 
 
+def command(
+    path: str,
+    *,
+    guards: list[Any],
+    tag: str,
+    summary: str,
+    description: str,
+    created: bool = False,
+    out: type = s.CommandOut,
+    problems: Sequence[int] = COMMAND_PROBLEMS,
+    method: Callable[..., Any] = post,
+) -> Any:
+    """The route decorator of every command: its guards, a worker thread (the store has no
+    asyncio API), 201 for a create (200 documented for its repeat) else 200, the problems
+    it can answer, the bearer security scheme and its OpenAPI tag."""
+    responses: dict[int, ResponseSpec] = problem_responses(*problems)
+    if created:
+        responses = {**_created(out), **responses}
+    return method(
+        path,
+        guards=guards,
+        sync_to_thread=True,
+        status_code=201 if created else 200,
+        summary=summary,
+        description=description,
+        responses=responses,
+        security=SECURITY,
+        tags=[tag],
+    )
+
+
 # ------------------------------------------------------------------ accounts
 
 
-@post(
+@command(
     "/accounts",
     guards=[ADMIN],
-    sync_to_thread=True,
-    status_code=201,
+    tag="accounts",
     summary="Create an account and issue its token",
     description=_doc(
         "Creates an account (natural key: the name) and answers its bearer token, shown only "
@@ -200,9 +230,8 @@ COMPETITION_PROBLEMS = (*COMMAND_PROBLEMS, 412)
         "advance (assigning them as experts also does).",
         "admin",
     ),
-    responses={**_created(s.AccountOut), **problem_responses(*COMMAND_PROBLEMS)},
-    security=SECURITY,
-    tags=["accounts"],
+    created=True,
+    out=s.AccountOut,
 )
 def create_account(
     request: Request[Any, Any, Any],
@@ -221,20 +250,16 @@ def create_account(
     )
 
 
-@post(
+@command(
     "/accounts/{account_id:uuid}/rotate",
     guards=[ADMIN],
-    sync_to_thread=True,
-    status_code=200,
+    tag="accounts",
     summary="Issue a new token (the old one is refused at once)",
     description=_doc(
         "Issues a new bearer token for the account, shown only in this answer; the previous "
         "token is refused from now on, by every API process.",
         "admin",
     ),
-    responses=problem_responses(*COMMAND_PROBLEMS),
-    security=SECURITY,
-    tags=["accounts"],
 )
 def rotate_token(
     request: Request[Any, Any, Any],
@@ -251,20 +276,16 @@ def rotate_token(
     )
 
 
-@post(
+@command(
     "/accounts/{account_id:uuid}/revoke",
     guards=[ADMIN],
-    sync_to_thread=True,
-    status_code=200,
+    tag="accounts",
     summary="Revoke an account (its token is refused at once)",
     description=_doc(
         "Revokes the account with a reason; its token is refused from now on, by every API "
         "process. A repeat answers 200 with `recorded: false`.",
         "admin",
     ),
-    responses=problem_responses(*COMMAND_PROBLEMS),
-    security=SECURITY,
-    tags=["accounts"],
 )
 def revoke_account(
     request: Request[Any, Any, Any],
@@ -287,20 +308,17 @@ def revoke_account(
 # ------------------------------------------------------------------ registration
 
 
-@post(
+@command(
     "/organisations",
     guards=[ORGANISER],
-    sync_to_thread=True,
-    status_code=201,
+    tag="registration",
     summary="Register an organisation",
     description=_doc(
         "A college, university, enterprise or state body of a region (natural key: region + "
         "Russian name).",
         "organiser",
     ),
-    responses={**_created(s.CommandOut), **problem_responses(*COMMAND_PROBLEMS)},
-    security=SECURITY,
-    tags=["registration"],
+    created=True,
 )
 def register_organisation(
     request: Request[Any, Any, Any],
@@ -323,20 +341,17 @@ def register_organisation(
     )
 
 
-@post(
+@command(
     "/participants",
     guards=[ORGANISER],
-    sync_to_thread=True,
-    status_code=201,
+    tag="registration",
     summary="Register a participant",
     description=_doc(
         "A competitor (natural key: organisation + full name + birth date). `disability` is "
         "sensitive: never returned to the public.",
         "organiser",
     ),
-    responses={**_created(s.CommandOut), **problem_responses(*COMMAND_PROBLEMS)},
-    security=SECURITY,
-    tags=["registration"],
+    created=True,
 )
 def register_participant(
     request: Request[Any, Any, Any],
@@ -359,11 +374,10 @@ def register_participant(
     )
 
 
-@post(
+@command(
     "/championships",
     guards=[ORGANISER],
-    sync_to_thread=True,
-    status_code=201,
+    tag="registration",
     summary="Create a championship",
     description=_doc(
         "One edition of WorldSkills, AgroSkills or Abilympics (natural key: kind, level, "
@@ -371,9 +385,7 @@ def register_participant(
         "championship, recorded with it.",
         "organiser",
     ),
-    responses={**_created(s.CommandOut), **problem_responses(*COMMAND_PROBLEMS)},
-    security=SECURITY,
-    tags=["registration"],
+    created=True,
 )
 def create_championship(
     request: Request[Any, Any, Any],
@@ -403,20 +415,17 @@ def create_championship(
     )
 
 
-@post(
+@command(
     "/championships/{championship_id:uuid}/competitions",
     guards=[ORGANISER],
-    sync_to_thread=True,
-    status_code=201,
+    tag="registration",
     summary="Add a competition (competency + category) to a championship",
     description=_doc(
         "Natural key: championship + code + category. The category must suit the "
         "championship's kind.",
         "organiser",
     ),
-    responses={**_created(s.CommandOut), **problem_responses(*COMMAND_PROBLEMS)},
-    security=SECURITY,
-    tags=["registration"],
+    created=True,
 )
 def add_competition(
     request: Request[Any, Any, Any],
@@ -441,11 +450,10 @@ def add_competition(
     )
 
 
-@put(
+@command(
     "/competitions/{competition_id:uuid}/scheme",
     guards=[ORGANISER],
-    sync_to_thread=True,
-    status_code=200,
+    tag="registration",
     summary="Set or replace the marking scheme",
     description=_doc(
         "Aspects grouped by criterion; max marks (decimal strings) add up to exactly "
@@ -453,9 +461,8 @@ def add_competition(
         "repeat.",
         "organiser",
     ),
-    responses=problem_responses(*COMPETITION_PROBLEMS),
-    security=SECURITY,
-    tags=["registration"],
+    problems=COMPETITION_PROBLEMS,
+    method=put,
 )
 def set_scheme(
     request: Request[Any, Any, Any],
@@ -488,16 +495,14 @@ def _expected(
     return expected_version(header, lambda: registry.competition(competition_id).version)
 
 
-@post(
+@command(
     "/competitions/{competition_id:uuid}/entrants",
     guards=[ORGANISER],
-    sync_to_thread=True,
-    status_code=201,
+    tag="registration",
     summary="Enter a participant into a competition",
     description=_doc("While the competition is in setup or marking.", "organiser"),
-    responses={**_created(s.CommandOut), **problem_responses(*COMPETITION_PROBLEMS)},
-    security=SECURITY,
-    tags=["registration"],
+    created=True,
+    problems=COMPETITION_PROBLEMS,
 )
 def add_entrant(
     request: Request[Any, Any, Any],
@@ -521,20 +526,18 @@ def add_entrant(
     )
 
 
-@post(
+@command(
     "/competitions/{competition_id:uuid}/experts",
     guards=[ORGANISER],
-    sync_to_thread=True,
-    status_code=201,
+    tag="registration",
     summary="Assign an expert (or the chief expert) to a competition",
     description=_doc(
         "`role` is `chief` (the account must have the role chief_expert) or `expert`. This "
         "also scopes the account to the competition.",
         "organiser",
     ),
-    responses={**_created(s.CommandOut), **problem_responses(*COMPETITION_PROBLEMS)},
-    security=SECURITY,
-    tags=["registration"],
+    created=True,
+    problems=COMPETITION_PROBLEMS,
 )
 def assign_expert(
     request: Request[Any, Any, Any],
@@ -560,16 +563,13 @@ def assign_expert(
     )
 
 
-@post(
+@command(
     "/competitions/{competition_id:uuid}/start",
     guards=[ORGANISER],
-    sync_to_thread=True,
-    status_code=200,
+    tag="registration",
     summary="Start marking (setup → marking)",
     description=_doc("Needs a marking scheme. A repeat answers `recorded: false`.", "organiser"),
-    responses=problem_responses(*COMPETITION_PROBLEMS),
-    security=SECURITY,
-    tags=["registration"],
+    problems=COMPETITION_PROBLEMS,
 )
 def start_marking(
     request: Request[Any, Any, Any],
@@ -617,11 +617,10 @@ def _sheet(data: s.MarksIn) -> list[tuple[UUID, str, str | int]]:
     return [(data.competitor_id, data.aspect_id, data.value)]  # type: ignore[list-item]
 
 
-@post(
+@command(
     "/competitions/{competition_id:uuid}/marks",
     guards=[competition_expert],
-    sync_to_thread=True,
-    status_code=201,
+    tag="marking",
     summary="Enter a mark or a sheet of marks (the caller is the expert)",
     description=_doc(
         "One mark `{competitor_id, aspect_id, value}` or a sheet `{marks: [...]}`, accepted "
@@ -631,9 +630,8 @@ def _sheet(data: s.MarksIn) -> list[tuple[UUID, str, str | int]]:
         "(409 `/problems/mark-exists`): send a correction.",
         "expert or chief_expert assigned to this competition",
     ),
-    responses={**_created(s.CommandOut), **problem_responses(*COMPETITION_PROBLEMS)},
-    security=SECURITY,
-    tags=["marking"],
+    created=True,
+    problems=COMPETITION_PROBLEMS,
 )
 def enter_marks(
     request: Request[Any, Any, Any],
@@ -658,11 +656,10 @@ def enter_marks(
     )
 
 
-@post(
+@command(
     "/competitions/{competition_id:uuid}/corrections",
     guards=[competition_expert],
-    sync_to_thread=True,
-    status_code=201,
+    tag="marking",
     summary="Correct a mark during marking, with a reason",
     description=_doc(
         "The caller corrects their own earlier mark; the chief expert may correct any "
@@ -670,9 +667,8 @@ def enter_marks(
         "in the history.",
         "expert or chief_expert assigned to this competition",
     ),
-    responses={**_created(s.CommandOut), **problem_responses(*COMPETITION_PROBLEMS)},
-    security=SECURITY,
-    tags=["marking"],
+    created=True,
+    problems=COMPETITION_PROBLEMS,
 )
 def correct_mark(
     request: Request[Any, Any, Any],
@@ -700,20 +696,17 @@ def correct_mark(
     )
 
 
-@post(
+@command(
     "/competitions/{competition_id:uuid}/lock",
     guards=[competition_chief],
-    sync_to_thread=True,
-    status_code=200,
+    tag="marking",
     summary="Lock the competition (marking → locked)",
     description=_doc(
         "Every aspect of every competitor has its mark and nothing is disputed (else 409 "
         "`/problems/incomplete-marking` or `/problems/disputed-aspect`).",
         "the chief expert of this competition",
     ),
-    responses=problem_responses(*COMPETITION_PROBLEMS),
-    security=SECURITY,
-    tags=["marking"],
+    problems=COMPETITION_PROBLEMS,
 )
 def lock(
     request: Request[Any, Any, Any],
@@ -735,16 +728,13 @@ def lock(
     )
 
 
-@post(
+@command(
     "/competitions/{competition_id:uuid}/reopen",
     guards=[competition_chief],
-    sync_to_thread=True,
-    status_code=200,
+    tag="marking",
     summary="Reopen a locked competition for marking, with a reason",
     description=_doc("locked → marking.", "the chief expert of this competition"),
-    responses=problem_responses(*COMPETITION_PROBLEMS),
-    security=SECURITY,
-    tags=["marking"],
+    problems=COMPETITION_PROBLEMS,
 )
 def reopen(
     request: Request[Any, Any, Any],
@@ -768,18 +758,15 @@ def reopen(
     )
 
 
-@post(
+@command(
     "/competitions/{competition_id:uuid}/publish",
     guards=[ORGANISER],
-    sync_to_thread=True,
-    status_code=200,
+    tag="marking",
     summary="Publish the results (locked → published)",
     description=_doc(
         "The standings become public. A repeat answers `recorded: false`.", "organiser"
     ),
-    responses=problem_responses(*COMPETITION_PROBLEMS),
-    security=SECURITY,
-    tags=["marking"],
+    problems=COMPETITION_PROBLEMS,
 )
 def publish(
     request: Request[Any, Any, Any],
@@ -801,20 +788,18 @@ def publish(
     )
 
 
-@post(
+@command(
     "/competitions/{competition_id:uuid}/amendments",
     guards=[ORGANISER],
-    sync_to_thread=True,
-    status_code=201,
+    tag="marking",
     summary="Amend a published mark, with a reason",
     description=_doc(
         "After publication a mark changes only by an amendment; a judgement aspect's "
         "amendment names the expert (`expert_id`) whose score changes.",
         "organiser",
     ),
-    responses={**_created(s.CommandOut), **problem_responses(*COMPETITION_PROBLEMS)},
-    security=SECURITY,
-    tags=["marking"],
+    created=True,
+    problems=COMPETITION_PROBLEMS,
 )
 def amend_mark(
     request: Request[Any, Any, Any],

@@ -25,16 +25,16 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, Response, get
 from litestar.enums import MediaType
 from litestar.params import FromPath, JSONBody
 
 from api import schemas as s
 from api.auth import roles
 from api.commands import (
-    SECURITY,
     IdempotencyKey,
     IfMatch,
+    command,
     execute,
     expected_version,
     registry_of,
@@ -146,17 +146,15 @@ def _doc(text: str, roles_text: str = "akimat") -> str:
 
 
 def akimat_command(path: str, summary: str, text: str, *, status_code: int = 200) -> Any:
-    """The decorator of every akimat command: guard, thread, documentation, problems."""
-    return post(
+    """The shared command decorator (``api.commands.command``) with the akimat's guard."""
+    return command(
         path,
         guards=[AKIMAT],
-        sync_to_thread=True,
-        status_code=status_code,
+        tag="prizes",
         summary=summary,
         description=_doc(text),
-        responses=problem_responses(*COMMAND_PROBLEMS),
-        security=SECURITY,
-        tags=["prizes"],
+        created=status_code == 201,
+        problems=COMMAND_PROBLEMS,
     )
 
 
