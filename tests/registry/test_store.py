@@ -4,25 +4,21 @@ types, and an event stored in an older shape is upcast into today's class."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import UUID
 
-import msgspec
 from eventsourcing.persistence import StoredEvent
 
 from domain.aggregates import (
     AGGREGATES,
-    Account,
     Championship,
-    Organisation,
-    Participant,
-    PrizeProgramme,
 )
-from domain.prizes import Placing, Prize
-from domain.values import Aspect, AspectType, ChampionshipKind, Level, MarkValue
+from domain.prizes import Placing
+from domain.values import ChampionshipKind, MarkValue
 from registry.mapper import MsgspecMapper
+from tests.fixtures.events import make_fixtures
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 KAZAKH = "Әлихан Ғабит Қайрат Ңң Өмір Ұлан Үміт Һ Іңкәр"
@@ -38,134 +34,9 @@ def all_event_classes() -> set[type]:
 
 
 def one_of_every_event() -> list:
-    """Every event type of every aggregate, made by the domain's own commands."""
-    actor = uuid4()
-    at = datetime(2025, 5, 13, 9, 30, 15, 123456, tzinfo=UTC)
-    org = Organisation.register(
-        actor=actor,
-        name_ru="Ульбинский металлургический завод",
-        name_kk="Үлбі металлургия зауыты",
-        kind="enterprise",
-        region="VKO",
-        at=at,
-    )
-    other = Organisation.register(
-        actor=actor, name_ru="Колледж", name_kk="Колледж", kind="college", region="VKO", at=at
-    )
-    person = Participant.register(
-        actor=actor,
-        full_name=KAZAKH,
-        organisation_id=other.id,
-        birth_date=date(2008, 2, 29),
-        disability="нарушение слуха",
-        at=at,
-    )
-    account = Account.create(
-        actor=actor, name="Бас сарапшы Қасым", role="chief_expert", token_hash="ab" * 32
-    )
-    expert = Account.create(actor=actor, name="Сарапшы", role="expert", token_hash="cd" * 32)
-    championship = Championship.create(
-        actor=actor,
-        kind="abilympics",
-        level="republican",
-        year=2025,
-        region="AST",
-        title_ru="Абилимпикс-2025",
-        title_kk="Абилимпикс-2025",
-        title_en="Abilympics 2025",
-        starts_on=date(2025, 10, 1),
-        ends_on=date(2025, 10, 3),
-        tie_tolerance=Decimal("0.5"),
-        min_competitors_for_medals=2,
-        at=at,
-    )
-    competition = championship.add_competition(
-        actor=actor, code="sewing", title_ru="Швея", title_kk="Тігінші", category="students", at=at
-    )
-    scheme = (
-        Aspect("A1", "A", "Точность кроя", Decimal("60.00"), AspectType.MEASUREMENT),
-        Aspect("B1", "B", "Өнімнің сыртқы түрі", Decimal("40.00"), AspectType.JUDGEMENT),
-    )
-    competition.set_scheme(actor=actor, aspects=scheme)
-    competition.add_entrant(
-        actor=actor,
-        participant_id=person.id,
-        full_name=person.full_name,
-        organisation_id=other.id,
-        region="VKO",
-    )
-    competition.assign_expert(
-        actor=actor, account_id=account.id, name=account.name, role="chief", organisation_id=org.id
-    )
-    for helper in (expert.id, uuid4()):
-        competition.assign_expert(
-            actor=actor, account_id=helper, name="Э", role="expert", organisation_id=org.id
-        )
-    account.grant_scope(actor=actor, competition_id=competition.id)
-    competition.start(actor=actor)
-    competition.enter_marks(actor=account.id, marks=[(person.id, "A1", "59.99")])
-    for marker in list(competition.experts)[:3]:
-        competition.enter_marks(actor=marker, marks=[(person.id, "B1", 2)])
-    competition.correct_mark(
-        actor=account.id, competitor_id=person.id, aspect_id="A1", value="58.50", reason="перемер"
-    )
-    competition.lock(actor=account.id)
-    competition.reopen(actor=account.id, reason="жалоба участника")
-    competition.lock(actor=account.id)
-    competition.publish(actor=actor)
-    competition.amend_mark(
-        actor=actor, competitor_id=person.id, aspect_id="A1", value="57.25", reason="апелляция"
-    )
-    account.rotate_token(actor=actor, token_hash="ef" * 32)
-    account.revoke(actor=actor, reason="сменил работу")
-    programme = PrizeProgramme.create(
-        actor=actor,
-        title_ru="Призы акима ВКО — Год рабочих профессий 2025",
-        title_kk="ШҚО әкімінің сыйлықтары — 2025",
-        year=2025,
-        region="VKO",
-        kinds=("worldskills", "abilympics"),
-        prizes_by_place=(
-            Prize(1, "Ноутбук", 500_000),
-            Prize(2, "Планшет", 300_000),
-            Prize(3, "Сертификат", 150_000),
-        ),
-        at=at,
-    )
-    placing = Placing(
-        championship.id,
-        competition.id,
-        person.id,
-        person.full_name,
-        other.id,
-        "VKO",
-        ChampionshipKind.ABILYMPICS,
-        Level.REPUBLICAN,
-        2,
-    )
-    programme.consider(actor=actor, placing=placing, reason="Абилимпикс-2025, 2 место")
-    [entry] = programme.entries
-    programme.decide(actor=actor, entry_id=entry, decision="approve")
-    programme.decide(actor=actor, entry_id=entry, decision="award", awarded_on=date(2025, 12, 20))
-    programme.consider(
-        actor=actor, placing=msgspec.structs.replace(placing, place=4), reason="Поправка: 4 место"
-    )
-    _, nomination = programme.define_nomination(
-        actor=actor, title_ru="Лучший меценат года", title_kk="Жылдың үздік меценаты"
-    )
-    _, nominee = programme.nominate(
-        actor=actor,
-        nomination_id=nomination,
-        organisation_id=org.id,
-        citation="За поддержку колледжей",
-    )
-    programme.decide_nominee(
-        actor=actor, nomination_id=nomination, nominee_id=nominee, decision="approve"
-    )
-    events = []
-    for aggregate in (org, other, person, account, expert, championship, competition, programme):
-        events.extend(aggregate.collect_events())
-    return events
+    """Every event type of every aggregate, made by the domain's own commands — the
+    fixture generator's events, with a name holding every Kazakh letter."""
+    return make_fixtures.one_of_every_event(full_name=KAZAKH)
 
 
 def test_every_event_type_round_trips_exactly(app):
