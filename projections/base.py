@@ -142,6 +142,12 @@ class ViewProjection(ABC):
                 self.reset_cache()
                 raise ProjectionError(self.name, notification, error) from error
         end = items[-1][0].id
+        self.commit(start, end)
+        return end
+
+    def commit(self, start: int, end: int) -> None:
+        """Write the pending rows and the position ``end`` in one transaction (which fails
+        if the tracked position is no longer ``start``), then :meth:`committed`."""
         try:
             with self.store.batch(self.tracking_name, start, end) as cursor:
                 self.write(cursor)
@@ -151,7 +157,6 @@ class ViewProjection(ABC):
         finally:
             self.clear_pending()
         self.committed()
-        return end
 
     def committed(self) -> None:  # noqa: B027 - optional hook
         """After the batch's rows and position are committed (readers can see them)."""

@@ -68,7 +68,7 @@ from eventsourcing.persistence import Notification
 from projections.base import Item, ProjectionError, ViewProjection
 from projections.feed import StoredNotification
 from projections.sealing import GENESIS, canonical_bytes, next_hash
-from projections.store import ViewStore, views_sqlite_path
+from projections.store import ViewStore, postgres_datastore, views_sqlite_path
 from registry.settings import Settings
 
 SEAL_TABLE = "v_seal"
@@ -164,18 +164,8 @@ class SealProjection(ViewProjection):
             raise ProjectionError(self.name, bad, problem or TypeError("malformed")) from None
         end = rows[-1][0]
         self.rows = list(zip(map(_POSITION, rows), map(bytes.hex, digests), strict=True))
-        try:
-            with self.store.batch(self.tracking_name, start, end) as cursor:
-                self.write(cursor)
-        except BaseException:
-            self.reset_cache()
-            raise
-        finally:
-            self.clear_pending()
+        self.commit(start, end)
         self._head = (end, digests[-1])
-        committed = getattr(self, "committed", None)  # the base class's after-commit hook
-        if committed is not None:
-            committed()
         return end
 
     def apply(self, notification: Notification, event: Any) -> None:
@@ -418,19 +408,7 @@ def _datastore(settings: Settings, sqlite_path: str | None) -> Any:
 
         assert sqlite_path is not None
         return SQLiteDatastore(sqlite_path, lock_timeout=30, pool_size=1, max_overflow=1)
-    from eventsourcing.postgres import PostgresDatastore
-
-    return PostgresDatastore(
-        dbname=settings.pg_dbname or "",
-        host=settings.pg_host or "",
-        port=str(settings.pg_port),
-        user=settings.pg_user or "",
-        password=settings.pg_password,
-        schema=settings.pg_schema,
-        pool_size=1,
-        max_overflow=1,
-        connect_timeout=10,
-    )
+    return postgres_datastore(settings, pool_size=1, max_overflow=1)
 
 
 def _as_bytes(value: Any) -> Any:

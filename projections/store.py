@@ -32,6 +32,27 @@ def views_sqlite_path(events_path: str) -> str:
     return str(path.with_name(f"{path.stem}.views{path.suffix or '.sqlite'}"))
 
 
+def postgres_datastore(
+    settings: Settings, *, pool_size: int, max_overflow: int, **options: Any
+) -> Any:
+    """A datastore on the PostgreSQL database and schema of ``settings`` (the views' and the
+    seal verifier's own connections; the event store's come from the library's factory)."""
+    from eventsourcing.postgres import PostgresDatastore
+
+    return PostgresDatastore(
+        dbname=settings.pg_dbname or "",
+        host=settings.pg_host or "",
+        port=str(settings.pg_port),
+        user=settings.pg_user or "",
+        password=settings.pg_password,
+        schema=settings.pg_schema,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        connect_timeout=10,
+        **options,
+    )
+
+
 class ViewStore:
     """The views' database: a DB-API cursor per transaction, ``?`` placeholders everywhere."""
 
@@ -60,19 +81,13 @@ class ViewStore:
             self.tracking: Any = SQLiteTrackingRecorder(self.datastore)
             self.tracking_table = "tracking"
         else:
-            from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+            from eventsourcing.postgres import PostgresTrackingRecorder
 
             self.path = settings.describe()
-            self.datastore = PostgresDatastore(
-                dbname=settings.pg_dbname or "",
-                host=settings.pg_host or "",
-                port=str(settings.pg_port),
-                user=settings.pg_user or "",
-                password=settings.pg_password,
-                schema=settings.pg_schema,
+            self.datastore = postgres_datastore(
+                settings,
                 pool_size=4,
                 max_overflow=4,
-                connect_timeout=10,
                 pre_ping=True,
                 # A big catch-up batch may take longer than the library's 5 s default.
                 idle_in_transaction_session_timeout=120,
