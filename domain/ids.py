@@ -51,8 +51,12 @@ SYSTEM_ACTOR = uuid5(NAMESPACE, "account/system")
 #: The actor of the prize policy's automatic proposals (RULES.md "Prizes and nominations").
 PRIZE_POLICY_ACTOR = uuid5(NAMESPACE, "account/prize-policy")
 
-#: Names of the actors that are not accounts (for histories and the audit).
-SYSTEM_ACTOR_NAMES = {
-    SYSTEM_ACTOR: "Система (начальная настройка)",
-    PRIZE_POLICY_ACTOR: "Автоматическое предложение по результатам (политика призов)",
+#: The actors that are the registry itself, not accounts: a short name (the audit feed's
+#: ``actor.name``) and the name shown to people in histories.
+PSEUDO_ACTORS: dict[UUID, tuple[str, str]] = {
+    SYSTEM_ACTOR: ("system", "Система (начальная настройка)"),
+    PRIZE_POLICY_ACTOR: (
+        "prize policy",
+        "Автоматическое предложение по результатам (политика призов)",
+    ),
 }

@@ -328,10 +328,8 @@ class StoreReader:
 # ---------------------------------------------------------------------- actor names
 
 
-#: Actors that are the registry itself, not accounts.
-PSEUDO_ACTORS: dict[str, str] = {str(ids.SYSTEM_ACTOR): "system"}
-if hasattr(ids, "PRIZE_POLICY_ACTOR"):
-    PSEUDO_ACTORS[str(ids.PRIZE_POLICY_ACTOR)] = "prize policy"
+#: Actors that are the registry itself, not accounts (``domain.ids.PSEUDO_ACTORS``).
+PSEUDO_ACTORS: dict[str, str] = {str(key): short for key, (short, _) in ids.PSEUDO_ACTORS.items()}
 
 
 class ActorNames:

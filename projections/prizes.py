@@ -21,7 +21,7 @@ from uuid import UUID
 import msgspec
 
 from domain.aggregates import PrizeProgramme
-from domain.ids import SYSTEM_ACTOR_NAMES
+from domain.ids import PSEUDO_ACTORS
 from domain.prizes import DECIDED_STATUS, PUBLIC_STATUSES, EntryStatus
 from projections.base import ViewProjection
 from projections.store import ViewStore
@@ -30,6 +30,12 @@ _json = msgspec.json.Encoder()
 
 #: statuses whose prize is promised (counted in the totals)
 PROMISED = frozenset({EntryStatus.APPROVED, EntryStatus.AWARDED})
+
+
+def _pseudo_actor_name(actor: str) -> str | None:
+    """The name people see for the registry's own actors (the policy, the system)."""
+    pseudo = PSEUDO_ACTORS.get(UUID(actor))
+    return pseudo[1] if pseudo else None
 
 
 def _time(event: Any) -> str:
@@ -533,7 +539,7 @@ class PrizeQueries:
                     position=int(r["position"]),
                     time=r["time"],
                     actor_id=UUID(r["actor"]),
-                    actor=r["actor_name"] or SYSTEM_ACTOR_NAMES.get(UUID(r["actor"])),
+                    actor=r["actor_name"] or _pseudo_actor_name(r["actor"]),
                     action=r["action"],
                     status=r["status"],
                     place=None if r["place"] is None else int(r["place"]),
