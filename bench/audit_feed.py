@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.phases import run_phased  # noqa: E402
+from bench.phases import read_and_decode, run_phased  # noqa: E402
 
 TARGET_FEED_RATE = 100_000
 TARGET_AS_OF_MS = 50.0
@@ -307,20 +307,8 @@ def stream_feed(port: int, token: str, head: int) -> tuple[int, int, float, floa
 
 def floor_pass(app: Any) -> float:
     """Read every stored event and decode it with our mapper, nothing else: events/s."""
-    from projections.feed import NotificationReader
-
     started = time.perf_counter()
-    position, decoded = 0, 0
-    to_domain_event = app.mapper.to_domain_event
-    reader = NotificationReader(app)
-    while True:
-        batch = reader.read(position, 5000)
-        if not batch:
-            break
-        for notification in batch:
-            to_domain_event(notification)
-        decoded += len(batch)
-        position = batch[-1].id
+    decoded = read_and_decode(app)
     return decoded / (time.perf_counter() - started)
 
 

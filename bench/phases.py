@@ -6,6 +6,7 @@ measure it in another (so the generator's memory never counts), in a fresh SQLit
                options={"runs": (3, "best of N runs")})
 
 ``measure(url, **options)`` receives each option by name; ``generate(url, events)``.
+``read_and_decode(app)`` is the floor every history benchmark compares with.
 """
 
 from __future__ import annotations
@@ -62,3 +63,18 @@ def run_phased(
             for name in os.listdir(folder):
                 os.remove(os.path.join(folder, name))
             os.rmdir(folder)
+
+
+def read_and_decode(app: Any, batch: int = 5000) -> int:
+    """The floor: read every stored event with the projector's reader and decode it with our
+    mapper, nothing else. Answers how many events were read."""
+    from projections.feed import NotificationReader
+
+    reader, after, count = NotificationReader(app), 0, 0
+    to_domain_event = app.mapper.to_domain_event
+    while rows := reader.read(after, batch):
+        for notification in rows:
+            to_domain_event(notification)
+        count += len(rows)
+        after = rows[-1].id
+    return count

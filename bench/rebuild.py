@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.phases import run_phased
+from bench.phases import read_and_decode, run_phased
 
 
 def generate(url: str, events: int) -> None:
@@ -35,7 +35,6 @@ def generate(url: str, events: int) -> None:
 
 
 def measure(url: str) -> None:
-    from projections.feed import NotificationReader
     from projections.runner import rebuild
     from projections.store import ViewStore
     from registry.application import RegistryApplication
@@ -46,17 +45,7 @@ def measure(url: str) -> None:
 
     # Floor: read every stored event and decode it with our mapper, nothing else.
     started = time.perf_counter()
-    position, decoded = 0, 0
-    to_domain_event = app.mapper.to_domain_event
-    reader = NotificationReader(app)
-    while True:
-        batch = reader.read(position, 5000)
-        if not batch:
-            break
-        for notification in batch:
-            to_domain_event(notification)
-        decoded += len(batch)
-        position = batch[-1].id
+    decoded = read_and_decode(app)
     floor_seconds = time.perf_counter() - started
     floor_rate = decoded / floor_seconds
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.phases import run_phased
+from bench.phases import read_and_decode, run_phased
 
 
 def generate(url: str, events: int) -> None:
@@ -52,7 +52,6 @@ def _best(runs: int, fn):  # the best of a few runs: the machine is noisy
 
 
 def measure(url: str, runs: int) -> None:
-    from projections.feed import NotificationReader
     from projections.runner import Projector
     from projections.seal import BATCH, RawEventReader, SealProjection, chain_head, verify_seals
     from projections.store import ViewStore
@@ -71,14 +70,7 @@ def measure(url: str, runs: int) -> None:
         return count
 
     def read_decode() -> int:
-        reader, after, count = NotificationReader(app), 0, 0
-        to_domain_event = app.mapper.to_domain_event
-        while batch := reader.read(after, BATCH):
-            for notification in batch:
-                to_domain_event(notification)
-            count += len(batch)
-            after = batch[-1].id
-        return count
+        return read_and_decode(app, BATCH)
 
     def build() -> tuple[float, int]:
         """The seal view from zero, as the projector builds it (the old one dropped first,
