@@ -394,7 +394,7 @@ def measure(url: str, rounds: int, repeats: int) -> None:
         rows = StoreReader(app).aggregate(competition_id)
         assert rows[0].topic == Competition.Created.TOPIC
         marks_entered = sum(1 for r in rows if r.topic == Competition.MarksEntered.TOPIC)
-        points = [rows[round(i * (len(rows) - 1) / 24)].position for i in range(25)]
+        points = [rows[round(i * (len(rows) - 1) / 24)].id for i in range(25)]
         decode_head = msgspec.json.Decoder(dict).decode
         stamps = [
             decode_head(rows[round(i * (len(rows) - 1) / 12)].state)["timestamp"] for i in range(13)

@@ -26,25 +26,31 @@ class StoredNotification(NamedTuple):
 
 
 class NotificationReader:
+    """Plain SQL over the event store's table, ids parsed once per aggregate. The projector
+    reads with :meth:`read`; ``projections.feed_lines.StoreReader`` adds the audit feed's
+    filtered reads on the same table, columns and rows."""
+
     def __init__(self, app: Any) -> None:
         self.app = app
         self.backend = app.settings.backend
+        self.sqlite = self.backend == "sqlite"
         self._ids: dict[Any, tuple[UUID, str]] = {}
         table = app.events_table
-        if self.backend == "sqlite":
-            self.statement = (
-                f"SELECT rowid, originator_id, originator_version, topic, state FROM {table} "
-                "WHERE rowid > ? ORDER BY rowid LIMIT ?"
-            )
+        if self.sqlite:
+            self.table, self.pos, self.mark = table, "rowid", "?"
         else:
-            schema = app.settings.pg_schema
-            self.statement = (
-                f"SELECT notification_id, originator_id, originator_version, topic, state "
-                f'FROM "{schema}"."{table}" WHERE notification_id > %s '
-                "ORDER BY notification_id LIMIT %s"
-            )
+            self.table = f'"{app.settings.pg_schema}"."{table}"'
+            self.pos, self.mark = "notification_id", "%s"
+        #: the row shape every reader selects: (position, stored id, version, topic, state)
+        self.columns = f"{self.pos}, originator_id, originator_version, topic, state"
+        self.statement = (
+            f"SELECT {self.columns} FROM {self.table} WHERE {self.pos} > {self.mark} "
+            f"ORDER BY {self.pos} LIMIT {self.mark}"
+        )
 
-    def _uuid(self, raw: Any) -> tuple[UUID, str]:
+    def key(self, raw: Any) -> tuple[UUID, str]:
+        """A stored id (hex text on SQLite, uuid on PostgreSQL) as a UUID and canonical text,
+        parsed once per aggregate (ids repeat: a competition has thousands of events)."""
         cached = self._ids.get(raw)
         if cached is None:
             if len(self._ids) > 200_000:
@@ -52,6 +58,14 @@ class NotificationReader:
             value = raw if isinstance(raw, UUID) else UUID(raw)
             cached = self._ids[raw] = (value, str(value))
         return cached
+
+    _uuid = key
+
+    def row(self, raw: tuple[Any, ...]) -> StoredNotification:
+        """One raw row ``(position, stored id, version, topic, state)`` as a notification."""
+        position, raw_id, version, topic, state = raw
+        uuid, key = self.key(raw_id)
+        return StoredNotification(position, uuid, version, topic, bytes(state), key)
 
     def read(self, after: int, limit: int) -> list[StoredNotification]:
         """Up to ``limit`` notifications with positions greater than ``after``, in order."""

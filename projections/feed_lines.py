@@ -43,6 +43,7 @@ from eventsourcing.utils import get_topic
 
 from domain import ids
 from domain.aggregates import AGGREGATES, Account
+from projections.feed import NotificationReader, StoredNotification
 from registry.mapper import codec_for, encode_state
 
 BATCH = 2_000
@@ -173,37 +174,17 @@ class _AccountName(msgspec.Struct):
 _account_name = msgspec.json.Decoder(_AccountName).decode
 
 
-class Row(NamedTuple):
-    """One stored event, as stored."""
-
-    position: int
-    originator_id: UUID
-    originator_version: int
-    topic: str
-    state: bytes
-    #: the aggregate id in canonical text form
-    aggregate_key: str
+#: One stored event, as stored (``id`` is its position).
+Row = StoredNotification
 
 
 # ---------------------------------------------------------------------- reading the store
 
 
-class StoreReader:
-    """Plain SQL over the event store's table (the library's reads build a dataclass and
-    parse a UUID per row; this reads millions of rows). Every read is its own short
+class StoreReader(NotificationReader):
+    """The projector's reader (same table, columns and rows) with the feed's reads: ranges
+    filtered by topic, one aggregate, given positions. Every read is its own short
     transaction, so a slow client never holds a connection between batches."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.sqlite = app.settings.backend == "sqlite"
-        table = app.events_table
-        if self.sqlite:
-            self.table, self.pos, self.mark = table, "rowid", "?"
-        else:
-            self.table = f'"{app.settings.pg_schema}"."{table}"'
-            self.pos, self.mark = "notification_id", "%s"
-        self.columns = f"{self.pos}, originator_id, originator_version, topic, state"
-        self._ids: dict[Any, tuple[UUID, str]] = {}
 
     def _id_param(self, value: UUID) -> Any:
         return value.hex if self.sqlite else value
@@ -217,22 +198,6 @@ class StoreReader:
                 cursor.row_factory = tuple_row  # the pool's connections default to dicts
             cursor.execute(statement, tuple(params))
             return list(cursor.fetchall())
-
-    def key(self, raw_id: Any) -> tuple[UUID, str]:
-        """A stored id (hex text on SQLite, uuid on PostgreSQL) as a UUID and canonical text,
-        parsed once per aggregate (ids repeat: a competition has thousands of events)."""
-        parsed = self._ids.get(raw_id)
-        if parsed is None:
-            if len(self._ids) > 100_000:
-                self._ids.clear()
-            value = raw_id if isinstance(raw_id, UUID) else UUID(raw_id)
-            parsed = self._ids[raw_id] = (value, str(value))
-        return parsed
-
-    def row(self, raw: tuple[Any, ...]) -> Row:
-        position, raw_id, version, topic, state = raw
-        uuid, key = self.key(raw_id)
-        return Row(position, uuid, version, topic, bytes(state), key)
 
     def _topics(self, topics: Sequence[str], params: list[Any]) -> str:
         if not topics:
@@ -729,7 +694,7 @@ def aggregate_history(app: Any, aggregate_id: UUID) -> AggregateHistory | None:
             decoded = maker.decode(row)
             events.append(
                 HistoryEvent(
-                    position=row.position,
+                    position=row.id,
                     time=decoded.time,
                     actor=ActorRef(decoded.actor, maker.names.name(decoded.actor)),
                     type=row.topic,

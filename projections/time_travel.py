@@ -105,7 +105,7 @@ class Timeline:
         for row, event in zip(rows, events, strict=True):
             self.head = event.mutate(None if self.head is None else self.head)
             self.events.append(event)
-            self.positions.append(row.position)
+            self.positions.append(row.id)
             stamp = event.timestamp
             self.latest.append(max(stamp, self.latest[-1]) if self.latest else stamp)
             if isinstance(event, Competition.Published):

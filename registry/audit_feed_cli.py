@@ -207,7 +207,7 @@ def export(ctx: click.Context, file: Path, after: int) -> None:
             chain[0] = next_hash(
                 chain[0],
                 canonical_bytes(
-                    row.position, row.originator_id, row.originator_version, row.topic, row.state
+                    row.id, row.originator_id, row.originator_version, row.topic, row.state
                 ),
             )
 
