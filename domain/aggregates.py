@@ -38,6 +38,21 @@ MAX_TEXT = 500
 MAX_REASON = 2000
 
 
+def _clone(aggregate: Any, memo: dict[int, Any], dicts: tuple[str, ...] = ()) -> Any:
+    """A full copy of an aggregate whose values are all immutable: its attributes, with
+    the dicts named in ``dicts`` and its pending events copied (the repository copies a
+    cached aggregate for every command; ``copy.deepcopy`` walks every value)."""
+    clone = object.__new__(type(aggregate))
+    state = dict(aggregate.__dict__)
+    for name in dicts:
+        if name in state:
+            state[name] = dict(state[name])
+    state["_pending_events"] = list(state.get("_pending_events", ()))
+    clone.__dict__.update(state)
+    memo[id(aggregate)] = clone
+    return clone
+
+
 def _text(value: str, field: str, *, max_len: int = MAX_TEXT, required: bool = True) -> str:
     cleaned = ids.clean_text(value)
     if required and not cleaned:
@@ -217,11 +232,7 @@ class Account(Aggregate):
         """Every value an account holds is immutable (str, enum, frozenset, bool), so a copy of
         its attributes is a full copy — the bearer-token check copies an account from the
         cache on every request."""
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        clone.__dict__["_pending_events"] = list(self.__dict__.get("_pending_events", ()))
-        memo[id(self)] = clone
-        return clone
+        return _clone(self, memo)  # type: ignore[no-any-return]
 
     class Event(RegistryEvent):
         TOPIC = "registry.Account.Event"
@@ -687,20 +698,13 @@ class Competition(Aggregate):
         copying the containers is a full copy — and hundreds of times cheaper than
         ``copy.deepcopy`` on a competition with thousands of marks.
         """
-        clone = object.__new__(type(self))
-        state = dict(self.__dict__)
-        for name in ("entrants", "experts", "measurements", "mark_versions"):
-            if name in state:
-                state[name] = dict(state[name])
-        if "judgements" in state:
-            # the inner score dicts are never changed in place (``_set_mark`` replaces them)
-            state["judgements"] = dict(state["judgements"])
-        if "_results_memo" in state:
-            scheme, results = state["_results_memo"]
-            state["_results_memo"] = (scheme, dict(results))
-        state["_pending_events"] = list(state.get("_pending_events", ()))
-        clone.__dict__.update(state)
-        memo[id(self)] = clone
+        # the inner judgement score dicts are never changed in place (``_set_mark``
+        # replaces them), so copying the outer dict suffices
+        dicts = ("entrants", "experts", "measurements", "mark_versions", "judgements")
+        clone: Competition = _clone(self, memo, dicts)
+        remembered = clone.__dict__.get("_results_memo")
+        if remembered is not None:
+            clone.__dict__["_results_memo"] = (remembered[0], dict(remembered[1]))
         return clone
 
     def _set_mark(self, mark: MarkValue, version: int) -> None:
