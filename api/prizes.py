@@ -42,7 +42,7 @@ from api.commands import (
 from api.problems import ApiProblem, problem_responses
 from api.results import IfNoneMatch, MinPosition, _sync_wait, _versioned, read_side
 from domain.prizes import EntryStatus, Prize
-from domain.values import ChampionshipKind, Role
+from domain.values import CATEGORY_RU, ChampionshipKind, Role
 from projections.prizes import PrizeQueries, ProgrammeOut, ProgrammeSummary
 from registry.application import CommandResult, RegistryApplication
 
@@ -61,13 +61,6 @@ STATUS_RU = {
     EntryStatus.AWARDED: "вручён",
     EntryStatus.REVOKED: "отозван",
     EntryStatus.NEEDS_REVIEW: "требует проверки",
-}
-CATEGORY_RU = {
-    "main": "основная",
-    "juniors": "юниоры",
-    "schoolchildren": "школьники",
-    "students": "студенты",
-    "specialists": "специалисты",
 }
 
 

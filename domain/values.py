@@ -38,6 +38,16 @@ class Category(enum.StrEnum):
     SPECIALISTS = "specialists"
 
 
+#: How a category is named in Russian (prize reasons, the CSV export).
+CATEGORY_RU: dict[str, str] = {
+    Category.MAIN: "основная",
+    Category.JUNIORS: "юниоры",
+    Category.SCHOOLCHILDREN: "школьники",
+    Category.STUDENTS: "студенты",
+    Category.SPECIALISTS: "специалисты",
+}
+
+
 #: Categories a competition of each kind may have (RULES.md "Who and what").
 CATEGORIES_BY_KIND: dict[ChampionshipKind, frozenset[Category]] = {
     ChampionshipKind.WORLDSKILLS: frozenset({Category.MAIN, Category.JUNIORS}),

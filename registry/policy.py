@@ -43,6 +43,7 @@ from domain.aggregates import Championship, Competition, PrizeProgramme
 from domain.ids import PRIZE_POLICY_ACTOR
 from domain.prizes import Placing, entry_id
 from domain.standings import placings
+from domain.values import CATEGORY_RU
 from registry.application import RegistryApplication
 
 log = logging.getLogger("registry.policy")
@@ -53,12 +54,6 @@ PROGRAMME_CREATED = PrizeProgramme.Created.TOPIC
 TOPICS = (PUBLISHED, AMENDED, PROGRAMME_CREATED)
 
 MAX_ATTEMPTS = 30
-CATEGORY_RU = {
-    "juniors": "юниоры",
-    "schoolchildren": "школьники",
-    "students": "студенты",
-    "specialists": "специалисты",
-}
 
 
 class PrizePolicy:
