@@ -41,7 +41,7 @@ from api.commands import (
 )
 from api.problems import ApiProblem, problem_responses
 from api.results import IfNoneMatch, MinPosition, _sync_wait, _versioned, read_side
-from domain.prizes import EntryStatus, Prize
+from domain.prizes import PUBLIC_STATUSES, EntryStatus, Prize
 from domain.values import CATEGORY_RU, ChampionshipKind, Role
 from projections.prizes import PrizeQueries, ProgrammeOut, ProgrammeSummary
 from registry.application import CommandResult, RegistryApplication
@@ -592,7 +592,7 @@ def programme_page(out: ProgrammeOut) -> str:
     rows = []
     number = 0
     for e in out.entries:
-        if EntryStatus(e.status) not in (EntryStatus.APPROVED, EntryStatus.AWARDED):
+        if EntryStatus(e.status) not in PUBLIC_STATUSES:
             continue
         number += 1
         rows.append(

@@ -47,7 +47,8 @@ DECIDED_STATUS: dict[str, EntryStatus] = {
     "award": EntryStatus.AWARDED,
     "revoke": EntryStatus.REVOKED,
 }
-#: Statuses the public sees.
+#: Statuses whose prize is promised (approved or awarded): what the public sees, what the
+#: totals in tenge count, what the printable list holds.
 PUBLIC_STATUSES = frozenset({EntryStatus.APPROVED, EntryStatus.AWARDED})
 
 

@@ -28,9 +28,6 @@ from projections.store import ViewStore
 
 _json = msgspec.json.Encoder()
 
-#: statuses whose prize is promised (counted in the totals)
-PROMISED = frozenset({EntryStatus.APPROVED, EntryStatus.AWARDED})
-
 
 def _pseudo_actor_name(actor: str) -> str | None:
     """The name people see for the registry's own actors (the policy, the system)."""
@@ -557,7 +554,7 @@ class PrizeQueries:
             status = EntryStatus(entry.status)
             if status in (EntryStatus.PROPOSED, EntryStatus.NEEDS_REVIEW):
                 pending += 1
-            if status not in PROMISED or entry.amount_kzt is None:
+            if status not in PUBLIC_STATUSES or entry.amount_kzt is None:
                 continue
             slot = by_place.setdefault(entry.place, [0, 0])
             slot[0] += 1

@@ -29,7 +29,7 @@ import msgspec
 from domain import ids
 from domain.aggregates import Competition
 from domain.errors import DomainError
-from domain.prizes import EntryStatus, Prize
+from domain.prizes import PUBLIC_STATUSES, EntryStatus, Prize
 from domain.standings import standings
 from domain.values import AspectType, CompetitionStatus, Level
 from registry import demo_data as data
@@ -523,7 +523,7 @@ def _prize_summary(app: RegistryApplication) -> str:
     promised = 0
     for entry in programme.entries.values():
         statuses[entry.status.value] = statuses.get(entry.status.value, 0) + 1
-        if entry.status in (EntryStatus.APPROVED, EntryStatus.AWARDED) and entry.prize:
+        if entry.status in PUBLIC_STATUSES and entry.prize:
             promised += entry.prize.amount_kzt
     nominees = sum(
         nominee.status is EntryStatus.APPROVED
