@@ -22,6 +22,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Request, Response, Router, post, put
+from litestar.concurrency import sync_to_thread
 from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
@@ -133,6 +134,19 @@ def execute(
             except Exception:  # the refusal matters more; the claim goes stale
                 logger.exception("could not release Idempotency-Key %r", key)
         raise
+    status, headers, out, kept = _shape(result, created)
+    if key is not None:
+        try:
+            store.complete(
+                account.id, key, StoredAnswer(status, headers, msgspec.json.encode(kept))
+            )
+        except Exception:  # the command is recorded: answer it; a retry repeats it harmlessly
+            logger.exception("could not store the answer for Idempotency-Key %r", key)
+    return _respond(status, headers, out)
+
+
+def _shape(result: Outcome, created: bool) -> tuple[int, dict[str, str], Any, Any]:
+    """The status, headers, answer and answer-as-kept (no token) of a command's result."""
     status = 201 if created and result.recorded else 200
     headers: dict[str, str] = {}
     if isinstance(result, AccountCreated):
@@ -145,13 +159,10 @@ def execute(
             id=result.id, position=result.position, recorded=result.recorded, version=result.version
         )
         headers["ETag"] = f'"{result.version}"'
-    if key is not None:
-        try:
-            store.complete(
-                account.id, key, StoredAnswer(status, headers, msgspec.json.encode(kept))
-            )
-        except Exception:  # the command is recorded: answer it; a retry repeats it harmlessly
-            logger.exception("could not store the answer for Idempotency-Key %r", key)
+    return status, headers, out, kept
+
+
+def _respond(status: int, headers: dict[str, str], out: Any) -> Response[Any]:
     return Response(
         content=msgspec.json.encode(out),
         status_code=status,
@@ -195,17 +206,20 @@ def command(
     out: type = s.CommandOut,
     problems: Sequence[int] = COMMAND_PROBLEMS,
     method: Callable[..., Any] = post,
+    asynchronous: bool = False,
 ) -> Any:
     """The route decorator of every command: its guards, a worker thread (the store has no
-    asyncio API), 201 for a create (200 documented for its repeat) else 200, the problems
-    it can answer, the bearer security scheme and its OpenAPI tag."""
+    asyncio API; ``asynchronous``: the handler is a coroutine that hands its work to the
+    registry's writer thread itself), 201 for a create (200 documented for its repeat) else
+    200, the problems it can answer, the bearer security scheme and its OpenAPI tag."""
     responses: dict[int, ResponseSpec] = problem_responses(*problems)
     if created:
         responses = {**_created(out), **responses}
+    threading: dict[str, Any] = {} if asynchronous else {"sync_to_thread": True}
     return method(
         path,
         guards=guards,
-        sync_to_thread=True,
+        **threading,
         status_code=201 if created else 200,
         summary=summary,
         description=description,
@@ -632,8 +646,9 @@ def _sheet(data: s.MarksIn) -> list[tuple[UUID, str, str | int]]:
     ),
     created=True,
     problems=COMPETITION_PROBLEMS,
+    asynchronous=True,
 )
-def enter_marks(
+async def enter_marks(
     request: Request[Any, Any, Any],
     competition_id: CompetitionId,
     data: JSONBody[s.MarksIn],
@@ -642,18 +657,33 @@ def enter_marks(
 ) -> Response[s.CommandOut]:
     registry = registry_of(request)
     sheet = _sheet(data)
-    return execute(
-        request,
-        data,
-        lambda actor: registry.enter_marks(
-            actor=actor,
-            competition_id=competition_id,
-            marks=sheet,
-            expected_version=_expected(registry, competition_id, if_match),
-        ),
-        idempotency_key=idempotency_key,
-        created=True,
+    if idempotency_key is not None or (if_match is not None and "," in if_match):
+        # the key's claim and answer, or the current version for several tags, are reads
+        # and writes of the store: a worker thread, as for every other command
+        return await sync_to_thread(
+            execute,
+            request,
+            data,
+            lambda actor: registry.enter_marks(
+                actor=actor,
+                competition_id=competition_id,
+                marks=sheet,
+                expected_version=_expected(registry, competition_id, if_match),
+            ),
+            idempotency_key=idempotency_key,
+            created=True,
+        )
+    # the judges' hot path: the writer thread runs the marks (combined with the others
+    # waiting), this coroutine waits for its answer without holding a worker thread
+    result = await registry.enter_marks_async(
+        actor=caller(request).id,
+        competition_id=competition_id,
+        marks=sheet,
+        # one tag at most here, so the current version is never asked for
+        expected_version=expected_version(if_match, lambda: 0),
     )
+    status, headers, out, _ = _shape(result, True)
+    return _respond(status, headers, out)
 
 
 @command(

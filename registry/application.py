@@ -10,10 +10,15 @@ recorded the existing fact and records nothing.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import copy
 import hashlib
 import hmac
+import logging
 import random
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -25,7 +30,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
+from eventsourcing.persistence import IntegrityError, OperationalError, ProcessRecorder, Tracking
 
 from domain.aggregates import (
     Account,
@@ -54,19 +59,53 @@ from registry.settings import Settings, load_settings, prepare_store
 A = TypeVar("A", bound=Aggregate)
 
 MAX_ATTEMPTS = 30
+logger = logging.getLogger("registry")
+MAX_CACHED_ACCOUNTS = 10_000
 
 
 class _Job:
-    """A command waiting for its turn on an aggregate (see ``RegistryApplication._change``)."""
+    """A command waiting for its turn on an aggregate (see ``RegistryApplication._change``).
 
-    __slots__ = ("decide", "error", "expected_version", "finished", "result")
+    ``future``: an asyncio future of the caller's event loop, set when the job is done (the
+    asynchronous path, :meth:`RegistryApplication._change_async`)."""
 
-    def __init__(self, decide: Callable[[Any], Any], expected_version: int | None) -> None:
+    __slots__ = ("decide", "error", "expected_version", "finished", "future", "result")
+
+    def __init__(
+        self,
+        decide: Callable[[Any], Any],
+        expected_version: int | None,
+        future: asyncio.Future[CommandResult] | None = None,
+    ) -> None:
         self.decide = decide
         self.expected_version = expected_version
+        self.future = future
         self.finished = False
         self.result: CommandResult | None = None
         self.error: BaseException | None = None
+
+
+def _wake(jobs: list[_Job]) -> None:
+    """Answer the asynchronous callers of finished jobs (runs on their event loop)."""
+    for job in jobs:
+        future = job.future
+        if future is None or future.done():  # e.g. the client went away: nothing to answer
+            continue
+        if job.error is not None:
+            future.set_exception(job.error)
+        else:
+            future.set_result(job.result)  # type: ignore[arg-type]
+
+
+def _settle(jobs: list[_Job]) -> None:
+    """Wake the asynchronous callers of ``jobs``: one call per event loop, not per job."""
+    waiting: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
+    for job in jobs:
+        if job.future is not None:
+            waiting.setdefault(job.future.get_loop(), []).append(job)
+    for loop, group in waiting.items():
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+            loop.call_soon_threadsafe(_wake, group)
 
 
 class CommandResult(msgspec.Struct, frozen=True):
@@ -147,6 +186,15 @@ class RegistryApplication(Application[UUID]):
         self._recorded_callbacks: list[Callable[[int], None]] = []
         self._queues: dict[UUID, list[_Job]] = {}
         self._queues_lock = threading.Lock()
+        # the asynchronous path: aggregates with jobs for the writer thread, and that thread
+        self._ready: dict[UUID, tuple[type[Aggregate], str]] = {}
+        self._ready_changed = threading.Condition(self._queues_lock)
+        self._writer: threading.Thread | None = None
+        self._closing = False
+        # Accounts as last read, re-read only when the store holds a newer version of one
+        # (checked on every request by one indexed lookup: see ``authenticate``).
+        self._accounts: dict[UUID, Account] = {}
+        self._local = threading.local()  # a read-only SQLite connection per thread
         super().__init__(env={**self.settings.eventsourcing_env(), **(env or {})})
 
     # ------------------------------------------------------------------ infrastructure
@@ -184,6 +232,19 @@ class RegistryApplication(Application[UUID]):
             for callback in self._recorded_callbacks:
                 callback(position)
 
+    def close(self) -> None:
+        with self._queues_lock:
+            self._closing = True
+            self._ready_changed.notify_all()
+            writer = self._writer
+        if writer is not None:
+            writer.join(timeout=30)  # it finishes the jobs already queued
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+        super().close()
+
     @property
     def events_table(self) -> str:
         return str(self.recorder.events_table_name)  # type: ignore[attr-defined]
@@ -205,6 +266,36 @@ class RegistryApplication(Application[UUID]):
                 )
             )
             return int(curs.fetchone()["n"])
+
+    def stored_version(self, aggregate_id: UUID) -> int:
+        """The newest version of an aggregate in the store (0: none): one lookup in the
+        events' primary key, without decoding anything. On SQLite it runs on a connection of
+        its own per thread (a WAL reader: never blocked by a writer), so it is cheap enough
+        for every request."""
+        if self.settings.backend == "sqlite":
+            connection = getattr(self._local, "connection", None)
+            if connection is None:
+                connection = sqlite3.connect(
+                    str(self.settings.sqlite_path), isolation_level=None, timeout=30
+                )
+                self._local.connection = connection
+            row = connection.execute(
+                f"SELECT MAX(originator_version) FROM {self.events_table} WHERE originator_id = ?",
+                (aggregate_id.hex,),
+            ).fetchone()
+            return int(row[0] or 0)
+        from psycopg import sql
+
+        with self.recorder.datastore.transaction(commit=False) as curs:  # type: ignore[attr-defined]
+            curs.execute(
+                sql.SQL(
+                    "SELECT MAX(originator_version) AS v FROM {}.{} WHERE originator_id = %s"
+                ).format(
+                    sql.Identifier(self.settings.pg_schema), sql.Identifier(self.events_table)
+                ),
+                (aggregate_id,),
+            )
+            return int(curs.fetchone()["v"] or 0)
 
     def position_of(self, aggregate_id: UUID, version: int) -> int:
         """The notification position of one stored event of an aggregate."""
@@ -317,19 +408,70 @@ class RegistryApplication(Application[UUID]):
             self._queues.setdefault(aggregate_id, []).append(job)
         with self._lock_of(aggregate_id):
             if not job.finished:
-                with self._queues_lock:
-                    jobs = self._queues.pop(aggregate_id, [])
-                self._combine(aggregate_id, cls, what, jobs)
+                self._run_queued(aggregate_id, cls, what)
         if job.error is not None:
             raise job.error
         assert job.result is not None
         return job.result
 
+    async def _change_async(
+        self,
+        aggregate_id: UUID,
+        cls: type[A],
+        what: str,
+        decide: Callable[[A], Any],
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """``_change`` for a caller on an event loop (the marking endpoints): the job joins
+        the aggregate's queue and this process's writer thread runs it, combined with every
+        other job waiting then (as ``_change`` combines them), and answers it on the caller's
+        loop. No worker thread is held per request, and a burst of marks becomes one
+        transaction per competition per turn of the writer."""
+        job = _Job(decide, expected_version, asyncio.get_running_loop().create_future())
+        with self._queues_lock:
+            if self._closing:
+                raise OperationalError("the registry is shutting down; retry shortly")
+            self._queues.setdefault(aggregate_id, []).append(job)
+            self._ready[aggregate_id] = (cls, what)
+            self._ready_changed.notify()
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_loop, name="registry-writer", daemon=True
+                )
+                self._writer.start()
+        assert job.future is not None
+        return await job.future
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._queues_lock:
+                while not self._ready and not self._closing:
+                    self._ready_changed.wait()
+                if not self._ready:
+                    return
+                ready, self._ready = self._ready, {}
+            for aggregate_id, (cls, what) in ready.items():
+                with self._lock_of(aggregate_id):
+                    try:
+                        self._run_queued(aggregate_id, cls, what)
+                    except Exception:  # every job of the group holds the error
+                        logger.exception("commands on %s failed", aggregate_id)
+
+    def _run_queued(self, aggregate_id: UUID, cls: type[A], what: str) -> None:
+        """Run every job queued for the aggregate (the caller holds its lock), then wake
+        the asynchronous callers among them."""
+        with self._queues_lock:
+            jobs = self._queues.pop(aggregate_id, [])
+        try:
+            self._combine(aggregate_id, cls, what, jobs)
+        finally:
+            _settle(jobs)
+
     def _combine(self, aggregate_id: UUID, cls: type[A], what: str, jobs: list[_Job]) -> None:
         try:
             for number in range(MAX_ATTEMPTS):
                 try:
-                    if self._combine_once(aggregate_id, cls, what, jobs):
+                    if self._combine_once(aggregate_id, cls, what, jobs, trust_cache=number == 0):
                         return
                 except IntegrityError:
                     time.sleep(random.uniform(0, 0.002 * (number + 1)))
@@ -347,18 +489,29 @@ class RegistryApplication(Application[UUID]):
             for job in jobs:
                 job.finished = True
 
-    def _combine_once(self, aggregate_id: UUID, cls: type[A], what: str, jobs: list[_Job]) -> bool:
-        """One read-decide-save of a group. False: a job failed unexpectedly; run again
-        without it (the aggregate it touched is reloaded)."""
+    def _combine_once(
+        self, aggregate_id: UUID, cls: type[A], what: str, jobs: list[_Job], trust_cache: bool
+    ) -> bool:
+        """One read-decide-save of a group. False: run again on a fresh read (a job failed
+        unexpectedly and is left out, or a refusal was decided on an out-of-date state).
+
+        ``trust_cache``: decide on this process's cached state without asking the store
+        whether another process moved the aggregate on. That is safe: a save from an
+        out-of-date state conflicts on the version (``IntegrityError``; the next attempt reads
+        afresh), and a refusal is answered only once the store confirms the state it was
+        decided on is the newest.
+        """
         for job in jobs:  # refusals are decided again on the fresh state of this attempt
             if isinstance(job.error, DomainError):
                 job.error = None
+        cached = self._cached(aggregate_id, cls) if trust_cache else None
         try:
-            aggregate = self._get(aggregate_id, cls, what)
+            aggregate = cached if cached is not None else self._get(aggregate_id, cls, what)
         except DomainError as error:
             for job in jobs:
                 job.error = error
             return True
+        read_version = aggregate.version
         outcomes: list[tuple[_Job, bool, int, int, int]] = []
         for job in jobs:
             if job.error is not None:
@@ -376,6 +529,9 @@ class RegistryApplication(Application[UUID]):
             changed, version = outcome if isinstance(outcome, tuple) else (bool(outcome), 0)
             added = len(aggregate.pending_events) - before
             outcomes.append((job, changed, version or aggregate.version, added, aggregate.version))
+        refused = any(isinstance(job.error, DomainError) for job in jobs)
+        if cached is not None and refused and self.stored_version(aggregate_id) != read_version:
+            return False  # refused on an out-of-date state: decide again on a fresh one
         recordings = []
         if aggregate.pending_events:
             recordings = self.save(aggregate)
@@ -393,6 +549,20 @@ class RegistryApplication(Application[UUID]):
                 position = self.position_of(aggregate_id, version)
                 job.result = CommandResult(aggregate_id, position, False, version_after)
         return True
+
+    def _cached(self, aggregate_id: UUID, cls: type[A]) -> A | None:
+        """A copy of this process's cached state of the aggregate, as it was last read or
+        saved here (None when not cached). The caller holds the aggregate's lock."""
+        cache = self.repository.cache
+        if cache is None:
+            return None
+        try:
+            aggregate = cache.get(aggregate_id)
+        except KeyError:
+            return None
+        if not isinstance(aggregate, cls):
+            return None
+        return copy.deepcopy(aggregate)
 
     @staticmethod
     def _check_version(aggregate: Aggregate, expected_version: int | None) -> None:
@@ -491,13 +661,21 @@ class RegistryApplication(Application[UUID]):
     def authenticate(self, token: str) -> Account | None:
         """The live account a bearer token belongs to, or None (unknown, rotated, revoked).
 
-        Reads the account's newest events from the store, so a revocation or rotation made by
-        any process is seen at once.
+        Every call looks up the account's newest version in the store (one indexed lookup), and
+        reads its events again when it changed, so a revocation or rotation made by any process
+        is seen at once. The account answered is shared by the requests of this process: read
+        it, never change it.
         """
         account_id = token_account_id(token)
         if account_id is None:
             return None
-        account = self._find(account_id)
+        account: Aggregate | None = self._accounts.get(account_id)
+        if account is None or account.version != self.stored_version(account_id):
+            account = self._find(account_id)
+            if isinstance(account, Account):
+                if len(self._accounts) >= MAX_CACHED_ACCOUNTS:
+                    self._accounts.clear()
+                self._accounts[account_id] = account
         if not isinstance(account, Account) or account.revoked or not account.token_hash:
             return None
         if not hmac.compare_digest(account.token_hash, hash_token(token)):
@@ -764,6 +942,24 @@ class RegistryApplication(Application[UUID]):
         """A sheet of marks by the expert ``actor``: all or nothing; repeats are no-ops."""
         sheet = list(marks)
         return self._change(
+            competition_id,
+            Competition,
+            "competition",
+            lambda c: c.enter_marks(actor=actor, marks=sheet, at=self.clock()),
+            expected_version=expected_version,
+        )
+
+    async def enter_marks_async(
+        self,
+        *,
+        actor: UUID,
+        competition_id: UUID,
+        marks: Sequence[tuple[UUID, str, str | int | Decimal]],
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """``enter_marks`` for a caller on an event loop (see ``_change_async``)."""
+        sheet = list(marks)
+        return await self._change_async(
             competition_id,
             Competition,
             "competition",

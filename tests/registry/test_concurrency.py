@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import Counter
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from domain.ids import SYSTEM_ACTOR
-from registry.application import AspectInput
+from registry.application import AspectInput, RegistryApplication
 
 EXPERTS = 8
 COMPETITORS = 6
@@ -171,3 +174,196 @@ def test_commands_arriving_together_are_combined_correctly(app):
             for m in event.marks
         ), (index, answer)
     assert set(stored.values()) == {1} and len(stored) == len(people) * len(experts)
+
+
+def _stored_marks(app) -> Counter:
+    stored: Counter = Counter()
+    for notification in app.recorder.select_notifications(start=None, limit=100_000):
+        event = app.mapper.to_domain_event(notification)
+        for mark in getattr(event, "marks", ()):
+            stored[(mark.expert_id, mark.competitor_id, mark.aspect_id, str(mark.value))] += 1
+    return stored
+
+
+def test_a_process_deciding_on_its_cached_state_never_loses_doubles_or_wrongly_refuses(
+    app, settings
+):
+    """Each process decides a command on its own cached state of the competition without
+    asking the store first. Another process (a second registry on the same store) moves the
+    competition on behind its back: a new mark still lands once (the version conflict makes it
+    read afresh), a mark the other process already holds is a repeat or a conflict as on a
+    fresh read, and a refusal that only the out-of-date state would give is never answered."""
+    from domain.errors import DomainError
+    from tests.helpers import build_world
+
+    world = build_world(app, start=False)
+    people = list(world.people.values())
+    e1, e2 = world.experts["e1"], world.experts["e2"]
+    app.competition(world.competition)  # this process has it cached: not started
+    other = RegistryApplication(settings)
+    try:
+        other.start_marking(actor=SYSTEM_ACTOR, competition_id=world.competition)
+        # the cached state says "setup": a mark would be refused on it, but not by the store
+        first = app.enter_mark(
+            actor=e1,
+            competition_id=world.competition,
+            competitor_id=people[0],
+            aspect_id="A1",
+            value="10.00",
+        )
+        assert first.recorded
+        # the other process adds marks; this one's cache is behind again
+        theirs = other.enter_mark(
+            actor=e2,
+            competition_id=world.competition,
+            competitor_id=people[1],
+            aspect_id="A1",
+            value="11.00",
+        )
+        again = app.enter_mark(  # the same mark: a repeat, answered with their position
+            actor=e2,
+            competition_id=world.competition,
+            competitor_id=people[1],
+            aspect_id="A1",
+            value="11.00",
+        )
+        assert not again.recorded and again.position == theirs.position
+        other.enter_mark(
+            actor=e2,
+            competition_id=world.competition,
+            competitor_id=people[2],
+            aspect_id="A1",
+            value="12.00",
+        )
+        with pytest.raises(DomainError) as refused:  # a different value: refused, as fresh
+            app.enter_mark(
+                actor=e1,
+                competition_id=world.competition,
+                competitor_id=people[2],
+                aspect_id="A1",
+                value="13.00",
+            )
+        assert refused.value.code == "mark-exists"
+        other.enter_mark(
+            actor=e2,
+            competition_id=world.competition,
+            competitor_id=people[3],
+            aspect_id="A1",
+            value="14.00",
+        )
+        new = app.enter_mark(  # a new mark on an out-of-date state: lands once
+            actor=e1,
+            competition_id=world.competition,
+            competitor_id=people[3],
+            aspect_id="A2",
+            value="5.00",
+        )
+        assert new.recorded
+        version = app.competition(world.competition).version
+        assert new.version == version
+    finally:
+        other.close()
+    stored = _stored_marks(app)
+    assert set(stored.values()) == {1}
+    assert sorted(v for (_, _, _, v) in stored) == ["10.00", "11.00", "12.00", "14.00", "5.00"]
+
+
+def test_marks_from_an_event_loop_and_from_threads_at_once(app):
+    """The asynchronous path (the marking endpoint's: the writer thread runs the jobs) and the
+    threaded one share each competition's queue: 64 coroutines and 4 threads post marks and
+    retries together; every mark is stored once, every answer names the event holding it,
+    retries record nothing, refusals record nothing."""
+    from domain.errors import DomainError
+    from tests.helpers import build_world
+
+    world = build_world(app)
+    people = list(world.people.values())
+    experts = [world.experts[k] for k in ("e1", "e2", "e3")]
+    jobs = [
+        (expert, person, aspect, (n + m) % 2 + 1)
+        for aspect in ("B1", "B2")
+        for n, person in enumerate(people)
+        for m, expert in enumerate(experts)
+    ]
+    jobs += [(experts[0], people[0], "A1", "31.00"), (experts[1], people[1], "Z9", "1")]
+    jobs += jobs[:6]  # retries
+
+    async def post(index: int) -> object:
+        expert, person, aspect, value = jobs[index]
+        try:
+            return await app.enter_marks_async(
+                actor=expert, competition_id=world.competition, marks=[(person, aspect, value)]
+            )
+        except DomainError as error:
+            return error
+
+    threaded = set(range(0, len(jobs), 7))
+    answers: dict[int, object] = {}
+
+    def work(indexes: list[int]) -> None:
+        for index in indexes:
+            expert, person, aspect, value = jobs[index]
+            try:
+                answers[index] = app.enter_mark(
+                    actor=expert,
+                    competition_id=world.competition,
+                    competitor_id=person,
+                    aspect_id=aspect,
+                    value=value,
+                )
+            except DomainError as error:
+                answers[index] = error
+
+    async def everything() -> None:
+        threads = [threading.Thread(target=work, args=(sorted(threaded)[k::4],)) for k in range(4)]
+        for thread in threads:
+            thread.start()
+        coroutine_indexes = [i for i in range(len(jobs)) if i not in threaded]
+        results = await asyncio.gather(*(post(i) for i in coroutine_indexes))
+        answers.update(zip(coroutine_indexes, results, strict=True))
+        for thread in threads:
+            await asyncio.to_thread(thread.join, 60)
+
+    asyncio.run(everything())
+    assert len(answers) == len(jobs)
+    events = {
+        n.id: app.mapper.to_domain_event(n)
+        for n in app.recorder.select_notifications(start=None, limit=100_000)
+    }
+    for index, (expert, person, aspect, value) in enumerate(jobs):
+        answer = answers[index]
+        if aspect == "Z9" or value == "31.00":
+            assert isinstance(answer, DomainError), answer
+            continue
+        assert not isinstance(answer, DomainError), (index, answer)
+        assert any(
+            (m.expert_id, m.competitor_id, m.aspect_id, int(m.value))
+            == (expert, person, aspect, value)
+            for m in events[answer.position].marks
+        ), (index, answer)
+    stored = _stored_marks(app)
+    assert set(stored.values()) == {1} and len(stored) == 2 * len(people) * len(experts)
+
+
+def test_a_closed_registry_refuses_new_asynchronous_work(settings):
+    """After ``close`` the writer thread has finished what was queued and new marks are refused
+    as a store that cannot be reached (503 through the API), never left hanging."""
+    from eventsourcing.persistence import OperationalError
+
+    from tests.helpers import build_world
+
+    registry = RegistryApplication(settings)
+    world = build_world(registry)
+    person = next(iter(world.people.values()))
+
+    async def one(value: str) -> object:
+        return await registry.enter_marks_async(
+            actor=world.experts["e1"],
+            competition_id=world.competition,
+            marks=[(person, "A1", value)],
+        )
+
+    assert asyncio.run(one("10.00")).recorded
+    registry.close()
+    with pytest.raises(OperationalError):
+        asyncio.run(one("10.00"))
