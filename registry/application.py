@@ -267,22 +267,31 @@ class RegistryApplication(Application[UUID]):
             )
             return int(curs.fetchone()["n"])
 
+    def _sqlite_reader(self) -> sqlite3.Connection:
+        """This thread's own connection to the SQLite store, for lookups by primary key: a WAL
+        reader (never blocked by a writer) in autocommit mode, without the library's pool and
+        transaction (which cost ~8 times the lookup itself)."""
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(
+                str(self.settings.sqlite_path), isolation_level=None, timeout=30
+            )
+            self._local.connection = connection
+        return connection
+
     def stored_version(self, aggregate_id: UUID) -> int:
         """The newest version of an aggregate in the store (0: none): one lookup in the
-        events' primary key, without decoding anything. On SQLite it runs on a connection of
-        its own per thread (a WAL reader: never blocked by a writer), so it is cheap enough
-        for every request."""
+        events' primary key, without decoding anything — cheap enough for every request."""
         if self.settings.backend == "sqlite":
-            connection = getattr(self._local, "connection", None)
-            if connection is None:
-                connection = sqlite3.connect(
-                    str(self.settings.sqlite_path), isolation_level=None, timeout=30
+            row = (
+                self._sqlite_reader()
+                .execute(
+                    f"SELECT MAX(originator_version) FROM {self.events_table} "
+                    "WHERE originator_id = ?",
+                    (aggregate_id.hex,),
                 )
-                self._local.connection = connection
-            row = connection.execute(
-                f"SELECT MAX(originator_version) FROM {self.events_table} WHERE originator_id = ?",
-                (aggregate_id.hex,),
-            ).fetchone()
+                .fetchone()
+            )
             return int(row[0] or 0)
         from psycopg import sql
 
@@ -300,14 +309,16 @@ class RegistryApplication(Application[UUID]):
     def position_of(self, aggregate_id: UUID, version: int) -> int:
         """The notification position of one stored event of an aggregate."""
         if self.settings.backend == "sqlite":
-            with self.recorder.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
-                c.execute(
+            row = (
+                self._sqlite_reader()
+                .execute(
                     f"SELECT rowid FROM {self.events_table} "
                     "WHERE originator_id = ? AND originator_version = ?",
                     (aggregate_id.hex, version),
                 )
-                row = c.fetchone()
-                position = row[0] if row else None
+                .fetchone()
+            )
+            position = row[0] if row else None
         else:
             from psycopg import sql
 
