@@ -15,6 +15,7 @@ health, and — where this process runs it — the projector.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from typing import Any
@@ -35,6 +36,20 @@ from registry.settings import SettingsError, load_settings
 logger = logging.getLogger("api")
 
 PROJECTOR_MODES = ("in-process", "external")
+
+#: The cyclic garbage collector's thresholds in a serving process. CPython's default (700, 10,
+#: 10) runs a collection every 700 net allocations, and every 100th one walks every object —
+#: here the cached competitions' tens of thousands of marks, so a sheet of 50 marks paid for
+#: walks of the whole state (bench/http.py: 12,200 -> 18,100 marks/s with these). Almost all
+#: garbage here is freed by reference counting; cycles still get collected, less often.
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def tune_gc() -> None:
+    """Leave what start-up loaded out of every collection and collect less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def default_projector_mode(registry: RegistryApplication) -> str:
@@ -100,4 +115,6 @@ def create_server_app_from_env() -> Litestar:
     """The uvicorn factory of ``registry serve``: ``REGISTRY_DATABASE_URL`` → the full app."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     registry = RegistryApplication(load_settings())
-    return build_app(registry, close_registry=True)
+    app = build_app(registry, close_registry=True)
+    tune_gc()
+    return app

@@ -148,6 +148,7 @@ def project(ctx: click.Context, exit_when_caught_up: bool, batch_size: int) -> N
     processes can share this one projector; on SQLite it polls. A failing event stops it
     with an error naming the position (exit code 3); nothing is ever skipped.
     """
+    from api.server import tune_gc
     from projections.base import ProjectionError
     from projections.runner import Projector
     from projections.store import ViewStore
@@ -158,6 +159,7 @@ def project(ctx: click.Context, exit_when_caught_up: bool, batch_size: int) -> N
         store = ViewStore(app.settings)  # type: ignore[attr-defined]
         try:
             projector = Projector(app, store, batch_size=batch_size)
+            tune_gc()
             click.echo(
                 f"projector: {store.path}, views at position {projector.position}, "
                 f"head {app.head_position()}",  # type: ignore[attr-defined]
