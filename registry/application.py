@@ -16,12 +16,13 @@ import copy
 import hashlib
 import hmac
 import logging
+import os
 import random
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -55,6 +56,11 @@ from domain.values import (
     Role,
 )
 from registry.settings import Settings, load_settings, prepare_store
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, writers stay optimistic
+    fcntl = None  # type: ignore[assignment]
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -191,6 +197,9 @@ class RegistryApplication(Application[UUID]):
         self._ready_changed = threading.Condition(self._queues_lock)
         self._writer: threading.Thread | None = None
         self._closing = False
+        # turns at writing shared with this store's other processes (SQLite): see _writing
+        self._turn_lock = threading.Lock()
+        self._turn_file: int | None = None
         # Accounts as last read, re-read only when the store holds a newer version of one
         # (checked on every request by one indexed lookup: see ``authenticate``).
         self._accounts: dict[UUID, Account] = {}
@@ -215,6 +224,19 @@ class RegistryApplication(Application[UUID]):
         recordings = self._record(processing)
         self._notify(recordings)
         return int(recordings[-1].notification.id) if recordings else tracking.notification_id
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Any]:
+        """Record, then drop the saved aggregates from the cache: with fast-forwarding the
+        library leaves the cache at the state before the save, which a command deciding on
+        the cached state (``_combine_once``, which puts its own saved state back) would only
+        find out about by losing its save."""
+        recordings = super()._record(processing_event)
+        cache = self.repository.cache
+        if cache is not None:
+            for aggregate_id in processing_event.aggregates:
+                with contextlib.suppress(KeyError):
+                    cache.get(aggregate_id, evict=True)
+        return recordings
 
     def tracked_position(self, name: str) -> int:
         """The last position a follower of this store (e.g. the prize policy) processed."""
@@ -243,6 +265,10 @@ class RegistryApplication(Application[UUID]):
         if connection is not None:
             connection.close()
             self._local.connection = None
+        with self._turn_lock:
+            if self._turn_file is not None:
+                os.close(self._turn_file)
+                self._turn_file = None
         super().close()
 
     @property
@@ -474,15 +500,41 @@ class RegistryApplication(Application[UUID]):
         with self._queues_lock:
             jobs = self._queues.pop(aggregate_id, [])
         try:
-            self._combine(aggregate_id, cls, what, jobs)
+            with self._writing() as exclusive:
+                self._combine(aggregate_id, cls, what, jobs, exclusive)
         finally:
             _settle(jobs)
 
-    def _combine(self, aggregate_id: UUID, cls: type[A], what: str, jobs: list[_Job]) -> None:
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[bool]:
+        """A turn at writing. On SQLite (one writer at a time anyway) the API processes of one
+        store take turns through an advisory lock on a file beside it, so a turn never
+        conflicts with another process's: it checks the stored version (one lookup) instead
+        of losing a save and reading again — two API workers marking one competition would
+        otherwise conflict on nearly every save. Yields whether the turn is exclusive."""
+        if fcntl is None or self.settings.backend != "sqlite":
+            yield False
+            return
+        with self._turn_lock:
+            if self._turn_file is None:
+                self._turn_file = os.open(
+                    f"{self.settings.sqlite_path}.write-lock", os.O_RDWR | os.O_CREAT, 0o600
+                )
+            fcntl.flock(self._turn_file, fcntl.LOCK_EX)
+            try:
+                yield True
+            finally:
+                fcntl.flock(self._turn_file, fcntl.LOCK_UN)
+
+    def _combine(
+        self, aggregate_id: UUID, cls: type[A], what: str, jobs: list[_Job], exclusive: bool
+    ) -> None:
         try:
             for number in range(MAX_ATTEMPTS):
                 try:
-                    if self._combine_once(aggregate_id, cls, what, jobs, trust_cache=number == 0):
+                    if self._combine_once(
+                        aggregate_id, cls, what, jobs, trust_cache=number == 0, exclusive=exclusive
+                    ):
                         return
                 except IntegrityError:
                     time.sleep(random.uniform(0, 0.002 * (number + 1)))
@@ -501,7 +553,14 @@ class RegistryApplication(Application[UUID]):
                 job.finished = True
 
     def _combine_once(
-        self, aggregate_id: UUID, cls: type[A], what: str, jobs: list[_Job], trust_cache: bool
+        self,
+        aggregate_id: UUID,
+        cls: type[A],
+        what: str,
+        jobs: list[_Job],
+        *,
+        trust_cache: bool,
+        exclusive: bool,
     ) -> bool:
         """One read-decide-save of a group. False: run again on a fresh read (a job failed
         unexpectedly and is left out, or a refusal was decided on an out-of-date state).
@@ -510,12 +569,15 @@ class RegistryApplication(Application[UUID]):
         whether another process moved the aggregate on. That is safe: a save from an
         out-of-date state conflicts on the version (``IntegrityError``; the next attempt reads
         afresh), and a refusal is answered only once the store confirms the state it was
-        decided on is the newest.
+        decided on is the newest. ``exclusive`` (no other process writes meanwhile): the
+        cached state is used only if it is the stored one, checked by one lookup.
         """
         for job in jobs:  # refusals are decided again on the fresh state of this attempt
             if isinstance(job.error, DomainError):
                 job.error = None
         cached = self._cached(aggregate_id, cls) if trust_cache else None
+        if cached is not None and exclusive and self.stored_version(aggregate_id) != cached.version:
+            cached = None  # another process moved it on: read what it added
         try:
             aggregate = cached if cached is not None else self._get(aggregate_id, cls, what)
         except DomainError as error:
