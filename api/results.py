@@ -21,6 +21,7 @@ processed position N, else 503 with ``Retry-After``. Versioned resources answer 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections import OrderedDict
 from typing import Annotated, Any
@@ -91,31 +92,78 @@ class ReadSide:
                 if isinstance(projection, ResultsProjection):
                     projection.listeners.append(self._written)
 
+        #: without the projector here, on SQLite: a connection per thread to the views' file
+        #: for the two lookups that tell whether a remembered answer still holds
+        self._local = threading.local()
+        self._lookup = (
+            f"SELECT (SELECT notification_id FROM {store.tracking_table} "
+            f"WHERE application_name = ?), position FROM {store.table('v_competition')} "
+            "WHERE id = ?"
+        )
+
+    def close(self) -> None:
+        """Close this thread's connection to the views (the others close with their
+        threads)."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
     def _written(self, written: dict[UUID, int]) -> None:
         with self._lock:
             self._changed.update(written)
+
+    @property
+    def remembers(self) -> bool:
+        """Whether standings answers are kept encoded: the projector runs here (it tells
+        what it changed), or the views are a local SQLite file (a lookup tells it)."""
+        return self.projector is not None or self.store.backend == "sqlite"
 
     def results_position(self) -> int:
         if self.projector is not None:
             return self.projector.positions.get(ResultsProjection.name, 0)
         return self.queries.results_position()
 
-    def cached_standings(self, competition_id: UUID) -> tuple[str, bytes, bytes] | None:
-        """The encoded standings, if this process's projector has not changed them since
-        they were read (only with the projector in this process, which says so at once)."""
-        if self.projector is None:
+    def _views_reader(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.store.path, isolation_level=None, timeout=30)
+            self._local.connection = connection
+        return connection
+
+    def cached_standings(self, competition_id: UUID) -> tuple[str, bytes, bytes, int] | None:
+        """The encoded standings and the views' position, if the competition's rows have not
+        changed since the answer was encoded. The projector in this process says at once
+        what it changed; a projector elsewhere is asked through the views (one lookup of
+        the competition's row and the tracking row, on SQLite only)."""
+        if self.projector is not None:
+            with self._lock:
+                changed = self._changed.get(competition_id)
+                hit = self._encoded.get(competition_id)
+            position = self.results_position()
+        elif self.store.backend == "sqlite":
+            with self._lock:
+                hit = self._encoded.get(competition_id)
+            if hit is None:
+                return None
+            row = (
+                self._views_reader()
+                .execute(self._lookup, (ResultsProjection.name, str(competition_id)))
+                .fetchone()
+            )
+            if row is None:
+                return None
+            position, changed = int(row[0] or 0), int(row[1])
+        else:
             return None
-        with self._lock:
-            changed = self._changed.get(competition_id)
-            hit = self._encoded.get(competition_id)
         if changed is None or hit is None or hit[0] != changed:
             return None
-        return hit[1], hit[2], hit[3]
+        return hit[1], hit[2], hit[3], position
 
     def remember_standings(
         self, competition_id: UUID, position: int, answer: models.StandingsOut
     ) -> None:
-        if self.projector is None:
+        if not self.remembers:
             return
         encoded = msgspec.json.encode(msgspec.structs.replace(answer, as_of_position=0))
         head, found, tail = encoded.partition(b'"as_of_position":0')
@@ -123,7 +171,8 @@ class ReadSide:
             return
         with self._lock:
             # A newer position told meanwhile wins; this answer then never matches.
-            self._changed.setdefault(competition_id, position)
+            if self.projector is not None:
+                self._changed.setdefault(competition_id, position)
             self._encoded[competition_id] = (
                 position,
                 answer.status,
@@ -272,8 +321,8 @@ async def get_standings(
     if as_of is None and (min_position is None or _reached(side, min_position)):
         hit = side.cached_standings(competition_id)
         if hit is not None and _may_see(request, competition_id, hit[0]):
-            _, head, tail = hit
-            content = head + str(side.results_position()).encode() + tail
+            _, head, tail, position = hit
+            content = head + str(position).encode() + tail
             return Response(content=content, media_type=MediaType.JSON)
     answer = await sync_to_thread(_standings, request, competition_id, min_position, as_of)
     return Response(content=answer, media_type=MediaType.JSON)

@@ -91,6 +91,7 @@ def build_app(
             policy.stop()
         if follower is not None:
             follower.stop()
+        side.close()
         store.close()
 
     app = create_app(

@@ -77,3 +77,59 @@ async def test_memory_never_shows_an_unpublished_competition_to_the_public(app, 
 
 def _plain(answer) -> dict:
     return msgspec.json.decode(msgspec.json.encode(answer))
+
+
+async def test_answers_from_memory_with_the_projector_in_another_process(app):
+    """With ``registry project`` elsewhere (two API workers), the answers kept in memory are
+    checked against the views on every GET (SQLite: the competition's row and the tracking
+    row): a change made and projected by others is served at once, never the old answer;
+    another competition's change moves only the position. On PostgreSQL nothing is kept."""
+    from litestar.testing import AsyncTestClient
+
+    from api.server import build_app
+    from projections.runner import Projector
+    from projections.store import ViewStore
+
+    ctx = make_ctx(app)
+    store = ViewStore(app.settings)
+    projector = Projector(app, store)  # "the other process": run by hand below
+    try:
+        projector.catch_up()
+        api = build_app(app, projector="external")
+        async with AsyncTestClient(app=api) as client:
+            side: ReadSide = client.app.state.read_side
+            path = f"/api/v1/competitions/{ctx.world.competition}/standings"
+            organiser = ctx.auth("organiser")
+            first = (await client.get(path, headers=organiser)).json()
+            again = (await client.get(path, headers=organiser)).json()
+            assert again == first
+            remembered = side.cached_standings(ctx.world.competition)
+            assert (remembered is not None) == (app.settings.backend == "sqlite")
+            person = ctx.world.people["Нұрланов Әлихан"]
+            app.enter_mark(
+                actor=ctx.world.experts["e1"],
+                competition_id=ctx.world.competition,
+                competitor_id=person,
+                aspect_id="A1",
+                value="27.50",
+            )
+            unchanged = (await client.get(path, headers=organiser)).json()
+            assert unchanged == first  # not projected yet: the views' answer, as before
+            projector.catch_up()
+            after = (await client.get(path, headers=organiser)).json()
+            row = next(r for r in after["rows"] if r["competitor_id"] == str(person))
+            assert row["total"] == "27.50"
+            assert after["as_of_position"] == app.head_position()
+            app.add_entrant(
+                actor=SYSTEM_ACTOR,
+                competition_id=ctx.competition2,
+                participant_id=ctx.world.people["Иванов Дмитрий Сергеевич"],
+            )
+            projector.catch_up()
+            moved = (await client.get(path, headers=organiser)).json()
+            assert moved["rows"] == after["rows"]
+            assert moved["as_of_position"] == app.head_position() > after["as_of_position"]
+            # the public never gets the organiser's remembered answer of an unpublished one
+            assert (await client.get(path)).status_code == 404
+    finally:
+        store.close()
