@@ -367,3 +367,58 @@ def test_a_closed_registry_refuses_new_asynchronous_work(settings):
     registry.close()
     with pytest.raises(OperationalError):
         asyncio.run(one("10.00"))
+
+
+def test_two_processes_marking_one_competition_at_once(app, settings):
+    """Two registries on one store (two API workers), four threads each, marking the same
+    competition at once, every mark sent twice: each mark is stored exactly once, with the
+    value sent, whichever process took it (SQLite: they take turns through the lock file;
+    PostgreSQL: a lost save is decided again on a fresh read)."""
+    from tests.helpers import build_world
+
+    world = build_world(app)
+    other = RegistryApplication(settings)
+    people = list(world.people.values())
+    experts = [world.experts[k] for k in ("e1", "e2", "e3")]
+    cells = [
+        (expert, person, aspect, (n + m + len(aspect)) % 2 + 1)
+        for aspect in ("B1", "B2")
+        for n, person in enumerate(people)
+        for m, expert in enumerate(experts)
+    ]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def work(registry: RegistryApplication, offset: int) -> None:
+        try:
+            barrier.wait()
+            for _retry in range(2):
+                for expert, person, aspect, value in cells[offset::4]:
+                    registry.enter_mark(
+                        actor=expert,
+                        competition_id=world.competition,
+                        competitor_id=person,
+                        aspect_id=aspect,
+                        value=value,
+                    )
+        except BaseException as error:
+            errors.append(error)
+
+    try:
+        threads = [
+            threading.Thread(target=work, args=(registry, k))
+            for registry in (app, other)
+            for k in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not errors, errors
+    finally:
+        other.close()
+    stored = _stored_marks(app)
+    assert set(stored.values()) == {1}
+    assert sorted((e, p, a, v) for (e, p, a, v) in stored) == sorted(
+        (e, p, a, str(v)) for (e, p, a, v) in cells
+    )
