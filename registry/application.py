@@ -29,7 +29,12 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    project_aggregate,
+)
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, OperationalError, ProcessRecorder, Tracking
 
@@ -575,9 +580,9 @@ class RegistryApplication(Application[UUID]):
         for job in jobs:  # refusals are decided again on the fresh state of this attempt
             if isinstance(job.error, DomainError):
                 job.error = None
-        cached = self._cached(aggregate_id, cls) if trust_cache else None
-        if cached is not None and exclusive and self.stored_version(aggregate_id) != cached.version:
-            cached = None  # another process moved it on: read what it added
+        cached = self._cached(aggregate_id, cls, own=exclusive) if trust_cache else None
+        if cached is not None and exclusive:
+            cached = self._caught_up(aggregate_id, cached)
         try:
             aggregate = cached if cached is not None else self._get(aggregate_id, cls, what)
         except DomainError as error:
@@ -603,15 +608,20 @@ class RegistryApplication(Application[UUID]):
             added = len(aggregate.pending_events) - before
             outcomes.append((job, changed, version or aggregate.version, added, aggregate.version))
         refused = any(isinstance(job.error, DomainError) for job in jobs)
-        if cached is not None and refused and self.stored_version(aggregate_id) != read_version:
+        if (
+            cached is not None
+            and not exclusive
+            and refused
+            and self.stored_version(aggregate_id) != read_version
+        ):
             return False  # refused on an out-of-date state: decide again on a fresh one
         recordings = []
         if aggregate.pending_events:
             recordings = self.save(aggregate)
-            if self.repository.cache is not None:
-                # The next command on this aggregate starts from this state (copied on
-                # get) instead of reading back and decoding the events just written.
-                self.repository.cache.put(aggregate_id, aggregate)
+        if self.repository.cache is not None and (recordings or (exclusive and cached is not None)):
+            # The next command on this aggregate starts from this state (the saved one, or
+            # the owned one given back unchanged) instead of reading the store again.
+            self.repository.cache.put(aggregate_id, aggregate)
         index = 0
         for job, changed, version, added, version_after in outcomes:
             if changed and added:
@@ -623,19 +633,36 @@ class RegistryApplication(Application[UUID]):
                 job.result = CommandResult(aggregate_id, position, False, version_after)
         return True
 
-    def _cached(self, aggregate_id: UUID, cls: type[A]) -> A | None:
-        """A copy of this process's cached state of the aggregate, as it was last read or
-        saved here (None when not cached). The caller holds the aggregate's lock."""
+    def _cached(self, aggregate_id: UUID, cls: type[A], *, own: bool) -> A | None:
+        """This process's cached state of the aggregate, as last read or saved here (None
+        when not cached). The caller holds the aggregate's lock.
+
+        ``own``: take the cached object itself out of the cache instead of a copy (which
+        costs a walk of every mark of a competition, per group of commands). The command
+        changes it in place and puts it back once saved; if anything fails it is simply not
+        put back, and the next command reads the aggregate from the store. Only in an
+        exclusive turn (SQLite), where a save cannot lose to another process, so that read
+        stays rare.
+        """
         cache = self.repository.cache
         if cache is None:
             return None
         try:
-            aggregate = cache.get(aggregate_id)
+            aggregate = cache.get(aggregate_id, evict=own)
         except KeyError:
             return None
         if not isinstance(aggregate, cls):
             return None
-        return copy.deepcopy(aggregate)
+        return aggregate if own else copy.deepcopy(aggregate)
+
+    def _caught_up(self, aggregate_id: UUID, aggregate: A) -> A:
+        """The aggregate with the events another process stored after it (one lookup of the
+        stored version; the events only when there are any)."""
+        if self.stored_version(aggregate_id) == aggregate.version:
+            return aggregate
+        moved = project_aggregate(aggregate, self.events.get(aggregate_id, gt=aggregate.version))
+        assert moved is not None
+        return moved
 
     @staticmethod
     def _check_version(aggregate: Aggregate, expected_version: int | None) -> None:
