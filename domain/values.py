@@ -121,12 +121,30 @@ class MarkValue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     value: Decimal
 
 
+#: strings already parsed (a championship's marks repeat a few thousand values); bounded
+_PARSED: dict[str, Decimal] = {}
+_PARSED_MAX = 8192
+_LIMIT = Decimal("1e9")
+
+
 def parse_mark(raw: str | int | Decimal, *, field: str = "value") -> Decimal:
     """Parse a mark given as a decimal string into a Decimal with exactly 2 places.
 
     Refuses NaN, infinities, exponents that do not fit, and more than two places
     (``"7.555"``), so that nothing is rounded silently.
     """
+    if type(raw) is str:
+        known = _PARSED.get(raw)
+        if known is not None:
+            return known
+        value = _parse(raw, field)
+        if len(_PARSED) < _PARSED_MAX:
+            _PARSED[raw] = value
+        return value
+    return _parse(raw, field)
+
+
+def _parse(raw: str | int | Decimal, field: str) -> Decimal:
     if isinstance(raw, bool):
         raise DomainError("invalid-input", f"{field}: expected a decimal string")
     if isinstance(raw, int):
@@ -147,7 +165,7 @@ def parse_mark(raw: str | int | Decimal, *, field: str = "value") -> Decimal:
         raise DomainError("invalid-input", f"{field}: expected a decimal string")
     if not value.is_finite():
         raise DomainError("invalid-input", f"{field}: {raw!r} is not a finite number")
-    if abs(value) >= Decimal("1e9"):
+    if abs(value) >= _LIMIT:
         raise DomainError("out-of-range", f"{field}: {raw!r} is out of range")
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)

@@ -572,3 +572,29 @@ def test_a_copy_shares_nothing_it_can_change():
     )
     assert copy.judgements[(pid("ulzhan"), "B1")][E1] == 2
     assert (dict(c.measurements), {k: dict(v) for k, v in c.judgements.items()}) == before
+
+
+def test_mark_strings_parse_the_same_every_time_and_refusals_are_never_remembered():
+    """``parse_mark`` remembers the strings it parsed: the remembered answer is the parse's,
+    and a refused string is refused again (with its own message) however often it is sent."""
+    from decimal import Decimal
+
+    from domain.errors import DomainError
+    from domain.values import parse_mark
+
+    for text in ("7.5", "7.50", " 7.500 ", "0", "30.00"):
+        first = parse_mark(text)
+        again = parse_mark(text)
+        assert again == first == Decimal(text.strip()) and str(again) == str(first)
+        assert first.as_tuple().exponent == -2
+    for text, code in (
+        ("7.555", "invalid-input"),
+        ("NaN", "invalid-input"),
+        ("1e400", "out-of-range"),
+        ("-1e12", "out-of-range"),
+    ):
+        for _ in range(2):
+            with pytest.raises(DomainError) as refused:
+                parse_mark(text, field="marks[3].value")
+            assert refused.value.code == code
+            assert "marks[3].value" in str(refused.value)
