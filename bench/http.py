@@ -1097,6 +1097,19 @@ def print_targets(by: dict[tuple[str, str], PhaseResult], store: str) -> None:
         f"{ratio:.2f} x, p99 {get_real.percentile(99):.1f} ms -> "
         + verdict(ratio >= TARGET_GET_RATIO and get_real.percentile(99) < TARGET_GET_P99)
     )
+    # What the framework itself reaches here, for the targets that are absolute times: in a
+    # closed loop the mean latency is clients / rate (Little's law), so a p99 below X ms at
+    # C clients needs more than C / X requests per second from whatever serves them.
+    say("the bare app in the same run (the framework's ceiling on this machine):")
+    for name, bare, clients, target in (
+        ("single-mark POST", bare_post, single.concurrency, TARGET_SINGLE_P99),
+        ("standings GET", get_bare, get_real.concurrency, TARGET_GET_P99),
+    ):
+        say(
+            f"  {name}: {bare.rate:,.0f}/s, p99 {bare.percentile(99):.1f} ms; a p99 under "
+            f"{target:.0f} ms at {clients} clients needs over {clients / target * 1000:,.0f}/s "
+            "(mean latency = clients / rate)"
+        )
 
 
 async def run(args: argparse.Namespace, folder: Path) -> int:
