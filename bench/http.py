@@ -8,7 +8,8 @@ ceiling served the same way, in one run, on a fresh store.
 What it does:
 
 1. makes the first admin with ``registry accounts create``, starts the real server
-   (``registry serve --port P --projector in-process``, 1 worker unless ``--workers``) and sets
+   (``registry serve --port P --projector in-process``, 1 worker unless ``--workers``; with
+   ``--projector separate`` the projector is its own ``registry project`` process) and sets
    up through the API a WorldSkills championship: 200 competitors from 8 colleges, 32 experts
    (and a chief) from an enterprise (so no conflict of interest), each with a token;
    competitions for single marks and for sheets (200 measurement aspects of 0.50 = 100.00,
@@ -1131,7 +1132,7 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
         settings = parse_database_url(url)
         say(
             f"store: {settings.describe()}; {seconds:g} s per phase after {warmup:g} s of warm-up; "
-            f"server workers: {args.workers}; client: {args.client}"
+            f"server workers: {args.workers}; projector: {args.projector}; client: {args.client}"
             + (" on uvloop" if _has_uvloop() else " on asyncio")
         )
         before = machine_busy()
@@ -1149,7 +1150,7 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
                 "--port",
                 str(real_port),
                 "--projector",
-                "in-process",
+                "in-process" if args.projector == "in-process" else "external",
                 "--workers",
                 str(args.workers),
             ),
@@ -1157,6 +1158,14 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
             child_env(REGISTRY_DATABASE_URL=url),
         )
         processes.append(real)
+        if args.projector == "separate":  # as docker-compose.yml deploys it
+            processes.append(
+                spawn(
+                    registry_command("project"),
+                    folder / "projector.log",
+                    child_env(REGISTRY_DATABASE_URL=url),
+                )
+            )
         await wait_http(real_port, real, real_log)
         say(f"real server: registry serve on port {real_port} (pid {real.pid}, log {real_log})")
         setup = await set_up(
@@ -1338,6 +1347,14 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, help="warm-up seconds per phase (0.5 / 1)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of both servers")
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw")
+    parser.add_argument(
+        "--projector",
+        choices=("in-process", "separate"),
+        default="in-process",
+        help="the projector in the API process (registry serve's default on SQLite) or as its "
+        "own `registry project` process (as docker-compose.yml runs it); with --workers > 1 "
+        "in-process means the supervising process",
+    )
     parser.add_argument("--competitors", type=int, default=200)
     parser.add_argument("--experts", type=int, default=32, help="concurrent marking clients")
     parser.add_argument("--get-clients", type=int, default=50, help="concurrent GET clients")
