@@ -1040,14 +1040,19 @@ class RegistryApplication(Application[UUID]):
         expected_version: int | None = None,
     ) -> CommandResult:
         """A sheet of marks by the expert ``actor``: all or nothing; repeats are no-ops."""
-        sheet = list(marks)
         return self._change(
             competition_id,
             Competition,
             "competition",
-            lambda c: c.enter_marks(actor=actor, marks=sheet, at=self.clock()),
+            self._entering(actor, marks),
             expected_version=expected_version,
         )
+
+    def _entering(
+        self, actor: UUID, marks: Sequence[tuple[UUID, str, str | int | Decimal]]
+    ) -> Callable[[Competition], Any]:
+        sheet = list(marks)
+        return lambda c: c.enter_marks(actor=actor, marks=sheet, at=self.clock())
 
     async def enter_marks_async(
         self,
@@ -1058,12 +1063,11 @@ class RegistryApplication(Application[UUID]):
         expected_version: int | None = None,
     ) -> CommandResult:
         """``enter_marks`` for a caller on an event loop (see ``_change_async``)."""
-        sheet = list(marks)
         return await self._change_async(
             competition_id,
             Competition,
             "competition",
-            lambda c: c.enter_marks(actor=actor, marks=sheet, at=self.clock()),
+            self._entering(actor, marks),
             expected_version=expected_version,
         )
 
