@@ -476,7 +476,7 @@ class RegistryApplication(Application[UUID]):
             self._queues.setdefault(aggregate_id, []).append(job)
             self._ready[aggregate_id] = (cls, what)
             self._ready_changed.notify()
-            if self._writer is None:
+            if self._writer is None or not self._writer.is_alive():
                 self._writer = threading.Thread(
                     target=self._write_loop, name="registry-writer", daemon=True
                 )
