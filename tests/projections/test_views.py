@@ -277,6 +277,31 @@ def test_another_process_writes_are_followed_live(app, views, settings):
         other.close()
 
 
+def test_gathering_marks_never_delays_a_caller_waiting_for_its_position(app, views):
+    """After a batch the projector lets events gather (``coalesce``) before the next one; a
+    caller waiting for a position (read-your-writes) is served at once, not after it."""
+    world = build_world(app)
+    mark = {
+        "actor": world.experts["e2"],
+        "competition_id": world.competition,
+        "competitor_id": world.people["Иванов Дмитрий Сергеевич"],
+        "aspect_id": "A2",
+    }
+    projector = Projector(app, views, coalesce=30).start()
+    try:
+        assert projector.wait_for(app.head_position(), timeout=10)
+        for write in (  # each lands while the projector gathers after its previous batch
+            lambda: app.enter_mark(**mark, value="4.50"),
+            lambda: app.correct_mark(**mark, value="5.00", reason="опечатка"),
+        ):
+            result = write()
+            started = time.monotonic()
+            assert projector.wait_for(result.position, timeout=10)
+            assert time.monotonic() - started < 5  # not the 30 s of gathering
+    finally:
+        projector.stop()
+
+
 def test_views_start_empty_and_unknown_ids_are_none(app, views):
     q = ViewQueries(views)
     assert q.championships() == []
