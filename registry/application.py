@@ -442,8 +442,9 @@ class RegistryApplication(Application[UUID]):
         arrival order (each one validated on the state the previous ones left, exactly as if
         they had run one after another; a refused one records nothing and does not disturb
         the others), and saves all their events in one transaction. Judges posting marks on
-        one competition at once then cost one load, one copy and one commit per group, not
-        per mark. Other processes still meet the store's optimistic concurrency.
+        one competition at once then cost one read and one commit per group, not per mark.
+        Other processes of a SQLite store take turns with this one (``_writing``); on
+        PostgreSQL they meet the store's optimistic concurrency.
         """
         job = _Job(decide, expected_version)
         with self._queues_lock:

@@ -116,7 +116,6 @@ def test_eight_threads_of_experts_marking_one_competition(app):
 def test_commands_arriving_together_are_combined_correctly(app):
     """16 threads at once on one competition: good marks, refused marks and retries. Each
     answer names the position of the event that holds its own mark; refusals record nothing."""
-    from domain.errors import DomainError
     from tests.helpers import build_world
 
     world = build_world(app)
@@ -135,17 +134,7 @@ def test_commands_arriving_together_are_combined_correctly(app):
     def work(offset: int) -> None:
         barrier.wait()
         for index in range(offset, len(jobs), 16):
-            expert, person, aspect, value = jobs[index]
-            try:
-                answers[index] = app.enter_mark(
-                    actor=expert,
-                    competition_id=world.competition,
-                    competitor_id=person,
-                    aspect_id=aspect,
-                    value=value,
-                )
-            except DomainError as error:
-                answers[index] = error
+            answers[index] = _answer(app, world.competition, jobs[index])
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(16)]
     for thread in threads:
@@ -155,6 +144,23 @@ def test_commands_arriving_together_are_combined_correctly(app):
     _check_answers(app, jobs, answers)
     stored = _stored_marks(app)
     assert set(stored.values()) == {1} and len(stored) == len(people) * len(experts)
+
+
+def _answer(app, competition, job: tuple) -> object:
+    """The answer to one mark entered on the threaded path: the result or the refusal."""
+    from domain.errors import DomainError
+
+    expert, person, aspect, value = job
+    try:
+        return app.enter_mark(
+            actor=expert,
+            competition_id=competition,
+            competitor_id=person,
+            aspect_id=aspect,
+            value=value,
+        )
+    except DomainError as error:
+        return error
 
 
 def _check_answers(app, jobs: list[tuple], answers: dict[int, object]) -> None:
@@ -306,17 +312,7 @@ def test_marks_from_an_event_loop_and_from_threads_at_once(app):
 
     def work(indexes: list[int]) -> None:
         for index in indexes:
-            expert, person, aspect, value = jobs[index]
-            try:
-                answers[index] = app.enter_mark(
-                    actor=expert,
-                    competition_id=world.competition,
-                    competitor_id=person,
-                    aspect_id=aspect,
-                    value=value,
-                )
-            except DomainError as error:
-                answers[index] = error
+            answers[index] = _answer(app, world.competition, jobs[index])
 
     async def everything() -> None:
         threads = [threading.Thread(target=work, args=(sorted(threaded)[k::4],)) for k in range(4)]
