@@ -21,7 +21,6 @@ processed position N, else 503 with ``Retry-After``. Versioned resources answer 
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections import OrderedDict
 from typing import Annotated, Any
@@ -41,6 +40,7 @@ from projections.queries import ViewQueries
 from projections.results import ResultsProjection
 from projections.runner import Projector, wait_in_store
 from projections.store import ViewStore
+from registry.readers import SQLiteReaders
 
 MIN_POSITION_WAIT = 5.0
 PRIVILEGED = frozenset({Role.ORGANISER, Role.AUDITOR, Role.ADMIN})
@@ -92,9 +92,9 @@ class ReadSide:
                 if isinstance(projection, ResultsProjection):
                     projection.listeners.append(self._written)
 
-        #: without the projector here, on SQLite: a connection per thread to the views' file
-        #: for the two lookups that tell whether a remembered answer still holds
-        self._local = threading.local()
+        #: without the projector here, on SQLite: the views' file, for the two lookups that
+        #: tell whether a remembered answer still holds
+        self._views = SQLiteReaders(store.path) if store.backend == "sqlite" else None
         self._lookup = (
             f"SELECT (SELECT notification_id FROM {store.tracking_table} "
             f"WHERE application_name = ?), position FROM {store.table('v_competition')} "
@@ -102,12 +102,8 @@ class ReadSide:
         )
 
     def close(self) -> None:
-        """Close this thread's connection to the views (the others close with their
-        threads)."""
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self._local.connection = None
+        if self._views is not None:
+            self._views.close()
 
     def _written(self, written: dict[UUID, int]) -> None:
         with self._lock:
@@ -117,46 +113,33 @@ class ReadSide:
     def remembers(self) -> bool:
         """Whether standings answers are kept encoded: the projector runs here (it tells
         what it changed), or the views are a local SQLite file (a lookup tells it)."""
-        return self.projector is not None or self.store.backend == "sqlite"
+        return self.projector is not None or self._views is not None
 
     def results_position(self) -> int:
         if self.projector is not None:
             return self.projector.positions.get(ResultsProjection.name, 0)
         return self.queries.results_position()
 
-    def _views_reader(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(self.store.path, isolation_level=None, timeout=30)
-            self._local.connection = connection
-        return connection
-
     def cached_standings(self, competition_id: UUID) -> tuple[str, bytes, bytes, int] | None:
         """The encoded standings and the views' position, if the competition's rows have not
         changed since the answer was encoded. The projector in this process says at once
         what it changed; a projector elsewhere is asked through the views (one lookup of
         the competition's row and the tracking row, on SQLite only)."""
+        with self._lock:
+            hit = self._encoded.get(competition_id)
+            changed = self._changed.get(competition_id)
+        if hit is None:
+            return None
         if self.projector is not None:
-            with self._lock:
-                changed = self._changed.get(competition_id)
-                hit = self._encoded.get(competition_id)
             position = self.results_position()
-        elif self.store.backend == "sqlite":
-            with self._lock:
-                hit = self._encoded.get(competition_id)
-            if hit is None:
-                return None
-            row = (
-                self._views_reader()
-                .execute(self._lookup, (ResultsProjection.name, str(competition_id)))
-                .fetchone()
-            )
+        elif self._views is not None:
+            row = self._views.one(self._lookup, (ResultsProjection.name, str(competition_id)))
             if row is None:
                 return None
             position, changed = int(row[0] or 0), int(row[1])
         else:
             return None
-        if changed is None or hit is None or hit[0] != changed:
+        if changed is None or hit[0] != changed:
             return None
         return hit[1], hit[2], hit[3], position
 

@@ -19,7 +19,6 @@ import logging
 import os
 import random
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -60,6 +59,7 @@ from domain.values import (
     OrganisationKind,
     Role,
 )
+from registry.readers import SQLiteReaders
 from registry.settings import Settings, load_settings, prepare_store
 
 try:
@@ -208,7 +208,11 @@ class RegistryApplication(Application[UUID]):
         # Accounts as last read, re-read only when the store holds a newer version of one
         # (checked on every request by one indexed lookup: see ``authenticate``).
         self._accounts: dict[UUID, Account] = {}
-        self._local = threading.local()  # a read-only SQLite connection per thread
+        self._readers = (  # primary-key lookups on every request (SQLite)
+            SQLiteReaders(str(self.settings.sqlite_path))
+            if self.settings.backend == "sqlite"
+            else None
+        )
         super().__init__(env={**self.settings.eventsourcing_env(), **(env or {})})
 
     # ------------------------------------------------------------------ infrastructure
@@ -266,10 +270,8 @@ class RegistryApplication(Application[UUID]):
             writer = self._writer
         if writer is not None:
             writer.join(timeout=30)  # it finishes the jobs already queued
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self._local.connection = None
+        if self._readers is not None:
+            self._readers.close()
         with self._turn_lock:
             if self._turn_file is not None:
                 os.close(self._turn_file)
@@ -284,91 +286,60 @@ class RegistryApplication(Application[UUID]):
         return int(self.recorder.max_notification_id() or 0)
 
     def event_count(self) -> int:
-        if self.settings.backend == "sqlite":
-            with self.recorder.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
-                c.execute(f"SELECT COUNT(*) FROM {self.events_table}")
-                return int(c.fetchone()[0])
+        if self._readers is not None:
+            row = self._readers.one(f"SELECT COUNT(*) FROM {self.events_table}")
+        else:
+            row = self._pg_row("SELECT COUNT(*) FROM {}.{}", ())
+        assert row is not None
+        return int(row[0])
+
+    def _pg_row(self, template: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+        """The first row of a query on the PostgreSQL events table (``{}.{}`` in
+        ``template``: its schema and name), as a tuple."""
         from psycopg import sql
 
         with self.recorder.datastore.transaction(commit=False) as curs:  # type: ignore[attr-defined]
             curs.execute(
-                sql.SQL("SELECT COUNT(*) AS n FROM {}.{}").format(
+                sql.SQL(template).format(
                     sql.Identifier(self.settings.pg_schema), sql.Identifier(self.events_table)
-                )
+                ),
+                params,
             )
-            return int(curs.fetchone()["n"])
-
-    def _sqlite_reader(self) -> sqlite3.Connection:
-        """This thread's own connection to the SQLite store, for lookups by primary key: a WAL
-        reader (never blocked by a writer) in autocommit mode, without the library's pool and
-        transaction (which cost ~8 times the lookup itself)."""
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(
-                str(self.settings.sqlite_path), isolation_level=None, timeout=30
-            )
-            self._local.connection = connection
-        return connection
+            row = curs.fetchone()
+        return None if row is None else tuple(row.values())
 
     def stored_version(self, aggregate_id: UUID) -> int:
         """The newest version of an aggregate in the store (0: none): one lookup in the
         events' primary key, without decoding anything — cheap enough for every request."""
-        if self.settings.backend == "sqlite":
-            row = (
-                self._sqlite_reader()
-                .execute(
-                    f"SELECT MAX(originator_version) FROM {self.events_table} "
-                    "WHERE originator_id = ?",
-                    (aggregate_id.hex,),
-                )
-                .fetchone()
+        if self._readers is not None:
+            row = self._readers.one(
+                f"SELECT MAX(originator_version) FROM {self.events_table} WHERE originator_id = ?",
+                (aggregate_id.hex,),
             )
-            return int(row[0] or 0)
-        from psycopg import sql
-
-        with self.recorder.datastore.transaction(commit=False) as curs:  # type: ignore[attr-defined]
-            curs.execute(
-                sql.SQL(
-                    "SELECT MAX(originator_version) AS v FROM {}.{} WHERE originator_id = %s"
-                ).format(
-                    sql.Identifier(self.settings.pg_schema), sql.Identifier(self.events_table)
-                ),
+        else:
+            row = self._pg_row(
+                "SELECT MAX(originator_version) FROM {}.{} WHERE originator_id = %s",
                 (aggregate_id,),
             )
-            return int(curs.fetchone()["v"] or 0)
+        return int(row[0] or 0) if row else 0
 
     def position_of(self, aggregate_id: UUID, version: int) -> int:
         """The notification position of one stored event of an aggregate."""
-        if self.settings.backend == "sqlite":
-            row = (
-                self._sqlite_reader()
-                .execute(
-                    f"SELECT rowid FROM {self.events_table} "
-                    "WHERE originator_id = ? AND originator_version = ?",
-                    (aggregate_id.hex, version),
-                )
-                .fetchone()
+        if self._readers is not None:
+            row = self._readers.one(
+                f"SELECT rowid FROM {self.events_table} "
+                "WHERE originator_id = ? AND originator_version = ?",
+                (aggregate_id.hex, version),
             )
-            position = row[0] if row else None
         else:
-            from psycopg import sql
-
-            with self.recorder.datastore.transaction(commit=False) as curs:  # type: ignore[attr-defined]
-                curs.execute(
-                    sql.SQL(
-                        "SELECT notification_id FROM {}.{} "
-                        "WHERE originator_id = %s AND originator_version = %s"
-                    ).format(
-                        sql.Identifier(self.settings.pg_schema),
-                        sql.Identifier(self.events_table),
-                    ),
-                    (aggregate_id, version),
-                )
-                row = curs.fetchone()
-                position = row["notification_id"] if row else None
-        if position is None:  # pragma: no cover - the event was just read from the store
+            row = self._pg_row(
+                "SELECT notification_id FROM {}.{} "
+                "WHERE originator_id = %s AND originator_version = %s",
+                (aggregate_id, version),
+            )
+        if row is None:  # pragma: no cover - the event was just read from the store
             raise DomainError("not-found", f"event {aggregate_id} v{version} is not stored")
-        return int(position)
+        return int(row[0])
 
     def _save(self, *aggregates: Aggregate) -> int:
         recordings = self.save(*aggregates)
