@@ -53,7 +53,7 @@ from api.problems import domain_problem, http_problem, store_unavailable, unexpe
 from api.schemas import Health
 from domain.errors import DomainError
 from registry.application import RegistryApplication
-from registry.settings import Settings, load_settings
+from store.settings import Settings, load_settings
 
 logger = logging.getLogger("api")
 

@@ -40,7 +40,7 @@ from projections.queries import ViewQueries
 from projections.results import ResultsProjection
 from projections.runner import Projector, wait_in_store
 from projections.store import ViewStore
-from registry.readers import SQLiteReaders
+from store.events import SQLiteReaders
 
 MIN_POSITION_WAIT = 5.0
 PRIVILEGED = frozenset({Role.ORGANISER, Role.AUDITOR, Role.ADMIN})

@@ -31,7 +31,7 @@ from projections.runner import Projector
 from projections.store import ViewStore
 from registry.application import RegistryApplication
 from registry.policy import PrizePolicy
-from registry.settings import SettingsError, load_settings
+from store.settings import SettingsError, load_settings
 
 logger = logging.getLogger("api")
 

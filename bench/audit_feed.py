@@ -194,7 +194,7 @@ def big_competition(app: Any) -> str:
 def generate(url: str, events: int) -> None:
     from bench.synthetic import generate as make
     from registry.application import RegistryApplication
-    from registry.settings import parse_database_url
+    from store.settings import parse_database_url
 
     app = RegistryApplication(parse_database_url(url))
     started = time.perf_counter()
@@ -229,7 +229,7 @@ def percentile(values: list[float], p: float) -> float:
 def auditor_token(url: str) -> str:
     from domain.ids import SYSTEM_ACTOR
     from registry.application import RegistryApplication
-    from registry.settings import parse_database_url
+    from store.settings import parse_database_url
 
     app = RegistryApplication(parse_database_url(url))
     try:
@@ -342,7 +342,7 @@ def measure(url: str, rounds: int, repeats: int) -> None:
     from projections import time_travel
     from projections.feed_lines import StoreReader
     from registry.application import RegistryApplication
-    from registry.settings import parse_database_url
+    from store.settings import parse_database_url
 
     token = auditor_token(url)
     app = RegistryApplication(parse_database_url(url))

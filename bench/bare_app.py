@@ -117,7 +117,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    # the same call as `registry serve` (registry/cli.py)
+    # the same call as `registry serve` (cli/main.py)
     uvicorn.run(
         "bench.bare_app:create_app",
         factory=True,

@@ -104,7 +104,7 @@ def registry_command(*args: str) -> list[str]:
     if script.exists():
         return [str(script), *args]
     found = shutil.which("registry")
-    return [found, *args] if found else [sys.executable, "-m", "registry.cli", *args]
+    return [found, *args] if found else [sys.executable, "-m", "cli.main", *args]
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -854,7 +854,7 @@ def stored_marks(url: str, competitions: Sequence[str]) -> dict[str, collections
 
     from domain.aggregates import Competition
     from registry.application import RegistryApplication
-    from registry.settings import parse_database_url
+    from store.settings import parse_database_url
 
     app = RegistryApplication(parse_database_url(url))
     try:
@@ -1127,7 +1127,7 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
     )
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        from registry.settings import parse_database_url
+        from store.settings import parse_database_url
 
         settings = parse_database_url(url)
         say(

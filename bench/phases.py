@@ -68,7 +68,7 @@ def run_phased(
 def read_and_decode(app: Any, batch: int = 5000) -> int:
     """The floor: read every stored event with the projector's reader and decode it with our
     mapper, nothing else. Answers how many events were read."""
-    from projections.feed import NotificationReader
+    from store.events import NotificationReader
 
     reader, after, count = NotificationReader(app), 0, 0
     to_domain_event = app.mapper.to_domain_event

@@ -25,7 +25,7 @@ from bench.phases import read_and_decode, run_phased
 def generate(url: str, events: int) -> None:
     from bench.synthetic import generate as make
     from registry.application import RegistryApplication
-    from registry.settings import parse_database_url
+    from store.settings import parse_database_url
 
     app = RegistryApplication(parse_database_url(url))
     started = time.perf_counter()
@@ -38,7 +38,7 @@ def measure(url: str) -> None:
     from projections.runner import rebuild
     from projections.store import ViewStore
     from registry.application import RegistryApplication
-    from registry.settings import parse_database_url
+    from store.settings import parse_database_url
 
     app = RegistryApplication(parse_database_url(url))
     total = app.event_count()

@@ -27,7 +27,7 @@ from bench.phases import read_and_decode, run_phased
 def generate(url: str, events: int) -> None:
     from bench.synthetic import generate as make
     from registry.application import RegistryApplication
-    from registry.settings import parse_database_url
+    from store.settings import parse_database_url
 
     app = RegistryApplication(parse_database_url(url))
     if app.event_count():
@@ -56,7 +56,7 @@ def measure(url: str, runs: int) -> None:
     from projections.seal import BATCH, RawEventReader, SealProjection, chain_head, verify_seals
     from projections.store import ViewStore
     from registry.application import RegistryApplication
-    from registry.settings import parse_database_url
+    from store.settings import parse_database_url
 
     app = RegistryApplication(parse_database_url(url))
     store = ViewStore(app.settings)

@@ -43,8 +43,8 @@ from eventsourcing.utils import get_topic
 
 from domain import ids
 from domain.aggregates import AGGREGATES, Account
-from projections.feed import NotificationReader, StoredNotification
-from registry.mapper import codec_for, encode_state
+from store.events import NotificationReader, StoredNotification
+from store.mapper import codec_for, encode_state
 
 BATCH = 2_000
 #: an index lookup answers at most this many positions per query

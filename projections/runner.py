@@ -28,11 +28,11 @@ import msgspec
 
 from projections.audit import AuditProjection
 from projections.base import Item, ProjectionError, ViewProjection
-from projections.feed import NotificationReader
 from projections.prizes import PrizesProjection
 from projections.results import ResultsProjection
 from projections.seal import SealProjection
 from projections.store import ResyncNeeded, ViewStore
+from store.events import NotificationReader
 
 log = logging.getLogger("registry.projector")
 

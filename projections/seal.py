@@ -66,10 +66,10 @@ import msgspec
 from eventsourcing.persistence import Notification
 
 from projections.base import Item, ProjectionError, ViewProjection
-from projections.feed import StoredNotification
 from projections.sealing import GENESIS, canonical_bytes, next_hash
 from projections.store import ViewStore, postgres_datastore, views_sqlite_path
-from registry.settings import Settings
+from store.events import StoredNotification
+from store.settings import Settings
 
 SEAL_TABLE = "v_seal"
 _HEAD = struct.Struct(">q16sq")  # position, aggregate id, version: canonical_bytes' first 32
@@ -693,7 +693,7 @@ def _verify_part_elsewhere(
     """:func:`_verify_part` in a worker process, with plain connections of its own (no
     application, no view store: nothing that creates tables, which concurrent processes
     must not do at once)."""
-    from registry.settings import parse_database_url
+    from store.settings import parse_database_url
 
     settings = parse_database_url(database_url)
     events = RawEventReader.connect(settings, events_table)

@@ -20,7 +20,7 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 
-from registry.settings import Settings
+from store.settings import Settings
 
 
 class ResyncNeeded(Exception):

@@ -59,8 +59,8 @@ from domain.values import (
     OrganisationKind,
     Role,
 )
-from registry.readers import SQLiteReaders
-from registry.settings import Settings, load_settings, prepare_store
+from store.events import SQLiteReaders
+from store.settings import Settings, load_settings, prepare_store
 
 try:
     import fcntl

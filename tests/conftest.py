@@ -16,7 +16,7 @@ import pytest
 from psycopg import sql
 
 from registry.application import RegistryApplication
-from registry.settings import Settings, parse_database_url
+from store.settings import Settings, parse_database_url
 
 POSTGRES_URL = os.environ.get(
     "REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

@@ -16,6 +16,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.server import build_app
+from demo.history import load_demo
 from domain.ids import SYSTEM_ACTOR
 from projections.audit import AuditProjection
 from projections.feed_lines import (
@@ -28,8 +29,7 @@ from projections.feed_lines import (
 )
 from projections.runner import Projector
 from projections.store import ViewStore
-from registry.demo import load_demo
-from registry.mapper import codec_for
+from store.mapper import codec_for
 from tests.api.conftest import Ctx, make_ctx
 from tests.helpers import ORGANISER, mark_everything
 from tests.registry.test_application import JUDGE, MEASURE

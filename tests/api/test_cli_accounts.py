@@ -9,10 +9,10 @@ from uuid import UUID
 import pytest
 from click.testing import CliRunner
 
-from registry import cli
+from cli import main as cli
+from demo.tokens import read_tokens, wanted_accounts
 from registry.application import RegistryApplication
-from registry.demo_tokens import read_tokens, wanted_accounts
-from registry.settings import parse_database_url
+from store.settings import parse_database_url
 
 
 def invoke(url: str, *args: str):

@@ -1,6 +1,6 @@
 """docker-compose.yml and the Dockerfile run only real ``registry`` commands, with real options.
 
-Every command is parsed by the real click command tree (``registry.cli.main``) without being
+Every command is parsed by the real click command tree (``cli.main.main``) without being
 run, so a renamed command or option breaks this test rather than the deployment.
 """
 
@@ -16,7 +16,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from registry.cli import main
+from cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from registry.application import RegistryApplication
-from registry.settings import parse_database_url
+from store.settings import parse_database_url
 
 
 @pytest.fixture

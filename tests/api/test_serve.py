@@ -22,7 +22,7 @@ def free_port() -> int:
 
 
 def registry(*args: str) -> list[str]:
-    return [REGISTRY, *args] if REGISTRY else [sys.executable, "-m", "registry.cli", *args]
+    return [REGISTRY, *args] if REGISTRY else [sys.executable, "-m", "cli.main", *args]
 
 
 def test_registry_serve_answers_over_http(tmp_path):

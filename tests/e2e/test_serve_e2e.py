@@ -24,7 +24,7 @@ from uuid import UUID
 import httpx
 
 from registry.application import RegistryApplication
-from registry.settings import parse_database_url
+from store.settings import parse_database_url
 from tests.api.test_serve import free_port, registry
 
 #: Ә Ғ Қ Ң Ө Ұ Ү Һ І — every one of them must survive the round trip.

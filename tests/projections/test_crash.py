@@ -25,7 +25,7 @@ REGISTRY = shutil.which("registry")
 
 def projector_process(url: str, *args: str) -> subprocess.Popen:
     env = {**os.environ, "REGISTRY_DATABASE_URL": url}
-    command = [REGISTRY] if REGISTRY else [sys.executable, "-m", "registry.cli"]
+    command = [REGISTRY] if REGISTRY else [sys.executable, "-m", "cli.main"]
     return subprocess.Popen(
         [*command, "project", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )

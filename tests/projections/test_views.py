@@ -10,13 +10,13 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+from demo.history import load_demo
 from projections.audit import AuditProjection
 from projections.base import ProjectionError
 from projections.queries import ViewQueries
 from projections.results import ResultsProjection
 from projections.runner import Projector, rebuild
 from registry.application import RegistryApplication
-from registry.demo import load_demo
 from tests.helpers import ORGANISER, build_world, mark_everything
 from tests.projections.conftest import dump
 from tests.registry.test_application import JUDGE, MEASURE

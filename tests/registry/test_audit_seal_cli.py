@@ -13,9 +13,9 @@ import sys
 import pytest
 from click.testing import CliRunner
 
+from cli.main import main
 from projections.runner import Projector
 from projections.store import ViewStore
-from registry.cli import main
 from tests.helpers import build_world
 from tests.projections.tamper import Tamper
 
@@ -140,7 +140,7 @@ def test_keygen_prints_a_usable_key(app, positions):
 def test_the_console_script_exits_1_on_a_changed_history(store_url):
     """The real process: `registry project` seals, `registry audit verify` checks."""
     env = {**os.environ, "REGISTRY_DATABASE_URL": store_url}
-    command = [REGISTRY] if REGISTRY else [sys.executable, "-m", "registry.cli"]
+    command = [REGISTRY] if REGISTRY else [sys.executable, "-m", "cli.main"]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -152,7 +152,7 @@ def test_the_console_script_exits_1_on_a_changed_history(store_url):
     intact = run("audit", "verify")
     assert intact.returncode == 0, intact.stderr
     from registry.application import RegistryApplication
-    from registry.settings import parse_database_url
+    from store.settings import parse_database_url
 
     app = RegistryApplication(parse_database_url(store_url))
     try:
@@ -169,7 +169,7 @@ def test_the_console_script_exits_1_on_a_changed_history(store_url):
 def test_the_seal_key_reads_hex_or_base64(form):
     import base64
 
-    from registry.settings import load_seal_key
+    from store.settings import load_seal_key
 
     seed = bytes(range(200, 232))
     value = {
@@ -184,7 +184,7 @@ def test_the_seal_key_reads_hex_or_base64(form):
 
 @pytest.mark.parametrize("value", ["abc", "zz" * 32, "00" * 31, "AAAA", "not a key at all!"])
 def test_a_malformed_seal_key_is_a_clear_settings_error(value):
-    from registry.settings import SettingsError, load_seal_key
+    from store.settings import SettingsError, load_seal_key
 
     with pytest.raises(SettingsError, match="REGISTRY_SEAL_KEY: expected the 32-byte"):
         load_seal_key({"REGISTRY_SEAL_KEY": value})

@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from cli import audit_feed as audit_feed_cli
+from cli.main import main
+from demo.history import load_demo
 from projections.runner import rebuild
 from projections.sealing import GENESIS, canonical_bytes, next_hash
 from projections.store import ViewStore
-from registry import audit_feed_cli
 from registry.application import RegistryApplication
-from registry.cli import main
-from registry.demo import load_demo
-from registry.settings import parse_database_url
+from store.settings import parse_database_url
 from tests.conftest import DATABASES, drop_schema, postgres_schema_url
 from tests.helpers import ORGANISER
 from tests.projections.conftest import dump

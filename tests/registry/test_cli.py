@@ -16,7 +16,7 @@ def run(*args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     if url is not None:
         env["REGISTRY_DATABASE_URL"] = url
-    command = [REGISTRY, *args] if REGISTRY else [sys.executable, "-m", "registry.cli", *args]
+    command = [REGISTRY, *args] if REGISTRY else [sys.executable, "-m", "cli.main", *args]
     return subprocess.run(
         command, capture_output=True, text=True, env=env, timeout=300, check=False
     )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+from demo import data
+from demo.history import load_demo
 from domain import ids
 from domain.prizes import EntryStatus
 from domain.standings import standings
 from domain.values import CompetitionStatus, Medal
-from registry import demo_data as data
 from registry.application import RegistryApplication
-from registry.demo import load_demo
-from registry.settings import parse_database_url
+from store.settings import parse_database_url
 
 
 def history(app: RegistryApplication) -> list[tuple]:

@@ -201,7 +201,7 @@ def test_two_policies_at_once_propose_once(app):
 def _policy_process(app, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "REGISTRY_DATABASE_URL": app.settings.database_url}
     return subprocess.Popen(
-        [sys.executable, "-m", "registry.cli", "policy", *extra],
+        [sys.executable, "-m", "cli.main", "policy", *extra],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -239,7 +239,7 @@ def test_killed_and_restarted_policy_process_proposes_exactly_once(app):
         expected = EXPECTED if position <= reached else set()
         assert entries(app, programme) == expected, (position, reached)
     done = subprocess.run(
-        [sys.executable, "-m", "registry.cli", "policy", "--exit-when-caught-up"],
+        [sys.executable, "-m", "cli.main", "policy", "--exit-when-caught-up"],
         cwd=ROOT,
         env={**os.environ, "REGISTRY_DATABASE_URL": app.settings.database_url},
         capture_output=True,

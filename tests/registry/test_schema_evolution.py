@@ -20,7 +20,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.aggregates import AGGREGATES, Championship, Participant
-from registry.mapper import MsgspecMapper
+from store.mapper import MsgspecMapper
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "events"
 NAME = re.compile(r"^(?P<topic>registry\.[A-Za-z.]+)\.v(?P<version>[0-9]+)\.json$")

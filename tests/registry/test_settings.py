@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings, parse_database_url
+from store.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings, parse_database_url
 
 
 def test_default_is_an_sqlite_file_under_var(monkeypatch):
@@ -15,7 +15,7 @@ def test_default_is_an_sqlite_file_under_var(monkeypatch):
     env = settings.eventsourcing_env()
     assert env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
     assert env["SQLITE_DBNAME"] == "var/registry.sqlite"
-    assert env["MAPPER_TOPIC"] == "registry.mapper:MsgspecMapper"
+    assert env["MAPPER_TOPIC"] == "store.mapper:MsgspecMapper"
 
 
 def test_absolute_sqlite_path():

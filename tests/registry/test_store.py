@@ -17,7 +17,7 @@ from domain.aggregates import (
 )
 from domain.prizes import Placing
 from domain.values import ChampionshipKind, MarkValue
-from registry.mapper import MsgspecMapper
+from store.mapper import MsgspecMapper
 from tests.fixtures.events import make_fixtures
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

@@ -53,7 +53,7 @@ class Settings(msgspec.Struct, frozen=True):
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for this store."""
         env = {
-            "MAPPER_TOPIC": "registry.mapper:MsgspecMapper",
+            "MAPPER_TOPIC": "store.mapper:MsgspecMapper",
             "AGGREGATE_CACHE_MAXSIZE": "2000",
             "AGGREGATE_CACHE_FASTFORWARD": "y",
         }

@@ -20,8 +20,9 @@ from uuid import UUID
 
 import msgspec
 
+from demo import data as demo_data
+from demo import history as demo
 from domain import ids
-from registry import demo, demo_data
 from registry.application import RegistryApplication
 
 

@@ -8,32 +8,13 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import click
 
-from domain.errors import DomainError
-from registry.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
-
-
-@contextmanager
-def _application(ctx: click.Context) -> Iterator[object]:
-    from registry.application import RegistryApplication
-
-    try:
-        settings = load_settings(ctx.obj.get("database_url"))
-        app = RegistryApplication(settings)
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
-    except Exception as error:  # the library reports an unreachable store in several ways
-        raise click.ClickException(f"cannot open the event store: {error}") from None
-    try:
-        yield app
-    except DomainError as error:
-        raise click.ClickException(f"refused ({error.code}): {error.message}") from None
-    finally:
-        app.close()
+from cli.audit import audit
+from cli.common import open_registry
+from store.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,7 +37,7 @@ def main(ctx: click.Context, database_url: str | None) -> None:
 @click.pass_context
 def info(ctx: click.Context) -> None:
     """Print the store, the number of stored events and the head position."""
-    with _application(ctx) as app:
+    with open_registry(ctx) as app:
         click.echo(f"store:         {app.settings.describe()}")  # type: ignore[attr-defined]
         click.echo(f"events:        {app.event_count()}")  # type: ignore[attr-defined]
         click.echo(f"head position: {app.head_position()}")  # type: ignore[attr-defined]
@@ -70,9 +51,9 @@ def demo(ctx: click.Context, quiet: bool) -> None:
 
     A second run adds nothing and says so.
     """
-    from registry.demo import load_demo
+    from demo.history import load_demo
 
-    with _application(ctx) as app:
+    with open_registry(ctx) as app:
         progress = None if quiet else (lambda title: click.echo(f"  … {title}", err=True))
         report = load_demo(app, progress=progress)  # type: ignore[arg-type]
         if report.added:
@@ -155,7 +136,7 @@ def project(ctx: click.Context, exit_when_caught_up: bool, batch_size: int) -> N
     from registry.policy import PrizePolicy
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    with _application(ctx) as app:
+    with open_registry(ctx) as app:
         store = ViewStore(app.settings)  # type: ignore[attr-defined]
         try:
             projector = Projector(app, store, batch_size=batch_size)
@@ -206,7 +187,7 @@ def policy(ctx: click.Context, exit_when_caught_up: bool) -> None:
     from registry.policy import PrizePolicy
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    with _application(ctx) as app:
+    with open_registry(ctx) as app:
         follower = PrizePolicy(app)  # type: ignore[arg-type]
         click.echo(
             f"prize policy at position {follower.position}, head {app.head_position()}",  # type: ignore[attr-defined]
@@ -240,7 +221,7 @@ def rebuild(ctx: click.Context, views: tuple[str, ...]) -> None:
         selected = [cls.name for cls in select_projections(views)]
     except ValueError as error:
         raise click.UsageError(str(error)) from None
-    with _application(ctx) as app:
+    with open_registry(ctx) as app:
         store = ViewStore(app.settings)  # type: ignore[attr-defined]
         try:
             stats = rebuild_views(
@@ -292,7 +273,7 @@ def accounts_create(
     """
     from domain.ids import SYSTEM_ACTOR
 
-    with _application(ctx) as app:
+    with open_registry(ctx) as app:
         created = app.create_account(  # type: ignore[attr-defined]
             actor=SYSTEM_ACTOR, name=name, role=role, competition_ids=list(competitions)
         )
@@ -314,7 +295,7 @@ def accounts_rotate(ctx: click.Context, account_id: object) -> None:
     """Issue a new token for account ID and print it; the old token is refused at once."""
     from domain.ids import SYSTEM_ACTOR
 
-    with _application(ctx) as app:
+    with open_registry(ctx) as app:
         rotated = app.rotate_token(actor=SYSTEM_ACTOR, account_id=account_id)  # type: ignore[attr-defined]
     click.echo(f"account: {rotated.id}")
     click.echo(f"token:   {rotated.token}")
@@ -328,7 +309,7 @@ def accounts_revoke(ctx: click.Context, account_id: object, reason: str) -> None
     """Revoke account ID: its token is refused at once, on every API process."""
     from domain.ids import SYSTEM_ACTOR
 
-    with _application(ctx) as app:
+    with open_registry(ctx) as app:
         result = app.revoke_account(  # type: ignore[attr-defined]
             actor=SYSTEM_ACTOR, account_id=account_id, reason=reason
         )
@@ -397,7 +378,7 @@ def serve(
 
     if projector:
         os.environ["REGISTRY_PROJECTOR"] = projector
-    with _application(ctx) as app:  # fails fast, with a clear message, on a bad store
+    with open_registry(ctx) as app:  # fails fast, with a clear message, on a bad store
         os.environ["REGISTRY_DATABASE_URL"] = app.settings.database_url  # type: ignore[attr-defined]
         from api.server import default_projector_mode
 
@@ -406,8 +387,8 @@ def serve(
         except SettingsError as error:
             raise click.ClickException(str(error)) from None
         if with_demo:
-            from registry.demo import load_demo
-            from registry.demo_tokens import issue_demo_tokens
+            from demo.history import load_demo
+            from demo.tokens import issue_demo_tokens
 
             report = load_demo(app)  # type: ignore[arg-type]
             click.echo(
@@ -452,8 +433,6 @@ def serve(
             prize_policy.stop()
             follower.stop()
 
-
-from registry.audit_cli import audit  # noqa: E402
 
 main.add_command(audit)
 

@@ -1,4 +1,4 @@
-"""Commands of ``registry audit`` (see ``registry.audit_cli``): ``export`` and ``import``,
+"""Commands of ``registry audit`` (see ``cli.audit``): ``export`` and ``import``,
 the backup and the exact restore of the whole history.
 
 ``registry audit export FILE [--after N]`` writes the audit feed's lines (the same lines as
@@ -31,9 +31,9 @@ from uuid import UUID
 import click
 import msgspec
 
+from cli.common import open_registry
 from projections.feed_lines import Feed, Row
 from projections.sealing import GENESIS, canonical_bytes, next_hash
-from registry.audit_cli import audit
 
 #: rows per INSERT statement; larger executemany batches once hung in psycopg's pipeline
 IMPORT_BATCH = 2_000
@@ -183,7 +183,7 @@ def _views_position(app: Any) -> int:
         store.close()
 
 
-@audit.command("export")
+@click.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option(
     "--after",
@@ -197,9 +197,8 @@ def export(ctx: click.Context, file: Path, after: int) -> None:
     """Write every event (after --after) to FILE as NDJSON: the audit feed's lines plus the
     stored bytes (`state`, base64), enough for `registry audit import` to restore the store
     exactly. Prints the seal chain's head hash for a full export."""
-    from registry.cli import _application
 
-    with _application(ctx) as app:
+    with open_registry(ctx) as app:
         head = app.head_position()  # type: ignore[attr-defined]
         chain = [GENESIS]
 
@@ -242,16 +241,15 @@ def export(ctx: click.Context, file: Path, after: int) -> None:
             click.echo(f"head hash:     {chain[0].hex()}")
 
 
-@audit.command("import")
+@click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
 def import_(ctx: click.Context, file: Path) -> None:
     """Restore an export (FILE) into an EMPTY store: the same positions, topics, state bytes
     and versions, in one transaction. Refuses a store that holds any event. Prints the seal
     chain's head hash, to compare with the export's."""
-    from registry.cli import _application
 
-    with _application(ctx) as app:
+    with open_registry(ctx) as app:
         size = file.stat().st_size
         try:
             with (

@@ -26,13 +26,13 @@ from uuid import UUID
 
 import msgspec
 
+from demo import data
 from domain import ids
 from domain.aggregates import Competition
 from domain.errors import DomainError
 from domain.prizes import PUBLIC_STATUSES, EntryStatus, Prize
 from domain.standings import standings
 from domain.values import AspectType, CompetitionStatus, Level
-from registry import demo_data as data
 from registry.application import AspectInput, RegistryApplication
 from registry.policy import PrizePolicy
 

@@ -1,4 +1,4 @@
-"""Commands of ``registry audit`` (see ``registry.audit_cli``): the seal chain.
+"""Commands of ``registry audit`` (see ``cli.audit``): the seal chain.
 
 * ``registry audit verify [--checkpoint FILE [--public-key KEY]] [--json]`` — recompute the
   chain over the stored events and compare it with the recorded seals (and, with a
@@ -18,8 +18,8 @@ from typing import Any
 import click
 import msgspec
 
-from registry.audit_cli import audit
-from registry.settings import SEAL_KEY_ENV, SettingsError, load_seal_key
+from cli.common import open_registry
+from store.settings import SEAL_KEY_ENV, SettingsError, load_seal_key
 
 
 def _seal_report_lines(report: Any) -> list[str]:
@@ -52,7 +52,7 @@ def _checkpoint_lines(report: Any) -> list[str]:
     return [f"checkpoint at position {report.position} FAILS ({report.problem}): {report.detail}"]
 
 
-@audit.command("verify")
+@click.command("verify")
 @click.option(
     "--checkpoint",
     "checkpoint_file",
@@ -90,7 +90,6 @@ def verify(
     """
     from projections.seal import parse_checkpoint, verify_checkpoint, verify_seals
     from projections.store import ViewStore
-    from registry.cli import _application
 
     checkpoint = None
     if checkpoint_file is not None:
@@ -100,7 +99,7 @@ def verify(
             raise click.ClickException(f"{checkpoint_file}: {error}") from None
     elif public_key is not None:
         raise click.UsageError("--public-key goes with --checkpoint")
-    with _application(ctx) as app:
+    with open_registry(ctx) as app:
         store = ViewStore(app.settings)  # type: ignore[attr-defined]
         try:
             report = verify_seals(app, store, batch_size=batch_size, jobs=jobs)
@@ -137,7 +136,7 @@ def verify(
         ctx.exit(1)
 
 
-@audit.command("checkpoint")
+@click.command("checkpoint")
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -153,7 +152,6 @@ def checkpoint(ctx: click.Context, output: Path | None) -> None:
     """
     from projections.seal import sign_checkpoint, verify_seals
     from projections.store import ViewStore
-    from registry.cli import _application
 
     try:
         seed = load_seal_key()
@@ -166,7 +164,7 @@ def checkpoint(ctx: click.Context, output: Path | None) -> None:
         )
     if output is not None and output.exists():
         raise click.ClickException(f"{output} exists: a checkpoint is never overwritten")
-    with _application(ctx) as app:
+    with open_registry(ctx) as app:
         store = ViewStore(app.settings)  # type: ignore[attr-defined]
         try:
             report = verify_seals(app, store)
@@ -192,7 +190,7 @@ def checkpoint(ctx: click.Context, output: Path | None) -> None:
     )
 
 
-@audit.command("keygen")
+@click.command("keygen")
 def keygen() -> None:
     """Print a new Ed25519 signing key for REGISTRY_SEAL_KEY, and its public key.
 
