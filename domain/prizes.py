@@ -137,10 +137,15 @@ def nominee_id(nomination: UUID, organisation_id: UUID) -> UUID:
     return uuid5(NAMESPACE, f"nominee/{nomination}/{organisation_id}")
 
 
-def check_transition(decision: str, status: EntryStatus, what: str = "entry") -> None:
+def is_repeat(decision: str, status: EntryStatus, what: str = "entry") -> bool:
+    """Whether ``decision`` repeats the one that gave ``status`` (nothing to record); any other
+    decision must be allowed from ``status`` (``TRANSITIONS``) or it is refused."""
+    if status is DECIDED_STATUS[decision]:
+        return True
     allowed = TRANSITIONS[decision]
     if status not in allowed:
         wanted = " or ".join(sorted(allowed))
         raise DomainError(
             "invalid-state", f"cannot {decision} a {status} {what}; it must be {wanted}"
         )
+    return False

@@ -12,7 +12,7 @@ from uuid import UUID
 import msgspec
 
 from domain import scoring
-from domain.aggregates import Competition
+from domain.competition import Competition
 from domain.prizes import Placing
 from domain.values import CompetitionStatus
 

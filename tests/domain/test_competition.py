@@ -9,7 +9,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.aggregates import Championship, Competition
+from domain.championship import Championship
+from domain.competition import Competition
 from domain.errors import DomainError
 from domain.standings import standings
 from domain.values import Aspect, AspectType, CompetitionStatus, Medal

@@ -8,8 +8,8 @@ from uuid import uuid4
 import msgspec
 import pytest
 
-from domain.aggregates import PrizeProgramme
 from domain.errors import DomainError
+from domain.prize_programme import PrizeProgramme
 from domain.prizes import EntryStatus, Placing, Prize
 from domain.values import ChampionshipKind, Level
 

@@ -1,0 +1,709 @@
+"""The competition aggregate: one competency of a championship for one category — its
+marking scheme, entrants, experts, marks and status (setup, marking, locked, published).
+
+The marks are kept as they are entered (measurements by aspect, judgement scores by expert)
+and totalled with the pure rules of ``scoring``, so standings computed here, in the views and
+in time-travel queries never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import msgspec
+from eventsourcing.domain import Aggregate
+
+from domain import ids, scoring
+from domain.errors import DomainError
+from domain.events import RegistryEvent, checked_reason, clone, copy_fields
+from domain.values import (
+    TWO_PLACES,
+    Aspect,
+    AspectType,
+    Category,
+    ChampionshipKind,
+    CompetitionStatus,
+    ExpertRole,
+    Level,
+    MarkValue,
+    parse_mark,
+)
+
+
+class Entrant(msgspec.Struct, frozen=True):
+    """A competitor of a competition, as registered (name and organisation at the time)."""
+
+    participant_id: UUID
+    full_name: str
+    organisation_id: UUID
+    region: str
+
+
+class Expert(msgspec.Struct, frozen=True):
+    """An expert (judge) of a competition."""
+
+    account_id: UUID
+    name: str
+    role: ExpertRole
+    organisation_id: UUID
+
+
+MarkKey = tuple[UUID, str]
+
+
+def _version_key(
+    aspect: Aspect, competitor_id: UUID, expert_id: UUID
+) -> tuple[UUID, str, UUID | None]:
+    """Where ``Competition.mark_versions`` keeps the version of the event that set a mark: a
+    measurement aspect holds one mark whoever entered it, a judgement aspect one per expert."""
+    return (competitor_id, aspect.id, None if aspect.type is AspectType.MEASUREMENT else expert_id)
+
+
+class Competition(Aggregate):
+    """One competency of a championship for one category: scheme, entrants, experts, marks."""
+
+    TOPIC = "registry.Competition"
+
+    class Event(RegistryEvent):
+        TOPIC = "registry.Competition.Event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "registry.Competition.Created"
+        championship_id: UUID
+        code: str
+        title_ru: str
+        title_kk: str
+        category: Category
+        kind: ChampionshipKind
+        level: Level
+        region: str
+        tie_tolerance: Decimal
+        min_competitors_for_medals: int
+
+        def apply(self, aggregate: Any) -> None:
+            copy_fields(self, aggregate)
+            aggregate.status = CompetitionStatus.SETUP
+            aggregate.scheme = ()
+            aggregate.entrants = {}
+            aggregate.experts = {}
+            aggregate.measurements = {}
+            aggregate.judgements = {}
+            aggregate.mark_versions = {}
+            aggregate.marks_entered = 0
+            aggregate.published_formula = None
+            aggregate.reopen_count = 0
+            aggregate.amendment_count = 0
+
+    class SchemeSet(Event):
+        TOPIC = "registry.Competition.SchemeSet"
+        aspects: tuple[Aspect, ...]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.scheme = self.aspects
+
+    class EntrantAdded(Event):
+        TOPIC = "registry.Competition.EntrantAdded"
+        participant_id: UUID
+        full_name: str
+        organisation_id: UUID
+        region: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.entrants[self.participant_id] = Entrant(
+                self.participant_id, self.full_name, self.organisation_id, self.region
+            )
+
+    class ExpertAssigned(Event):
+        TOPIC = "registry.Competition.ExpertAssigned"
+        account_id: UUID
+        name: str
+        role: ExpertRole
+        organisation_id: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.experts[self.account_id] = Expert(
+                self.account_id, self.name, self.role, self.organisation_id
+            )
+
+    class MarkingStarted(Event):
+        TOPIC = "registry.Competition.MarkingStarted"
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = CompetitionStatus.MARKING
+
+    class MarksEntered(Event):
+        """A sheet of one or more new marks, accepted as a whole."""
+
+        TOPIC = "registry.Competition.MarksEntered"
+        marks: tuple[MarkValue, ...]
+
+        def apply(self, aggregate: Any) -> None:
+            for mark in self.marks:
+                aggregate._set_mark(mark, self.originator_version)
+            aggregate.marks_entered += len(self.marks)
+
+    class MarkCorrected(Event):
+        """An expert (or the chief) changes a mark during marking, with a reason."""
+
+        TOPIC = "registry.Competition.MarkCorrected"
+        mark: MarkValue
+        previous: Decimal
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate._set_mark(self.mark, self.originator_version)
+
+    class Locked(Event):
+        TOPIC = "registry.Competition.Locked"
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = CompetitionStatus.LOCKED
+
+    class Reopened(Event):
+        TOPIC = "registry.Competition.Reopened"
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = CompetitionStatus.MARKING
+            aggregate.reopen_count += 1
+
+    class Published(Event):
+        TOPIC = "registry.Competition.Published"
+        scaled_score_formula: str
+        scaled_score_formula_version: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = CompetitionStatus.PUBLISHED
+            aggregate.published_formula = (
+                self.scaled_score_formula,
+                self.scaled_score_formula_version,
+            )
+
+    class MarkAmended(Event):
+        """The organiser changes a mark after publication, with a reason."""
+
+        TOPIC = "registry.Competition.MarkAmended"
+        mark: MarkValue
+        previous: Decimal
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate._set_mark(self.mark, self.originator_version)
+            aggregate.amendment_count += 1
+
+    if TYPE_CHECKING:  # state set by the events; not dataclass fields
+        championship_id: UUID
+        code: str
+        title_ru: str
+        title_kk: str
+        category: Category
+        kind: ChampionshipKind
+        level: Level
+        region: str
+        tie_tolerance: Decimal
+        min_competitors_for_medals: int
+        status: CompetitionStatus
+        scheme: tuple[Aspect, ...]
+        entrants: dict[UUID, Entrant]
+        experts: dict[UUID, Expert]
+        #: (competitor, aspect) -> (value, expert who entered it)
+        measurements: dict[MarkKey, tuple[Decimal, UUID]]
+        #: (competitor, aspect) -> {expert: score}
+        judgements: dict[MarkKey, dict[UUID, int]]
+        #: (competitor, aspect, expert or None for measurement) -> version of the event that set it
+        mark_versions: dict[tuple[UUID, str, UUID | None], int]
+        marks_entered: int
+        published_formula: tuple[str, int] | None
+        reopen_count: int
+        amendment_count: int
+
+    # ---------------------------------------------------------------- state helpers
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Competition:
+        """A copy for a command (the repository copies cached aggregates).
+
+        Every value held is immutable (frozen Structs, tuples, Decimals, UUIDs, ints), so
+        copying the containers is a full copy — and hundreds of times cheaper than
+        ``copy.deepcopy`` on a competition with thousands of marks.
+        """
+        # the inner judgement score dicts are never changed in place (``_set_mark``
+        # replaces them), so copying the outer dict suffices
+        dicts = ("entrants", "experts", "measurements", "mark_versions", "judgements")
+        copied = clone(self, memo, dicts)
+        remembered = copied.__dict__.get("_results_memo")
+        if remembered is not None:
+            copied.__dict__["_results_memo"] = (remembered[0], dict(remembered[1]))
+        return copied
+
+    def _set_mark(self, mark: MarkValue, version: int) -> None:
+        memo = self.__dict__.get("_results_memo")
+        if memo is not None:
+            memo[1].pop(mark.competitor_id, None)
+        key = (mark.competitor_id, mark.aspect_id)
+        aspect = self.aspect(mark.aspect_id)
+        if aspect.type is AspectType.MEASUREMENT:
+            self.measurements[key] = (mark.value, mark.expert_id)
+        else:
+            # copy-on-write: a copy of the competition shares the score dicts it holds
+            scores = dict(self.judgements.get(key, ()))
+            scores[mark.expert_id] = int(mark.value)
+            self.judgements[key] = scores
+        self.mark_versions[_version_key(aspect, mark.competitor_id, mark.expert_id)] = version
+
+    def aspect(self, aspect_id: str) -> Aspect:
+        index = self.__dict__.get("_aspect_index")
+        if index is None or index[0] is not self.scheme:
+            index = (self.scheme, {a.id: a for a in self.scheme})
+            self.__dict__["_aspect_index"] = index
+        aspect = index[1].get(aspect_id)
+        if aspect is None:
+            raise DomainError("not-found", f"aspect {aspect_id!r} is not in the marking scheme")
+        return aspect
+
+    def aspect_marks(self, competitor_id: UUID) -> dict[str, Decimal]:
+        """The marks a competitor has so far, by aspect (judgement: only once all 3 scores)."""
+        marks: dict[str, Decimal] = {}
+        for aspect in self.scheme:
+            key = (competitor_id, aspect.id)
+            if aspect.type is AspectType.MEASUREMENT:
+                if key in self.measurements:
+                    marks[aspect.id] = self.measurements[key][0]
+            else:
+                scores = self.judgements.get(key, {})
+                if len(scores) == 3:
+                    marks[aspect.id] = scoring.judgement_mark(
+                        aspect.max_mark, list(scores.values())
+                    )
+        return marks
+
+    def competitor_result(self, competitor_id: UUID) -> tuple[Decimal, dict[str, Decimal]]:
+        """A competitor's total and per-criterion subtotals as the marks stand (the rules of
+        ``scoring.competitor_total`` and ``scoring.criterion_subtotals``).
+
+        Remembered per competitor until one of their marks changes (``_set_mark``) or the
+        scheme is replaced, so standings after a mark recompute one competitor, not all of
+        them (the projector recomputes standings after every batch of marks).
+        """
+        memo = self.__dict__.get("_results_memo")
+        if memo is None or memo[0] is not self.scheme:
+            memo = (self.scheme, {})
+            self.__dict__["_results_memo"] = memo
+        result = memo[1].get(competitor_id)
+        if result is None:
+            marks = self.aspect_marks(competitor_id)
+            criterion_of = {aspect.id: aspect.criterion for aspect in self.scheme}
+            result = (
+                scoring.competitor_total(marks.values()),
+                scoring.criterion_subtotals(marks, criterion_of),
+            )
+            memo[1][competitor_id] = result
+        return result
+
+    def disputed(self) -> list[tuple[UUID, str]]:
+        """(competitor, aspect) pairs whose judgement scores differ by more than 1."""
+        return sorted(
+            (
+                key
+                for key, scores in self.judgements.items()
+                if scoring.is_disputed(list(scores.values()))
+            ),
+            key=lambda k: (str(k[0]), k[1]),
+        )
+
+    def marks_expected(self) -> int:
+        judgement = sum(1 for a in self.scheme if a.type is AspectType.JUDGEMENT)
+        return scoring.marks_expected(len(self.entrants), len(self.scheme) - judgement, judgement)
+
+    def marks_present(self) -> int:
+        """Marks entered against the expected count (each judgement score counts once)."""
+        return len(self.measurements) + sum(len(s) for s in self.judgements.values())
+
+    @property
+    def has_marks(self) -> bool:
+        return bool(self.measurements or self.judgements)
+
+    def chief(self) -> Expert | None:
+        for expert in self.experts.values():
+            if expert.role is ExpertRole.CHIEF:
+                return expert
+        return None
+
+    # ---------------------------------------------------------------- commands
+
+    def _require_status(self, *allowed: CompetitionStatus, doing: str) -> None:
+        if self.status not in allowed:
+            wanted = " or ".join(allowed)
+            raise DomainError(
+                "invalid-state",
+                f"cannot {doing}: the competition is {self.status}, not {wanted}",
+                status=str(self.status),
+            )
+
+    def set_scheme(
+        self, *, actor: UUID, aspects: tuple[Aspect, ...], at: datetime | None = None
+    ) -> bool:
+        """Set or replace the scheme. Returns False when it is already exactly this one."""
+        aspects = tuple(
+            Aspect(
+                id=a.id.strip(),
+                criterion=a.criterion.strip().upper(),
+                description=ids.clean_text(a.description),
+                max_mark=a.max_mark,
+                type=AspectType(a.type),
+            )
+            for a in aspects
+        )
+        scoring.check_scheme(aspects)
+        aspects = tuple(
+            Aspect(a.id, a.criterion, a.description, a.max_mark.quantize(TWO_PLACES), a.type)
+            for a in aspects
+        )
+        if aspects == self.scheme:
+            return False  # a repeat: the competition already has exactly this scheme
+        self._require_status(
+            CompetitionStatus.SETUP, CompetitionStatus.MARKING, doing="set the scheme"
+        )
+        if self.has_marks:
+            raise DomainError(
+                "scheme-frozen", "the marking scheme is frozen: marks have been entered"
+            )
+        self.trigger_event(self.SchemeSet, actor=actor, aspects=aspects, timestamp=at)
+        return True
+
+    def add_entrant(
+        self,
+        *,
+        actor: UUID,
+        participant_id: UUID,
+        full_name: str,
+        organisation_id: UUID,
+        region: str,
+        at: datetime | None = None,
+    ) -> bool:
+        if participant_id in self.entrants:
+            return False
+        self._require_status(
+            CompetitionStatus.SETUP, CompetitionStatus.MARKING, doing="add an entrant"
+        )
+        self.trigger_event(
+            self.EntrantAdded,
+            actor=actor,
+            participant_id=participant_id,
+            full_name=full_name,
+            organisation_id=organisation_id,
+            region=region,
+            timestamp=at,
+        )
+        return True
+
+    def assign_expert(
+        self,
+        *,
+        actor: UUID,
+        account_id: UUID,
+        name: str,
+        role: ExpertRole,
+        organisation_id: UUID,
+        at: datetime | None = None,
+    ) -> bool:
+        role = ExpertRole(role)
+        existing = self.experts.get(account_id)
+        if existing is not None:
+            if existing.role == role and existing.organisation_id == organisation_id:
+                return False
+            raise DomainError(
+                "invalid-state",
+                f"{existing.name} is already an {existing.role} of this competition",
+            )
+        self._require_status(
+            CompetitionStatus.SETUP, CompetitionStatus.MARKING, doing="assign an expert"
+        )
+        chief = self.chief()
+        if role is ExpertRole.CHIEF and chief is not None:
+            raise DomainError(
+                "invalid-state", f"the competition already has a chief expert: {chief.name}"
+            )
+        self.trigger_event(
+            self.ExpertAssigned,
+            actor=actor,
+            account_id=account_id,
+            name=name,
+            role=role,
+            organisation_id=organisation_id,
+            timestamp=at,
+        )
+        return True
+
+    def start(self, *, actor: UUID, at: datetime | None = None) -> bool:
+        if self.status is not CompetitionStatus.SETUP:
+            return False  # a repeat: marking has already started
+
+        if not self.scheme:
+            raise DomainError("invalid-state", "cannot start marking: no marking scheme")
+        self.trigger_event(self.MarkingStarted, actor=actor, timestamp=at)
+        return True
+
+    def _expert(self, account_id: UUID) -> Expert:
+        expert = self.experts.get(account_id)
+        if expert is None:
+            raise DomainError(
+                "not-assigned", "you are not an expert of this competition", expert=str(account_id)
+            )
+        return expert
+
+    def _entrant(self, competitor_id: UUID) -> Entrant:
+        entrant = self.entrants.get(competitor_id)
+        if entrant is None:
+            raise DomainError(
+                "not-found",
+                f"competitor {competitor_id} is not an entrant of this competition",
+                field="competitor_id",
+            )
+        return entrant
+
+    def _check_conflict(self, expert: Expert, entrant: Entrant) -> None:
+        if expert.organisation_id == entrant.organisation_id:
+            raise DomainError(
+                "conflict-of-interest",
+                f"{expert.name} cannot mark {entrant.full_name}: both are from the same "
+                "organisation",
+                competitor_id=str(entrant.participant_id),
+            )
+
+    def _parse_value(self, aspect: Aspect, raw: str | int | Decimal) -> Decimal:
+        if aspect.type is AspectType.JUDGEMENT:
+            if isinstance(raw, bool) or not isinstance(raw, int | str | Decimal):
+                raise DomainError("invalid-input", f"value: aspect {aspect.id} takes a score 0-3")
+            value = parse_mark(raw)
+            if value != value.to_integral_value():
+                raise DomainError(
+                    "invalid-input", f"value: aspect {aspect.id} takes a whole score 0-3"
+                )
+            if not 0 <= value <= 3:
+                raise DomainError(
+                    "out-of-range", f"value: a judgement score is 0-3, not {raw}", field="value"
+                )
+            return Decimal(int(value))
+        value = parse_mark(raw)
+        if not Decimal("0.00") <= value <= aspect.max_mark:
+            raise DomainError(
+                "out-of-range",
+                f"value: aspect {aspect.id} takes 0.00 to {aspect.max_mark}, not {raw}",
+                field="value",
+            )
+        return value
+
+    def enter_marks(
+        self,
+        *,
+        actor: UUID,
+        marks: list[tuple[UUID, str, str | int | Decimal]],
+        at: datetime | None = None,
+    ) -> tuple[bool, int]:
+        """Enter a sheet of marks (competitor, aspect, value) as the expert ``actor``.
+
+        All or nothing. Marks identical to ones already held are no-ops (retries).
+        Returns (whether an event was recorded, the version of the last relevant event).
+        """
+        if not marks:
+            raise DomainError("invalid-input", "marks: the sheet is empty")
+        self._require_status(CompetitionStatus.MARKING, doing="enter marks")
+        expert = self._expert(actor)
+        new: dict[tuple[UUID, str], MarkValue] = {}
+        last_version = 0
+        for index, (competitor_id, aspect_id, raw) in enumerate(marks):
+            try:
+                entrant = self._entrant(competitor_id)
+                aspect = self.aspect(aspect_id)
+                self._check_conflict(expert, entrant)
+                value = self._parse_value(aspect, raw)
+            except DomainError as error:
+                if len(marks) > 1:
+                    error.details.setdefault("index", index)
+                raise
+            key = (competitor_id, aspect_id)
+            if key in new:
+                if new[key].value != value:
+                    raise DomainError(
+                        "invalid-input",
+                        f"marks[{index}]: the sheet gives two values for one mark",
+                        index=index,
+                    )
+                continue
+            if aspect.type is AspectType.MEASUREMENT:
+                held = self.measurements.get(key)
+                held_value = held[0] if held else None
+            else:
+                scores = self.judgements.get(key, {})
+                held_score = scores.get(actor)
+                held_value = Decimal(held_score) if held_score is not None else None
+                if held_value is None and len(scores) >= 3:
+                    raise DomainError(
+                        "judgement-full",
+                        f"aspect {aspect_id} already has three experts' scores for "
+                        f"{entrant.full_name}",
+                        index=index,
+                    )
+            if held_value is not None:
+                if held_value != value:
+                    raise DomainError(
+                        "mark-exists",
+                        f"a different mark ({held_value}) is already recorded for "
+                        f"{entrant.full_name}, aspect {aspect_id}: send a correction with a reason",
+                        index=index,
+                    )
+                version = self.mark_versions[_version_key(aspect, competitor_id, actor)]
+                last_version = max(last_version, version)
+                continue
+            new[key] = MarkValue(competitor_id, aspect_id, actor, value)
+        if not new:
+            return False, last_version
+        self.trigger_event(self.MarksEntered, actor=actor, marks=tuple(new.values()), timestamp=at)
+        return True, self.version
+
+    def _held(self, aspect: Aspect, competitor_id: UUID, expert_id: UUID) -> tuple[Decimal, UUID]:
+        """The mark now held and its owner (measurement: who entered it)."""
+        key = (competitor_id, aspect.id)
+        if aspect.type is AspectType.MEASUREMENT:
+            held = self.measurements.get(key)
+            if held is None:
+                raise DomainError("no-mark", f"no mark is recorded for aspect {aspect.id} yet")
+            return held
+        score = self.judgements.get(key, {}).get(expert_id)
+        if score is None:
+            raise DomainError(
+                "no-mark", f"no score of this expert is recorded for aspect {aspect.id} yet"
+            )
+        return Decimal(score), expert_id
+
+    def _change_mark(
+        self,
+        event_class: type[Competition.MarkCorrected | Competition.MarkAmended],
+        actor: UUID,
+        aspect: Aspect,
+        mark: MarkValue,
+        previous: Decimal,
+        reason: str,
+        at: datetime | None,
+    ) -> tuple[bool, int]:
+        """Record a corrected or amended mark; a mark that already holds this value is a
+        repeat, answered with the version of the event that set it."""
+        if mark.value == previous:
+            key = _version_key(aspect, mark.competitor_id, mark.expert_id)
+            return False, self.mark_versions[key]
+        self.trigger_event(
+            event_class, actor=actor, mark=mark, previous=previous, reason=reason, timestamp=at
+        )
+        return True, self.version
+
+    def correct_mark(
+        self,
+        *,
+        actor: UUID,
+        competitor_id: UUID,
+        aspect_id: str,
+        value: str | int | Decimal,
+        reason: str,
+        expert_id: UUID | None = None,
+        at: datetime | None = None,
+    ) -> tuple[bool, int]:
+        """Correct a mark during marking: the expert who entered it, or the chief expert."""
+        self._require_status(CompetitionStatus.MARKING, doing="correct a mark")
+        expert = self._expert(actor)
+        reason = checked_reason(reason)
+        entrant = self._entrant(competitor_id)
+        aspect = self.aspect(aspect_id)
+        self._check_conflict(expert, entrant)
+        new_value = self._parse_value(aspect, value)
+        held, owner = self._held(aspect, competitor_id, expert_id or actor)
+        if owner != actor and expert.role is not ExpertRole.CHIEF:
+            raise DomainError(
+                "not-allowed",
+                "only the expert who entered a mark or the chief expert may correct it",
+            )
+        mark = MarkValue(competitor_id, aspect_id, owner, new_value)
+        return self._change_mark(self.MarkCorrected, actor, aspect, mark, held, reason, at)
+
+    def lock(self, *, actor: UUID, at: datetime | None = None) -> bool:
+        if self.status in (CompetitionStatus.LOCKED, CompetitionStatus.PUBLISHED):
+            return False  # a repeat: already locked (and maybe published since)
+        self._require_status(CompetitionStatus.MARKING, doing="lock")
+        expert = self._expert(actor)
+        if expert.role is not ExpertRole.CHIEF:
+            raise DomainError("not-allowed", "only the chief expert locks a competition")
+        if not self.entrants:
+            raise DomainError("invalid-state", "cannot lock: the competition has no entrants")
+        missing = self.marks_expected() - self.marks_present()
+        if missing > 0:
+            raise DomainError(
+                "incomplete-marking", f"cannot lock: {missing} marks are still missing"
+            )
+        disputed = self.disputed()
+        if disputed:
+            listing = ", ".join(f"{self.entrants[c].full_name} / {a}" for c, a in disputed)
+            raise DomainError(
+                "disputed-aspect",
+                f"cannot lock: judgement scores differ by more than 1 on {listing}",
+            )
+        self.trigger_event(self.Locked, actor=actor, timestamp=at)
+        return True
+
+    def reopen(self, *, actor: UUID, reason: str, at: datetime | None = None) -> bool:
+        reason = checked_reason(reason)
+        self._require_status(CompetitionStatus.LOCKED, doing="reopen")
+        expert = self._expert(actor)
+        if expert.role is not ExpertRole.CHIEF:
+            raise DomainError("not-allowed", "only the chief expert reopens a competition")
+        self.trigger_event(self.Reopened, actor=actor, reason=reason, timestamp=at)
+        return True
+
+    def publish(self, *, actor: UUID, at: datetime | None = None) -> bool:
+        if self.status is CompetitionStatus.PUBLISHED:
+            return False
+        self._require_status(CompetitionStatus.LOCKED, doing="publish")
+        self.trigger_event(
+            self.Published,
+            actor=actor,
+            scaled_score_formula=scoring.SCALED_SCORE_FORMULA,
+            scaled_score_formula_version=scoring.SCALED_SCORE_FORMULA_VERSION,
+            timestamp=at,
+        )
+        return True
+
+    def amend_mark(
+        self,
+        *,
+        actor: UUID,
+        competitor_id: UUID,
+        aspect_id: str,
+        value: str | int | Decimal,
+        reason: str,
+        expert_id: UUID | None = None,
+        at: datetime | None = None,
+    ) -> tuple[bool, int]:
+        """Change a published mark (organiser). Judgement aspects name the expert's score."""
+        self._require_status(CompetitionStatus.PUBLISHED, doing="amend a mark")
+        reason = checked_reason(reason)
+        self._entrant(competitor_id)
+        aspect = self.aspect(aspect_id)
+        new_value = self._parse_value(aspect, value)
+        if aspect.type is AspectType.JUDGEMENT:
+            if expert_id is None:
+                raise DomainError(
+                    "invalid-input", "expert_id: a judgement aspect's amendment names the expert"
+                )
+            held, owner = self._held(aspect, competitor_id, expert_id)
+            scores = dict(self.judgements[(competitor_id, aspect_id)])
+            scores[owner] = int(new_value)
+            if scoring.is_disputed(list(scores.values())):
+                raise DomainError(
+                    "disputed-aspect",
+                    "the amendment would leave the judgement scores more than 1 apart",
+                )
+        else:
+            held, owner = self._held(aspect, competitor_id, actor)
+        mark = MarkValue(competitor_id, aspect_id, owner, new_value)
+        return self._change_mark(self.MarkAmended, actor, aspect, mark, held, reason, at)

@@ -1,0 +1,381 @@
+"""The prize programme aggregate, with the entries (``PrizeEntry``) and the nominations
+(``Nomination``, ``Nominee``) it holds. The rules of eligibility and of an entry's life are the
+pure functions of ``prizes``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import msgspec
+from eventsourcing.domain import Aggregate
+
+from domain import ids, prizes
+from domain.errors import DomainError
+from domain.events import (
+    MAX_REASON,
+    RegistryEvent,
+    checked_reason,
+    checked_region,
+    checked_text,
+    checked_year,
+    copy_fields,
+)
+from domain.values import ChampionshipKind
+
+
+class PrizeEntry(msgspec.Struct):
+    """A prize entry as the programme holds it (its history is in the events)."""
+
+    id: UUID
+    placing: prizes.Placing
+    prize: prizes.Prize | None
+    status: prizes.EntryStatus
+    reason: str | None = None
+    awarded_on: date | None = None
+
+
+class Nominee(msgspec.Struct):
+    id: UUID
+    organisation_id: UUID
+    citation: str
+    status: prizes.EntryStatus
+    reason: str | None = None
+
+
+class Nomination(msgspec.Struct):
+    id: UUID
+    title_ru: str
+    title_kk: str
+    nominees: dict[UUID, Nominee]
+
+
+class PrizeProgramme(Aggregate):
+    """The akimat's list of prizes and nominations for a year (RULES.md, "Prizes and
+    nominations"). Entries are proposed from published results by a policy, exactly once
+    (their ids are derived from programme, competition and competitor)."""
+
+    TOPIC = "registry.PrizeProgramme"
+
+    class Event(RegistryEvent):
+        TOPIC = "registry.PrizeProgramme.Event"
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "registry.PrizeProgramme.Created"
+        title_ru: str
+        title_kk: str
+        year: int
+        region: str
+        kinds: tuple[ChampionshipKind, ...]
+        prizes: tuple[prizes.Prize, ...]
+
+        def apply(self, aggregate: Any) -> None:
+            copy_fields(self, aggregate)
+            aggregate.entries = {}
+            aggregate.nominations = {}
+
+    class EntryProposed(Event):
+        TOPIC = "registry.PrizeProgramme.EntryProposed"
+        entry_id: UUID
+        placing: prizes.Placing
+        prize: prizes.Prize
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.entries[self.entry_id] = PrizeEntry(
+                self.entry_id, self.placing, self.prize, prizes.EntryStatus.PROPOSED
+            )
+
+    class EntryPlaceChanged(Event):
+        """An amendment moved the competitor: the entry follows, and is flagged for review
+        unless it was only proposed and still earns a prize."""
+
+        TOPIC = "registry.PrizeProgramme.EntryPlaceChanged"
+        entry_id: UUID
+        placing: prizes.Placing
+        prize: prizes.Prize | None
+        needs_review: bool
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            entry = aggregate.entries[self.entry_id]
+            entry.placing, entry.prize = self.placing, self.prize
+            if self.needs_review:
+                entry.status, entry.reason = prizes.EntryStatus.NEEDS_REVIEW, self.reason
+
+    class EntryDecided(Event):
+        """approve, reject (reason), award (date) or revoke (reason)."""
+
+        TOPIC = "registry.PrizeProgramme.EntryDecided"
+        entry_id: UUID
+        decision: str
+        reason: str | None
+        awarded_on: date | None
+
+        def apply(self, aggregate: Any) -> None:
+            entry = aggregate.entries[self.entry_id]
+            entry.status = prizes.DECIDED_STATUS[self.decision]
+            entry.reason = self.reason
+            if self.awarded_on is not None:
+                entry.awarded_on = self.awarded_on
+
+    class NominationDefined(Event):
+        TOPIC = "registry.PrizeProgramme.NominationDefined"
+        nomination_id: UUID
+        title_ru: str
+        title_kk: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.nominations[self.nomination_id] = Nomination(
+                self.nomination_id, self.title_ru, self.title_kk, {}
+            )
+
+    class NomineeProposed(Event):
+        TOPIC = "registry.PrizeProgramme.NomineeProposed"
+        nomination_id: UUID
+        nominee_id: UUID
+        organisation_id: UUID
+        citation: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.nominations[self.nomination_id].nominees[self.nominee_id] = Nominee(
+                self.nominee_id, self.organisation_id, self.citation, prizes.EntryStatus.PROPOSED
+            )
+
+    class NomineeDecided(Event):
+        TOPIC = "registry.PrizeProgramme.NomineeDecided"
+        nomination_id: UUID
+        nominee_id: UUID
+        decision: str
+        reason: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            nominee = aggregate.nominations[self.nomination_id].nominees[self.nominee_id]
+            nominee.status = prizes.DECIDED_STATUS[self.decision]
+            nominee.reason = self.reason
+
+    if TYPE_CHECKING:  # state set by the events; not dataclass fields
+        title_ru: str
+        title_kk: str
+        year: int
+        region: str
+        kinds: tuple[ChampionshipKind, ...]
+        prizes: tuple[prizes.Prize, ...]
+        entries: dict[UUID, PrizeEntry]
+        nominations: dict[UUID, Nomination]
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        actor: UUID,
+        title_ru: str,
+        title_kk: str,
+        year: int,
+        region: str,
+        kinds: tuple[ChampionshipKind, ...],
+        prizes_by_place: tuple[prizes.Prize, ...],
+        at: datetime | None = None,
+    ) -> PrizeProgramme:
+        title_ru = checked_text(title_ru, "title_ru")
+        region = checked_region(region)
+        year = checked_year(year)
+        kinds = tuple(sorted({ChampionshipKind(k) for k in kinds}))
+        if not kinds:
+            raise DomainError("invalid-input", "kinds: name at least one championship kind")
+        checked = tuple(
+            sorted(
+                (
+                    prizes.Prize(p.place, ids.clean_text(p.description), p.amount_kzt)
+                    for p in prizes_by_place
+                ),
+                key=lambda p: p.place,
+            )
+        )
+        prizes.check_prizes(checked)
+        return cls._create(
+            cls.Created,
+            id=ids.programme_id(region, year, title_ru),
+            actor=actor,
+            title_ru=title_ru,
+            title_kk=checked_text(title_kk, "title_kk"),
+            year=year,
+            region=region,
+            kinds=kinds,
+            prizes=checked,
+            timestamp=at,
+        )
+
+    def prize_for(self, place: int) -> prizes.Prize | None:
+        return next((p for p in self.prizes if p.place == place), None)
+
+    def consider(
+        self,
+        *,
+        actor: UUID,
+        placing: prizes.Placing,
+        reason: str,
+        championship_year: int | None = None,
+        at: datetime | None = None,
+    ) -> bool:
+        """Propose an entry for an eligible placing, or follow a placing that changed.
+
+        Exactly once: an entry that already holds this placing is a repeat (no event). A
+        competitor who is not eligible and has no entry changes nothing.
+        """
+        eligible = prizes.is_eligible(
+            placing,
+            region=self.region,
+            kinds=self.kinds,
+            prizes=self.prizes,
+            year=self.year,
+            championship_year=championship_year,
+        )
+        entry_id = prizes.entry_id(self.id, placing.competition_id, placing.competitor_id)
+        entry = self.entries.get(entry_id)
+        if entry is None:
+            if not eligible:
+                return False
+            self.trigger_event(
+                self.EntryProposed,
+                actor=actor,
+                entry_id=entry_id,
+                placing=placing,
+                prize=self.prize_for(placing.place),
+                reason=reason,
+                timestamp=at,
+            )
+            return True
+        if entry.placing.place == placing.place:
+            return False
+        prize = self.prize_for(placing.place) if eligible else None
+        settled = entry.status in (prizes.EntryStatus.REJECTED, prizes.EntryStatus.REVOKED)
+        needs_review = not settled and (
+            entry.status is not prizes.EntryStatus.PROPOSED or prize is None
+        )
+        self.trigger_event(
+            self.EntryPlaceChanged,
+            actor=actor,
+            entry_id=entry_id,
+            placing=placing,
+            prize=prize,
+            needs_review=needs_review,
+            reason=reason,
+            timestamp=at,
+        )
+        return True
+
+    def decide(
+        self,
+        *,
+        actor: UUID,
+        entry_id: UUID,
+        decision: str,
+        reason: str | None = None,
+        awarded_on: date | None = None,
+        at: datetime | None = None,
+    ) -> bool:
+        """approve | reject (reason) | award (date) | revoke (reason) an entry."""
+        entry = self.entries.get(entry_id)
+        if entry is None:
+            raise DomainError("not-found", f"no entry {entry_id} in this programme")
+        if decision not in prizes.TRANSITIONS:
+            raise DomainError("invalid-input", f"decision: one of {sorted(prizes.TRANSITIONS)}")
+        if prizes.is_repeat(decision, entry.status):
+            return False
+        reason = checked_reason(reason or "") if decision in ("reject", "revoke") else None
+        if decision == "approve" and entry.prize is None:
+            raise DomainError(
+                "invalid-state", "the competitor no longer holds a prize place: reject or revoke"
+            )
+        if decision == "award":
+            if awarded_on is None:
+                raise DomainError("invalid-input", "awarded_on: the date the prize was handed over")
+        else:
+            awarded_on = None
+        self.trigger_event(
+            self.EntryDecided,
+            actor=actor,
+            entry_id=entry_id,
+            decision=decision,
+            reason=reason,
+            awarded_on=awarded_on,
+            timestamp=at,
+        )
+        return True
+
+    def define_nomination(
+        self, *, actor: UUID, title_ru: str, title_kk: str, at: datetime | None = None
+    ) -> tuple[bool, UUID]:
+        title_ru = checked_text(title_ru, "title_ru")
+        nomination_id = prizes.nomination_id(self.id, title_ru)
+        if nomination_id in self.nominations:
+            return False, nomination_id
+        self.trigger_event(
+            self.NominationDefined,
+            actor=actor,
+            nomination_id=nomination_id,
+            title_ru=title_ru,
+            title_kk=checked_text(title_kk, "title_kk"),
+            timestamp=at,
+        )
+        return True, nomination_id
+
+    def nominate(
+        self,
+        *,
+        actor: UUID,
+        nomination_id: UUID,
+        organisation_id: UUID,
+        citation: str,
+        at: datetime | None = None,
+    ) -> tuple[bool, UUID]:
+        nomination = self.nominations.get(nomination_id)
+        if nomination is None:
+            raise DomainError("not-found", f"no nomination {nomination_id} in this programme")
+        nominee_id = prizes.nominee_id(nomination_id, organisation_id)
+        if nominee_id in nomination.nominees:
+            return False, nominee_id
+        self.trigger_event(
+            self.NomineeProposed,
+            actor=actor,
+            nomination_id=nomination_id,
+            nominee_id=nominee_id,
+            organisation_id=organisation_id,
+            citation=checked_text(citation, "citation", max_len=MAX_REASON),
+            timestamp=at,
+        )
+        return True, nominee_id
+
+    def decide_nominee(
+        self,
+        *,
+        actor: UUID,
+        nomination_id: UUID,
+        nominee_id: UUID,
+        decision: str,
+        reason: str | None = None,
+        at: datetime | None = None,
+    ) -> bool:
+        nomination = self.nominations.get(nomination_id)
+        nominee = nomination.nominees.get(nominee_id) if nomination else None
+        if nominee is None:
+            raise DomainError("not-found", f"no nominee {nominee_id} in this nomination")
+        if decision not in ("approve", "reject"):
+            raise DomainError("invalid-input", "decision: approve or reject")
+        if prizes.is_repeat(decision, nominee.status, "nominee"):
+            return False
+        self.trigger_event(
+            self.NomineeDecided,
+            actor=actor,
+            nomination_id=nomination_id,
+            nominee_id=nominee_id,
+            decision=decision,
+            reason=checked_reason(reason or "") if decision == "reject" else None,
+            timestamp=at,
+        )
+        return True
+
+
+#: Every aggregate class, for registries of topics and fixtures.
