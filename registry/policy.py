@@ -39,8 +39,10 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 
-from domain.aggregates import Championship, Competition, PrizeProgramme
+from domain.championship import Championship
+from domain.competition import Competition
 from domain.ids import PRIZE_POLICY_ACTOR
+from domain.prize_programme import PrizeProgramme
 from domain.prizes import Placing, entry_id
 from domain.standings import placings
 from domain.values import CATEGORY_RU

@@ -21,6 +21,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import msgspec
 
 DEFAULT_DATABASE_URL = "sqlite:///var/registry.sqlite"
+#: the eventsourcing SQLite datastore's fixed pool: 5 connections + 10 overflow
+SQLITE_POOL_CONNECTIONS = 15
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -49,6 +51,43 @@ class Settings(msgspec.Struct, frozen=True):
             f"PostgreSQL {self.pg_user}@{self.pg_host}:{self.pg_port}/{self.pg_dbname}"
             f" schema {self.pg_schema}"
         )
+
+    # The differences between the backends that the layers above act on, each behind a name
+    # (the SQL ones are in ``store.dialect``).
+
+    @property
+    def local_lookups(self) -> bool:
+        """Whether a lookup in the store reads a local file (SQLite): microseconds, not worth
+        a trip to a worker thread, and cheap enough to repeat on every request."""
+        return self.backend == "sqlite"
+
+    @property
+    def pool_connections(self) -> int:
+        """The most connections the event store's pool opens: ``pg_pool_size +
+        pg_max_overflow`` on PostgreSQL; on SQLite the library's fixed pool of 5 + 10."""
+        if self.backend == "sqlite":
+            return SQLITE_POOL_CONNECTIONS
+        return self.pg_pool_size + self.pg_max_overflow
+
+    @property
+    def default_projector(self) -> str:
+        """Where the projector runs unless told otherwise: ``"in-process"`` on SQLite (no
+        subscriptions, one writer process: the serving process follows its own saves),
+        ``"external"`` on PostgreSQL (``registry project``, shared by several API processes)."""
+        return "in-process" if self.backend == "sqlite" else "external"
+
+    @property
+    def subscriptions(self) -> bool:
+        """Whether the store pushes new events to followers (PostgreSQL's LISTEN/NOTIFY, the
+        library's ``recorder.subscribe``); on SQLite followers poll and are woken by saves."""
+        return self.backend == "postgres"
+
+    @property
+    def write_turns_path(self) -> str | None:
+        """The lock file through which the writing processes of one store take turns
+        (``registry.writer.FileTurns``): beside a SQLite file, which has one writer anyway;
+        None on PostgreSQL, where writers meet the store's optimistic concurrency."""
+        return f"{self.sqlite_path}.write-lock" if self.backend == "sqlite" else None
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for this store."""
