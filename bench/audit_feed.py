@@ -11,7 +11,7 @@ What it does:
    marks (50 competitors x 200 measurement aspects, one mark per event, a few corrections,
    locked, published, two amendments) in a child process, so its memory does not count;
 2. floor: reads every stored event and decodes it through the mapper (nothing else);
-3. the feed's lines made in this process (``projections.feed_lines.Feed``, no HTTP);
+3. the feed's lines made in this process (``projections.audit_feed.Feed``, no HTTP);
 4. (a) the real app under uvicorn (a subprocess, projector external so nothing else runs
    there), ``GET /api/v1/audit/events`` streamed by an httpx client that counts the lines and
    checks the last one's position; the client's own CPU time is printed (it shares the two
@@ -39,7 +39,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +47,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
 from bench.phases import read_and_decode, run_phased  # noqa: E402
+
+if TYPE_CHECKING:  # imported by the phase that needs it
+    from registry.application import RegistryApplication
 
 TARGET_FEED_RATE = 100_000
 TARGET_AS_OF_MS = 50.0
@@ -65,10 +68,13 @@ def say(text: str) -> None:
 # ---------------------------------------------------------------------- generation
 
 
-def big_competition(app: Any) -> str:
+def big_competition(app: RegistryApplication) -> str:
     """A competition of 10,000 marks, one mark per event, stored in bulk; returns its id."""
-    from domain.aggregates import Account, Championship, Organisation, Participant
+    from domain.account import Account
+    from domain.championship import Championship
     from domain.ids import SYSTEM_ACTOR
+    from domain.organisation import Organisation
+    from domain.participant import Participant
     from domain.values import Aspect, AspectType
 
     clock = [datetime(2025, 5, 1, 4, 0, tzinfo=UTC)]
@@ -305,16 +311,16 @@ def stream_feed(port: int, token: str, head: int) -> tuple[int, int, float, floa
     return lines, size, seconds, client_cpu
 
 
-def floor_pass(app: Any) -> float:
+def floor_pass(app: RegistryApplication) -> float:
     """Read every stored event and decode it with our mapper, nothing else: events/s."""
     started = time.perf_counter()
     decoded = read_and_decode(app)
     return decoded / (time.perf_counter() - started)
 
 
-def lines_pass(app: Any, head: int) -> tuple[float, int]:
+def lines_pass(app: RegistryApplication, head: int) -> tuple[float, int]:
     """The feed's lines made in this process (the server's work without HTTP)."""
-    from projections.feed_lines import Feed
+    from projections.audit_feed import Feed
 
     started = time.perf_counter()
     feed = Feed(app, head=head)
@@ -337,11 +343,11 @@ def measure(url: str, rounds: int, repeats: int) -> None:
     import httpx
     import msgspec
 
-    from domain.aggregates import Competition
+    from domain.competition import Competition
     from domain.standings import standings
     from projections import time_travel
-    from projections.feed_lines import StoreReader
     from registry.application import RegistryApplication
+    from store.events import EventReader
     from store.settings import parse_database_url
 
     token = auditor_token(url)
@@ -391,7 +397,8 @@ def measure(url: str, rounds: int, repeats: int) -> None:
 
         # (b) as_of standings of the big competition.
         competition_id = big_competition_id()
-        rows = StoreReader(app).aggregate(competition_id)
+        reader = EventReader.of(app)
+        rows = reader.rows(reader.aggregate(competition_id))
         assert rows[0].topic == Competition.Created.TOPIC
         marks_entered = sum(1 for r in rows if r.topic == Competition.MarksEntered.TOPIC)
         points = [rows[round(i * (len(rows) - 1) / 24)].id for i in range(25)]

@@ -852,7 +852,7 @@ def stored_marks(url: str, competitions: Sequence[str]) -> dict[str, collections
     """Every mark stored in the competitions' MarksEntered events, read back from the store."""
     from uuid import UUID
 
-    from domain.aggregates import Competition
+    from domain.competition import Competition
     from registry.application import RegistryApplication
     from store.settings import parse_database_url
 

@@ -17,7 +17,10 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported by the phase that needs it (the generator's child process)
+    from registry.application import RegistryApplication
 
 
 def run_phased(
@@ -65,12 +68,12 @@ def run_phased(
             os.rmdir(folder)
 
 
-def read_and_decode(app: Any, batch: int = 5000) -> int:
+def read_and_decode(app: RegistryApplication, batch: int = 5000) -> int:
     """The floor: read every stored event with the projector's reader and decode it with our
     mapper, nothing else. Answers how many events were read."""
-    from store.events import NotificationReader
+    from store.events import EventReader
 
-    reader, after, count = NotificationReader(app), 0, 0
+    reader, after, count = EventReader.of(app), 0, 0
     to_domain_event = app.mapper.to_domain_event
     while rows := reader.read(after, batch):
         for notification in rows:

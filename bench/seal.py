@@ -53,9 +53,10 @@ def _best(runs: int, fn):  # the best of a few runs: the machine is noisy
 
 def measure(url: str, runs: int) -> None:
     from projections.runner import Projector
-    from projections.seal import BATCH, RawEventReader, SealProjection, chain_head, verify_seals
+    from projections.seal import BATCH, SealProjection, chain_head, verify_seals
     from projections.store import ViewStore
     from registry.application import RegistryApplication
+    from store.events import EventReader
     from store.settings import parse_database_url
 
     app = RegistryApplication(parse_database_url(url))
@@ -63,8 +64,8 @@ def measure(url: str, runs: int) -> None:
     total = app.event_count()
 
     def read_raw() -> int:
-        reader, after, count = RawEventReader(app), None, 0
-        while rows := reader.read(after, BATCH):
+        reader, after, count = EventReader.of(app), None, 0
+        while rows := reader.chain_rows(after, BATCH):
             count += len(rows)
             after = rows[-1][0]
         return count

@@ -14,11 +14,18 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from domain.aggregates import Account, Championship, Competition, Organisation, Participant
+from domain.account import Account
+from domain.championship import Championship
+from domain.competition import Competition
 from domain.ids import SYSTEM_ACTOR
+from domain.organisation import Organisation
+from domain.participant import Participant
 from domain.values import Aspect, AspectType
+
+if TYPE_CHECKING:
+    from registry.application import RegistryApplication
 
 COMPETITIONS = 10
 COMPETITORS = 20
@@ -244,7 +251,7 @@ def _marking_plan(
             )
 
 
-def generate(app: Any, events: int, *, seed: int = 2025, chunk: int = 2_000) -> int:
+def generate(app: RegistryApplication, events: int, *, seed: int = 2025, chunk: int = 2_000) -> int:
     """Store about ``events`` synthetic events (whole championships); returns how many."""
     rng = random.Random(seed)
     clock = _Clock()

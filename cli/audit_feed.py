@@ -2,7 +2,7 @@
 the backup and the exact restore of the whole history.
 
 ``registry audit export FILE [--after N]`` writes the audit feed's lines (the same lines as
-``GET /api/v1/audit/events``, made by :mod:`projections.feed_lines`) with one more field,
+``GET /api/v1/audit/events``, made by :mod:`projections.audit_feed`) with one more field,
 ``state``: the stored bytes, base64, exactly as stored. With the line's ``position``,
 ``aggregate_id``, ``version`` and ``type`` (the stored topic) that is everything the store
 holds. The file is written aside and renamed into place when complete, so a FILE that
@@ -14,7 +14,8 @@ the store empty. It checks as it goes that positions increase and each aggregate
 run 1, 2, 3…, and prints the head hash of the chain it wrote, to compare with the export's
 (the seal chain commits to positions, ids, versions, topics and state bytes, so equal hashes
 mean an identical history). Views are not copied: they are rebuilt from the events
-(``registry rebuild``, or the projector catches up when it starts).
+(``registry rebuild``, or the projector catches up when it starts). The SQL of both
+backends is ``store.events.RestoreWriter``'s.
 """
 
 from __future__ import annotations
@@ -25,15 +26,15 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import click
 import msgspec
 
 from cli.common import open_registry
-from projections.feed_lines import Feed, Row
-from projections.sealing import GENESIS, canonical_bytes, next_hash
+from projections.audit_feed import Feed, Row
+from projections.seal import GENESIS, canonical_bytes, next_hash
+from store.events import EventStore, RestoreWriter
 
 #: rows per INSERT statement; larger executemany batches once hung in psycopg's pipeline
 IMPORT_BATCH = 2_000
@@ -63,76 +64,21 @@ class _Line(msgspec.Struct):
 _decode_line = msgspec.json.Decoder(_Line).decode
 
 
-class _Writer:
-    """Rows into the store's events table with their positions, through the recorder's own
-    datastore (so the settings, pool and schema are the application's)."""
-
-    def __init__(self, app: Any, cursor: Any) -> None:
-        self.app = app
-        self.cursor = cursor
-        self.sqlite = app.settings.backend == "sqlite"
-        table = app.events_table
-        if self.sqlite:
-            self.table = table
-            self.insert = (
-                f"INSERT INTO {table} (rowid, originator_id, originator_version, topic, state) "
-                "VALUES (?, ?, ?, ?, ?)"
-            )
-        else:
-            self.table = f'"{app.settings.pg_schema}"."{table}"'
-            self.insert = (
-                f"INSERT INTO {self.table} "
-                "(notification_id, originator_id, originator_version, topic, state) "
-                "VALUES (%s, %s, %s, %s, %s)"
-            )
-
-    def lock_empty(self) -> None:
-        """Take the writers' lock, then refuse a store that holds any event."""
-        cursor = self.cursor
-        if self.sqlite:
-            cursor.execute(f"DELETE FROM {self.table} WHERE 0")  # the write lock, first
-            cursor.execute(f"SELECT COUNT(*) FROM {self.table}")
-            count = int(cursor.fetchone()[0])
-        else:
-            cursor.execute(f"LOCK TABLE {self.table} IN EXCLUSIVE MODE")
-            cursor.execute(f"SELECT COUNT(*) AS n FROM {self.table}")
-            count = int(cursor.fetchone()["n"])
-        if count:
-            raise RestoreError(
-                f"the store is not empty ({count} events in {self.app.settings.describe()}): "
-                "import restores into an empty store only"
-            )
-
-    def write(self, rows: list[tuple[int, UUID, int, str, bytes]]) -> None:
-        if not rows:
-            return
-        if self.sqlite:
-            rows = [(p, i.hex, v, t, s) for p, i, v, t, s in rows]  # type: ignore[misc]
-        self.cursor.executemany(self.insert, rows)
-
-    def finish(self, last_position: int | None) -> None:
-        """PostgreSQL: the position sequence continues after the last restored position
-        (SQLite's rowid does so by itself), and followers are woken."""
-        if self.sqlite or last_position is None:
-            return
-        self.cursor.execute(
-            "SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), %s)",
-            (self.table, last_position),
-        )
-        channel = self.app.recorder.channel_name
-        self.cursor.execute(f'NOTIFY "{channel}"')
-
-
 def restore(
-    app: Any, lines: Iterable[bytes], *, progress: Callable[[int], None] | None = None
+    app: EventStore, lines: Iterable[bytes], *, progress: Callable[[int], None] | None = None
 ) -> RestoreReport:
     """Write the rows of an export into the (empty) store, exactly; all or nothing."""
     chain = GENESIS
     versions: dict[UUID, int] = {}
     count, first, last = 0, None, None
-    with app.recorder.datastore.transaction(commit=True) as cursor:
-        writer = _Writer(app, cursor)
-        writer.lock_empty()
+    writer = RestoreWriter.of(app)
+    with writer.datastore.transaction(commit=True) as cursor:
+        stored = writer.lock_and_count(cursor)
+        if stored:
+            raise RestoreError(
+                f"the store is not empty ({stored} events in {app.settings.describe()}): "
+                "import restores into an empty store only"
+            )
         pending: list[tuple[int, UUID, int, str, bytes]] = []
         for number, raw in enumerate(lines, start=1):
             if progress is not None:
@@ -164,14 +110,14 @@ def restore(
             first = line.position if first is None else first
             last = line.position
             if len(pending) >= IMPORT_BATCH:
-                writer.write(pending)
+                writer.insert(cursor, pending)
                 pending = []
-        writer.write(pending)
-        writer.finish(last)
+        writer.insert(cursor, pending)
+        writer.finish(cursor, last)
     return RestoreReport(count, first, last, chain.hex())
 
 
-def _views_position(app: Any) -> int:
+def _views_position(app: EventStore) -> int:
     """The furthest position any view of this store has processed (0: none)."""
     from projections.runner import PROJECTIONS
     from projections.store import ViewStore
@@ -199,7 +145,7 @@ def export(ctx: click.Context, file: Path, after: int) -> None:
     exactly. Prints the seal chain's head hash for a full export."""
 
     with open_registry(ctx) as app:
-        head = app.head_position()  # type: ignore[attr-defined]
+        head = app.head_position()
         chain = [GENESIS]
 
         def seal(row: Row) -> None:
@@ -233,9 +179,7 @@ def export(ctx: click.Context, file: Path, after: int) -> None:
             aside.unlink(missing_ok=True)
             raise
         span = f" (positions {after + 1}..{head})" if feed.lines else ""
-        click.echo(
-            f"exported {feed.lines} events{span} from {app.settings.describe()} to {file}"  # type: ignore[attr-defined]
-        )
+        click.echo(f"exported {feed.lines} events{span} from {app.settings.describe()} to {file}")
         if after == 0:
             click.echo(f"head position: {head}")
             click.echo(f"head hash:     {chain[0].hex()}")
@@ -262,9 +206,7 @@ def import_(ctx: click.Context, file: Path) -> None:
         span = (
             f" (positions {report.first_position}..{report.last_position})" if report.events else ""
         )
-        click.echo(
-            f"imported {report.events} events{span} into {app.settings.describe()}"  # type: ignore[attr-defined]
-        )
+        click.echo(f"imported {report.events} events{span} into {app.settings.describe()}")
         click.echo(f"head position: {report.last_position or 0}")
         click.echo(f"head hash:     {report.head_hash}")
         views = _views_position(app)

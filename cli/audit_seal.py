@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import msgspec
@@ -21,8 +21,11 @@ import msgspec
 from cli.common import open_registry
 from store.settings import SEAL_KEY_ENV, SettingsError, load_seal_key
 
+if TYPE_CHECKING:  # the commands import the seal chain when they run
+    from projections.seal import CheckpointReport, SealReport
 
-def _seal_report_lines(report: Any) -> list[str]:
+
+def _seal_report_lines(report: SealReport) -> list[str]:
     if report.ok:
         lines = [
             f"seal chain intact: {report.checked:,} events checked, head position "
@@ -43,7 +46,7 @@ def _seal_report_lines(report: Any) -> list[str]:
     ]
 
 
-def _checkpoint_lines(report: Any) -> list[str]:
+def _checkpoint_lines(report: CheckpointReport) -> list[str]:
     if report.ok:
         return [
             f"checkpoint holds: the stored events up to position {report.position} "
@@ -100,7 +103,7 @@ def verify(
     elif public_key is not None:
         raise click.UsageError("--public-key goes with --checkpoint")
     with open_registry(ctx) as app:
-        store = ViewStore(app.settings)  # type: ignore[attr-defined]
+        store = ViewStore(app.settings)
         try:
             report = verify_seals(app, store, batch_size=batch_size, jobs=jobs)
             checked = None
@@ -121,12 +124,12 @@ def verify(
     else:
         for line in _seal_report_lines(report):
             click.echo(line)
-        if checked is not None:
+        if checked is not None and checkpoint is not None:
             for line in _checkpoint_lines(checked):
                 click.echo(line)
             if checked.ok and public_key is None:
                 click.echo(
-                    f"note: signed by key {checkpoint.public_key}; pass --public-key to insist "  # type: ignore[union-attr]
+                    f"note: signed by key {checkpoint.public_key}; pass --public-key to insist "
                     "on the key you trust",
                     err=True,
                 )
@@ -165,7 +168,7 @@ def checkpoint(ctx: click.Context, output: Path | None) -> None:
     if output is not None and output.exists():
         raise click.ClickException(f"{output} exists: a checkpoint is never overwritten")
     with open_registry(ctx) as app:
-        store = ViewStore(app.settings)  # type: ignore[attr-defined]
+        store = ViewStore(app.settings)
         try:
             report = verify_seals(app, store)
         finally:

@@ -129,11 +129,11 @@ def project(ctx: click.Context, exit_when_caught_up: bool, batch_size: int) -> N
     processes can share this one projector; on SQLite it polls. A failing event stops it
     with an error naming the position (exit code 3); nothing is ever skipped.
     """
-    from api.server import tune_gc
     from projections.base import ProjectionError
     from projections.runner import Projector
     from projections.store import ViewStore
     from registry.policy import PrizePolicy
+    from store.runtime import tune_gc
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     with open_registry(ctx) as app:

@@ -1,1 +1,2 @@
-"""The read side: views built from the event history. Built by the projections issue."""
+"""The read side: views built from the event history, their queries, time travel, the audit
+feed, the seal chain and exports."""

@@ -8,8 +8,10 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from domain.aggregates import Account
+from domain.account import Account
 from projections.base import ViewProjection
+from projections.store import ViewStore
+from store.events import EventStore, StoredNotification
 
 
 class _Head(msgspec.Struct):
@@ -46,19 +48,20 @@ class AuditProjection(ViewProjection):
         ("by_time", "v_audit", "time"),
     )
 
-    def __init__(self, app: Any, store: Any, *, suffix: str = "", bulk: bool = False) -> None:
+    def __init__(
+        self, app: EventStore | None, store: ViewStore, *, suffix: str = "", bulk: bool = False
+    ) -> None:
         super().__init__(app, store, suffix=suffix, bulk=bulk)
-        mapper = getattr(app, "mapper", None)
+        mapper = app.mapper if app is not None else None
         #: stored state is plain JSON (no compressor, no cipher): read the head from it
         self.plain_state = mapper is None or not (mapper.cipher or mapper.compressor)
         self.NEEDS_EVENTS = not self.plain_state  # type: ignore[misc]
-        self.clear_pending()
 
     def clear_pending(self) -> None:
         self.rows: list[tuple] = []
         self.actors: list[tuple] = []
 
-    def apply(self, notification: Any, event: Any) -> None:
+    def apply(self, notification: StoredNotification, event: Any) -> None:
         if self.plain_state:
             head = _head(notification.state)
             time, actor, reason = head.timestamp, head.actor, head.reason

@@ -7,18 +7,18 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import Notification
-
 from projections.store import ViewStore
+from store.events import EventStore, StoredNotification
 
-#: One decoded event with the notification it came from.
-Item = tuple[Notification, Any]
+#: One decoded event (None for projections that read stored bytes only) with the
+#: notification it came from.
+Item = tuple[StoredNotification, Any]
 
 
 class ProjectionError(RuntimeError):
     """A projection could not apply an event: the follower stops here, never skips it."""
 
-    def __init__(self, name: str, notification: Notification, error: BaseException) -> None:
+    def __init__(self, name: str, notification: StoredNotification, error: BaseException) -> None:
         super().__init__(
             f"projection {name!r} failed at position {notification.id} "
             f"({notification.topic} of {notification.originator_id} "
@@ -31,7 +31,8 @@ class ViewProjection(ABC):
     """Base of every view group. Subclasses define ``name``, ``TABLES`` and the handlers.
 
     ``suffix`` builds the same views aside (``__next``) for a rebuild that is swapped in
-    when complete.
+    when complete. ``app`` is None for a projection made only to create (or swap) its
+    tables, as the queries do.
     """
 
     name: str = ""
@@ -42,13 +43,22 @@ class ViewProjection(ABC):
     #: (index suffix, table, columns)
     INDEXES: ClassVar[tuple[tuple[str, str, str], ...]] = ()
 
-    def __init__(self, app: Any, store: ViewStore, *, suffix: str = "", bulk: bool = False) -> None:
+    def __init__(
+        self, app: EventStore | None, store: ViewStore, *, suffix: str = "", bulk: bool = False
+    ) -> None:
         self.app = app
         self.store = store
         self.suffix = suffix
         #: a bulk load (rebuild aside) creates its indexes once, after catching up
         self.bulk = bulk
         self.tracking_name = self.name + suffix
+        self.clear_pending()
+
+    @property
+    def source(self) -> EventStore:
+        """The application whose events this projection applies."""
+        assert self.app is not None, f"the {self.name} projection was made for its tables only"
+        return self.app
 
     # ------------------------------------------------------------------ tables
 
@@ -162,7 +172,7 @@ class ViewProjection(ABC):
         """After the batch's rows and position are committed (readers can see them)."""
 
     @abstractmethod
-    def apply(self, notification: Notification, event: Any) -> None:
+    def apply(self, notification: StoredNotification, event: Any) -> None:
         """Fold one event into the rows pending for this batch."""
 
     @abstractmethod

@@ -12,7 +12,10 @@ from uuid import UUID
 import msgspec
 
 
-class ChampionshipSummary(msgspec.Struct, frozen=True):
+class _Championship(msgspec.Struct, frozen=True):
+    """The fields of a championship that its summary and its detail share (first, in this
+    order)."""
+
     id: UUID
     kind: str
     level: str
@@ -25,6 +28,9 @@ class ChampionshipSummary(msgspec.Struct, frozen=True):
     ends_on: date
     tie_tolerance: str
     min_competitors_for_medals: int
+
+
+class ChampionshipSummary(_Championship, frozen=True):
     competitions: int
     published: int
 
@@ -41,19 +47,7 @@ class CompetitionSummary(msgspec.Struct, frozen=True):
     marks_expected: int
 
 
-class ChampionshipDetail(msgspec.Struct, frozen=True):
-    id: UUID
-    kind: str
-    level: str
-    year: int
-    region: str
-    title_ru: str
-    title_kk: str
-    title_en: str | None
-    starts_on: date
-    ends_on: date
-    tie_tolerance: str
-    min_competitors_for_medals: int
+class ChampionshipDetail(_Championship, frozen=True):
     competitions: list[CompetitionSummary]
     version: int
 

@@ -20,11 +20,12 @@ from uuid import UUID
 
 import msgspec
 
-from domain.aggregates import PrizeProgramme
 from domain.ids import PSEUDO_ACTORS
+from domain.prize_programme import PrizeProgramme
 from domain.prizes import DECIDED_STATUS, PUBLIC_STATUSES, EntryStatus
 from projections.base import ViewProjection
 from projections.store import ViewStore
+from store.events import StoredNotification
 
 _json = msgspec.json.Encoder()
 
@@ -68,10 +69,6 @@ class PrizesProjection(ViewProjection):
         ("by_item", "v_prize_history", "item_id, position"),
     )
 
-    def __init__(self, app: Any, store: Any, *, suffix: str = "", bulk: bool = False) -> None:
-        super().__init__(app, store, suffix=suffix, bulk=bulk)
-        self.clear_pending()
-
     def clear_pending(self) -> None:
         self.statements: list[tuple[str, tuple[Any, ...]]] = []
 
@@ -80,7 +77,7 @@ class PrizesProjection(ViewProjection):
 
     def _history(
         self,
-        notification: Any,
+        notification: StoredNotification,
         event: Any,
         item: UUID | None,
         action: str,
@@ -104,7 +101,7 @@ class PrizesProjection(ViewProjection):
             awarded_on.isoformat() if awarded_on else None,
         )
 
-    def apply(self, notification: Any, event: Any) -> None:
+    def apply(self, notification: StoredNotification, event: Any) -> None:
         if not isinstance(event, PrizeProgramme.Event):
             return
         programme = str(event.originator_id)

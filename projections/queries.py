@@ -226,16 +226,12 @@ class ViewQueries:
     @staticmethod
     def _standing_row(row: Any) -> models.StandingRow:
         return models.StandingRow(
-            rank=int(row["rank"]),
+            **_result_fields(row),
             competitor_id=UUID(row["competitor_id"]),
             full_name=row["full_name"],
             organisation_id=UUID(row["organisation_id"]),
             organisation=row["organisation"] or "",
             region=row["region"],
-            total=row["total"],
-            scaled_score=row["scaled_score"],
-            medal=row["medal"],
-            medallion=bool(row["medallion"]),
             criteria=_decode(row["criteria"]),
         )
 
@@ -328,11 +324,7 @@ class ViewQueries:
                     competition_title_kk=r["c_kk"],
                     category=r["category"],
                     status=r["status"],
-                    rank=int(r["rank"]),
-                    total=r["total"],
-                    scaled_score=r["scaled_score"],
-                    medal=r["medal"],
-                    medallion=bool(r["medallion"]),
+                    **_result_fields(r),
                 )
                 for r in rows
             ],
@@ -385,6 +377,18 @@ class ViewQueries:
             )
             for r in rows
         ]
+
+
+def _result_fields(row: Any) -> dict[str, Any]:
+    """A competitor's result as ``v_standing`` stores it: the fields of ``models.RowState``
+    (which the standings rows and a participant's results share)."""
+    return {
+        "rank": int(row["rank"]),
+        "total": row["total"],
+        "scaled_score": row["scaled_score"],
+        "medal": row["medal"],
+        "medallion": bool(row["medallion"]),
+    }
 
 
 #: the columns of ``v_standing``, in order (``ResultsProjection._standing_rows`` makes them)

@@ -19,10 +19,15 @@ from uuid import UUID
 import msgspec
 
 from domain import scoring
-from domain.aggregates import Championship, Competition, Organisation, Participant
+from domain.championship import Championship
+from domain.competition import Competition
+from domain.organisation import Organisation
+from domain.participant import Participant
 from domain.standings import Standings, standings
 from domain.values import ChampionshipKind, CompetitionStatus, Medal
 from projections.base import ViewProjection
+from projections.store import ViewStore
+from store.events import EventStore, StoredNotification
 
 _json = msgspec.json.Encoder(decimal_format="string")
 
@@ -73,7 +78,9 @@ class ResultsProjection(ViewProjection):
         ("by_competitor", "v_standing", "competitor_id"),
     )
 
-    def __init__(self, app: Any, store: Any, *, suffix: str = "", bulk: bool = False) -> None:
+    def __init__(
+        self, app: EventStore | None, store: ViewStore, *, suffix: str = "", bulk: bool = False
+    ) -> None:
         super().__init__(app, store, suffix=suffix, bulk=bulk)
         self.competitions: OrderedDict[UUID, Competition] = OrderedDict()
         self.created_at: dict[UUID, int] = {}
@@ -89,7 +96,6 @@ class ResultsProjection(ViewProjection):
         #: position (``api.results.ReadSide`` serves standings from memory with it)
         self.listeners: list[Callable[[dict[UUID, int]], None]] = []
         self._written: dict[UUID, int] = {}
-        self.clear_pending()
 
     def clear_pending(self) -> None:
         self.organisations: dict[UUID, tuple] = {}
@@ -113,7 +119,9 @@ class ResultsProjection(ViewProjection):
             self.competitions.move_to_end(competition_id)
             return competition
         # Rebuilt from the store at exactly the version the views have reached.
-        competition = self.app.repository.get(competition_id, version=event.originator_version - 1)
+        competition = self.source.repository.get(
+            competition_id, version=event.originator_version - 1
+        )
         self._remember(competition)
         return competition
 
@@ -125,7 +133,7 @@ class ResultsProjection(ViewProjection):
                 position, _ = self.dirty.pop(evicted.id)
                 self.flush_queue.append((evicted, position))
 
-    def apply(self, notification: Any, event: Any) -> None:
+    def apply(self, notification: StoredNotification, event: Any) -> None:
         if isinstance(event, Competition.Event):
             if isinstance(event, Competition.Created):
                 competition = event.mutate(None)
@@ -205,7 +213,7 @@ class ResultsProjection(ViewProjection):
             competition = self.competitions.get(competition_id)
             if competition is None or competition.version != version:
                 # Evicted within the batch: rebuild it at the version this batch reached.
-                competition = self.app.repository.get(competition_id, version=version)
+                competition = self.source.repository.get(competition_id, version=version)
             queue.append((competition, position))
         self.dirty.clear()
         self._write_competitions(cursor, queue)

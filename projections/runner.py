@@ -22,9 +22,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 import msgspec
+from eventsourcing.persistence import ApplicationRecorder, Subscription
 
 from projections.audit import AuditProjection
 from projections.base import Item, ProjectionError, ViewProjection
@@ -32,7 +32,7 @@ from projections.prizes import PrizesProjection
 from projections.results import ResultsProjection
 from projections.seal import SealProjection
 from projections.store import ResyncNeeded, ViewStore
-from store.events import NotificationReader
+from store.events import EventReader, EventStore
 
 log = logging.getLogger("registry.projector")
 
@@ -97,7 +97,7 @@ class Projector:
 
     def __init__(
         self,
-        app: Any,
+        app: EventStore,
         store: ViewStore,
         projections: Sequence[ViewProjection] | None = None,
         *,
@@ -120,7 +120,7 @@ class Projector:
         #: marks, standings are recomputed per batch, not per mark; a caller waiting for a
         #: position (read-your-writes) cuts the wait short
         self.coalesce = coalesce
-        self.reader = NotificationReader(app)
+        self.reader = EventReader.of(app)
         self.positions = {p.tracking_name: p.position() for p in self.projections}
         self.error: BaseException | None = None
         self._wake = threading.Event()
@@ -128,7 +128,7 @@ class Projector:
         self._stopping = threading.Event()
         self._progress = threading.Condition()
         self._threads: list[threading.Thread] = []
-        self._subscription: Any = None
+        self._subscription: Subscription[ApplicationRecorder] | None = None
 
     # ------------------------------------------------------------------ positions
 
@@ -210,7 +210,7 @@ class Projector:
         return self
 
     def _start_listener(self) -> None:
-        if self.store.backend == "postgres":
+        if self.store.settings.subscriptions:
             listener = threading.Thread(target=self._listen, name="registry-listen", daemon=True)
             listener.start()
             self._threads.append(listener)
@@ -316,7 +316,7 @@ def wait_in_store(store: ViewStore, position: int, timeout: float) -> bool:
 
 
 def rebuild(
-    app: Any,
+    app: EventStore,
     store: ViewStore,
     names: Sequence[str] | None = None,
     *,
@@ -333,7 +333,7 @@ def rebuild(
 
 
 def _rebuild(
-    app: Any,
+    app: EventStore,
     store: ViewStore,
     names: Sequence[str] | None,
     *,

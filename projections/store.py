@@ -20,6 +20,7 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 
+from store.events import postgres_datastore
 from store.settings import Settings
 
 
@@ -30,27 +31,6 @@ class ResyncNeeded(Exception):
 def views_sqlite_path(events_path: str) -> str:
     path = Path(events_path)
     return str(path.with_name(f"{path.stem}.views{path.suffix or '.sqlite'}"))
-
-
-def postgres_datastore(
-    settings: Settings, *, pool_size: int, max_overflow: int, **options: Any
-) -> Any:
-    """A datastore on the PostgreSQL database and schema of ``settings`` (the views' and the
-    seal verifier's own connections; the event store's come from the library's factory)."""
-    from eventsourcing.postgres import PostgresDatastore
-
-    return PostgresDatastore(
-        dbname=settings.pg_dbname or "",
-        host=settings.pg_host or "",
-        port=str(settings.pg_port),
-        user=settings.pg_user or "",
-        password=settings.pg_password,
-        schema=settings.pg_schema,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        connect_timeout=10,
-        **options,
-    )
 
 
 class ViewStore:

@@ -36,17 +36,25 @@ import copy
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
-from domain.aggregates import Competition
+from domain.competition import Competition
+from domain.organisation import Organisation
 from domain.standings import standings
 from domain.values import AspectType
 from projections import models
-from projections.feed_lines import ActorNames, FeedError, StoreReader, parse_moment, time_text
+from projections.audit_feed import (
+    ActorNames,
+    CreatedNames,
+    FeedError,
+    parse_moment,
+    time_text,
+)
 from projections.queries import standings_from_state
+from store.events import EventReader, EventStore, StoredNotification
 
 CACHE_SIZE = 8
 CHECKPOINT_EVERY = 500
@@ -101,7 +109,7 @@ class Timeline:
     def version(self) -> int:
         return len(self.events)
 
-    def extend(self, rows: Sequence[Any], events: Sequence[Any]) -> None:
+    def extend(self, rows: Sequence[StoredNotification], events: Sequence[Any]) -> None:
         for row, event in zip(rows, events, strict=True):
             self.head = event.mutate(None if self.head is None else self.head)
             self.events.append(event)
@@ -150,9 +158,9 @@ class Moment(NamedTuple):
 class TimeTravel:
     """Time travel over one registry's store (one per application: see :func:`for_app`)."""
 
-    def __init__(self, app: Any, *, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(self, app: EventStore, *, cache_size: int = CACHE_SIZE) -> None:
         self.app = app
-        self.reader = StoreReader(app)
+        self.reader = EventReader.of(app)
         self.cache_size = cache_size
         self._timelines: OrderedDict[UUID, Timeline] = OrderedDict()
         self._lock = threading.Lock()
@@ -170,8 +178,10 @@ class TimeTravel:
         to_domain_event = self.app.mapper.to_domain_event
         with timeline.lock:
             while True:
-                rows = self.reader.aggregate(
-                    competition_id, after_version=timeline.version, limit=_READ_BATCH
+                rows = self.reader.rows(
+                    self.reader.aggregate(
+                        competition_id, after_version=timeline.version, limit=_READ_BATCH
+                    )
                 )
                 if not rows:
                     break
@@ -217,52 +227,46 @@ class TimeTravel:
         )
 
 
-_instances: weakref.WeakKeyDictionary[Any, TimeTravel] = weakref.WeakKeyDictionary()
-_instances_lock = threading.Lock()
+T = TypeVar("T")
+_shared_lock = threading.Lock()
 
 
-def for_app(app: Any) -> TimeTravel:
+def _shared(
+    instances: weakref.WeakKeyDictionary[EventStore, T], app: EventStore, make: Callable[[], T]
+) -> T:
+    """The application's one instance in ``instances`` (made on first use, shared by every
+    request, gone with the application)."""
+    with _shared_lock:
+        instance = instances.get(app)
+        if instance is None:
+            instance = instances[app] = make()
+        return instance
+
+
+_instances: weakref.WeakKeyDictionary[EventStore, TimeTravel] = weakref.WeakKeyDictionary()
+
+
+def for_app(app: EventStore) -> TimeTravel:
     """The application's :class:`TimeTravel` (its cache is shared by every request)."""
-    with _instances_lock:
-        travel = _instances.get(app)
-        if travel is None:
-            travel = _instances[app] = TimeTravel(app)
-        return travel
+    return _shared(_instances, app, lambda: TimeTravel(app))
 
 
 # ---------------------------------------------------------------------- answers
 
 
-class _OrganisationNames:
-    """Organisation names from the store (an organisation is never renamed)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.names: dict[UUID, str] = {}
-
-    def __call__(self, organisation_id: UUID) -> str:
-        name = self.names.get(organisation_id)
-        if name is None:
-            try:
-                name = self.app.organisation(organisation_id).name_ru
-            except Exception:  # unknown: shown blank, as the views do
-                name = ""
-            self.names[organisation_id] = name
-        return name
+_org_names: weakref.WeakKeyDictionary[EventStore, CreatedNames] = weakref.WeakKeyDictionary()
 
 
-_org_names: weakref.WeakKeyDictionary[Any, _OrganisationNames] = weakref.WeakKeyDictionary()
+def organisation_names(app: EventStore) -> Callable[[UUID], str]:
+    """Organisation names from the store (an organisation is never renamed); blank for an
+    unknown id, as the views show it."""
+    names = _shared(
+        _org_names, app, lambda: CreatedNames(app, Organisation.Created.TOPIC, "name_ru")
+    )
+    return lambda organisation_id: names.name(str(organisation_id)) or ""
 
 
-def organisation_names(app: Any) -> _OrganisationNames:
-    with _instances_lock:
-        names = _org_names.get(app)
-        if names is None:
-            names = _org_names[app] = _OrganisationNames(app)
-        return names
-
-
-def standings_at(app: Any, moment: Moment) -> models.StandingsOut:
+def standings_at(app: EventStore, moment: Moment) -> models.StandingsOut:
     """The standings answer (the live answer's Struct) of a competition at a moment."""
     return standings_from_state(
         moment.competition,
@@ -272,14 +276,12 @@ def standings_at(app: Any, moment: Moment) -> models.StandingsOut:
     )
 
 
+#: what a standings diff compares: rank, total, scaled score, medal, medallion
+_RESULT = models.RowState.__struct_fields__
+
+
 def _row_state(row: models.StandingRow) -> models.RowState:
-    return models.RowState(
-        rank=row.rank,
-        total=row.total,
-        scaled_score=row.scaled_score,
-        medal=row.medal,
-        medallion=row.medallion,
-    )
+    return models.RowState(**{field: getattr(row, field) for field in _RESULT})
 
 
 def _moment_out(moment: Moment | None, as_of: AsOf | None = None) -> models.MomentOut:
@@ -298,7 +300,7 @@ def _moment_out(moment: Moment | None, as_of: AsOf | None = None) -> models.Mome
 
 
 def diff(
-    app: Any,
+    app: EventStore,
     timeline: Timeline,
     before: Moment | None,
     after: Moment,
@@ -309,12 +311,11 @@ def diff(
     competitor is new and every event up to ``after`` is listed."""
     old = {r.competitor_id: r for r in standings_at(app, before).rows} if before else {}
     new = {r.competitor_id: r for r in standings_at(app, after).rows}
-    fields = ("rank", "total", "scaled_score", "medal", "medallion")
     changes = []
     for competitor_id in [*new, *(c for c in old if c not in new)]:
         was, now = old.get(competitor_id), new.get(competitor_id)
         changed = [
-            f for f in fields if was is None or now is None or getattr(was, f) != getattr(now, f)
+            f for f in _RESULT if was is None or now is None or getattr(was, f) != getattr(now, f)
         ]
         if changed:
             shown = now or was
@@ -362,7 +363,7 @@ _MARK_KINDS: dict[type, str] = {
 }
 
 
-def marks_history(app: Any, timeline: Timeline) -> models.CompetitionMarks:
+def marks_history(app: EventStore, timeline: Timeline) -> models.CompetitionMarks:
     """Every mark of a competition with every value it ever had, oldest first: entered,
     corrected (during marking, with a reason), amended (after publication, with a reason)."""
     names = ActorNames(app)

@@ -19,16 +19,10 @@ from api.server import build_app
 from demo.history import load_demo
 from domain.ids import SYSTEM_ACTOR
 from projections.audit import AuditProjection
-from projections.feed_lines import (
-    Feed,
-    FeedFilter,
-    LineMaker,
-    StoreReader,
-    known_topics,
-    resolve_types,
-)
+from projections.audit_feed import Feed, FeedFilter, LineMaker, known_topics, resolve_types
 from projections.runner import Projector
 from projections.store import ViewStore
+from store.events import EventReader as StoreReader
 from store.mapper import codec_for
 from tests.api.conftest import Ctx, make_ctx
 from tests.helpers import ORGANISER, mark_everything

@@ -9,9 +9,11 @@ from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
+from registry.application import RegistryApplication
+
 
 class Tamper:
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: RegistryApplication) -> None:
         self.app = app
         self.sqlite = app.settings.backend == "sqlite"
         if self.sqlite:

@@ -15,21 +15,23 @@ from domain.ids import SYSTEM_ACTOR
 from projections.base import ProjectionError
 from projections.runner import Projector, rebuild
 from projections.seal import (
+    GENESIS,
     SEAL_TABLE,
     Checkpoint,
     SealMismatch,
     SealProjection,
     _Chainer,
+    canonical_bytes,
     chain_head,
     check_signature,
     checkpoint_message,
     new_seed,
+    next_hash,
     public_key_hex,
     sign_checkpoint,
     verify_checkpoint,
     verify_seals,
 )
-from projections.sealing import GENESIS, canonical_bytes, next_hash
 from tests.helpers import build_world
 from tests.projections.conftest import dump
 from tests.projections.tamper import Tamper
@@ -310,7 +312,7 @@ def test_the_signed_message_is_canonical_json():
 @pytest.mark.parametrize("change", ["none", "edit-early", "delete-middle", "edit-late", "insert"])
 def test_parallel_verification_equals_one_pass(app, views, sealed, monkeypatch, change):
     """``jobs=3`` cuts the range at recorded seals; its report is the one-pass report."""
-    import projections.seal as seal_module
+    import projections.seal.verify as seal_module
 
     monkeypatch.setattr(seal_module, "MIN_POSITIONS_PER_JOB", 1)
     more_events(app, 3)  # not sealed yet: the last part chains them

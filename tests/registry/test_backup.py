@@ -18,7 +18,7 @@ from cli import audit_feed as audit_feed_cli
 from cli.main import main
 from demo.history import load_demo
 from projections.runner import rebuild
-from projections.sealing import GENESIS, canonical_bytes, next_hash
+from projections.seal import GENESIS, canonical_bytes, next_hash
 from projections.store import ViewStore
 from registry.application import RegistryApplication
 from store.settings import parse_database_url

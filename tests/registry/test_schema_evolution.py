@@ -19,7 +19,9 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
-from domain.aggregates import AGGREGATES, Championship, Participant
+from domain.aggregates import AGGREGATES
+from domain.championship import Championship
+from domain.participant import Participant
 from store.mapper import MsgspecMapper
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "events"

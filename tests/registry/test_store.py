@@ -11,10 +11,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from domain.aggregates import (
-    AGGREGATES,
-    Championship,
-)
+from domain.aggregates import AGGREGATES
+from domain.championship import Championship
 from domain.prizes import Placing
 from domain.values import ChampionshipKind, MarkValue
 from store.mapper import MsgspecMapper

@@ -1,5 +1,7 @@
-"""The audit feed's lines, made in one place for ``GET /api/v1/audit/events`` and for
-``registry audit export`` (and the aggregate histories of ``GET /api/v1/audit/aggregates/{id}``).
+"""The audit feed: its NDJSON lines, made in one place for ``GET /api/v1/audit/events`` and
+for ``registry audit export``, and the aggregate histories of
+``GET /api/v1/audit/aggregates/{id}``. Rows come from the one reader of the events table
+(``store.events.EventReader``).
 
 A line is one stored event as JSON, in position order::
 
@@ -17,7 +19,8 @@ A line is one stored event as JSON, in position order::
   decoded; events stored in an older shape are decoded, upcast and encoded again, so a
   reader only ever sees the current shape.
 * ``actor.name`` is the account's name (accounts are aggregates; names are looked up once
-  per reader), ``"system"`` / ``"prize policy"`` for the registry's own actors, else null.
+  per reader, :class:`CreatedNames`), ``"system"`` / ``"prize policy"`` for the registry's
+  own actors, else null.
 
 Export lines carry one more field, ``state``: the stored bytes exactly as stored (base64;
 still encrypted or compressed if the store is), which is what ``registry audit import``
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -42,8 +45,10 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from domain import ids
-from domain.aggregates import AGGREGATES, Account
-from store.events import NotificationReader, StoredNotification
+from domain.account import Account
+from domain.aggregates import AGGREGATES
+from projections.store import ViewStore
+from store.events import EventReader, EventStore, RawRow, StoredNotification
 from store.mapper import codec_for, encode_state
 
 BATCH = 2_000
@@ -167,127 +172,8 @@ class _Head(msgspec.Struct):
 _head = msgspec.json.Decoder(_Head).decode
 
 
-class _AccountName(msgspec.Struct):
-    name: str
-
-
-_account_name = msgspec.json.Decoder(_AccountName).decode
-
-
 #: One stored event, as stored (``id`` is its position).
 Row = StoredNotification
-
-
-# ---------------------------------------------------------------------- reading the store
-
-
-class StoreReader(NotificationReader):
-    """The projector's reader (same table, columns and rows) with the feed's reads: ranges
-    filtered by topic, one aggregate, given positions. Every read is its own short
-    transaction, so a slow client never holds a connection between batches."""
-
-    def _id_param(self, value: UUID) -> Any:
-        return value.hex if self.sqlite else value
-
-    def fetch(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """Raw rows ``(position, stored id, version, topic, state)`` of a statement."""
-        with self.app.recorder.datastore.transaction(commit=False) as cursor:
-            if not self.sqlite:
-                from psycopg.rows import tuple_row
-
-                cursor.row_factory = tuple_row  # the pool's connections default to dicts
-            cursor.execute(statement, tuple(params))
-            return list(cursor.fetchall())
-
-    def _topics(self, topics: Sequence[str], params: list[Any]) -> str:
-        if not topics:
-            return ""
-        if self.sqlite:
-            params.extend(topics)
-            return f" AND topic IN ({', '.join('?' for _ in topics)})"
-        params.append(list(topics))
-        return " AND topic = ANY(%s)"
-
-    def scan_raw(
-        self, after: int, upto: int, limit: int, topics: Sequence[str] = ()
-    ) -> list[tuple[Any, ...]]:
-        """Raw rows with ``after < position <= upto`` (of the given topics), in order."""
-        m = self.mark
-        params: list[Any] = [after, upto]
-        where = f"{self.pos} > {m} AND {self.pos} <= {m}" + self._topics(topics, params)
-        params.append(limit)
-        return self.fetch(
-            f"SELECT {self.columns} FROM {self.table} WHERE {where} ORDER BY {self.pos} LIMIT {m}",
-            params,
-        )
-
-    def scan(self, after: int, upto: int, limit: int, topics: Sequence[str] = ()) -> list[Row]:
-        """Rows with ``after < position <= upto`` (of the given topics), in position order."""
-        return [self.row(raw) for raw in self.scan_raw(after, upto, limit, topics)]
-
-    def aggregate(
-        self,
-        aggregate_id: UUID,
-        *,
-        after: int = 0,
-        upto: int | None = None,
-        after_version: int = 0,
-        limit: int | None = None,
-        topics: Sequence[str] = (),
-    ) -> list[Row]:
-        """One aggregate's rows in version order (= position order), by its primary key."""
-        return [
-            self.row(raw)
-            for raw in self.aggregate_raw(
-                aggregate_id,
-                after=after,
-                upto=upto,
-                after_version=after_version,
-                limit=limit,
-                topics=topics,
-            )
-        ]
-
-    def aggregate_raw(
-        self,
-        aggregate_id: UUID,
-        *,
-        after: int = 0,
-        upto: int | None = None,
-        after_version: int = 0,
-        limit: int | None = None,
-        topics: Sequence[str] = (),
-    ) -> list[tuple[Any, ...]]:
-        """:meth:`aggregate`, as raw rows."""
-        m = self.mark
-        params: list[Any] = [self._id_param(aggregate_id), after_version, after]
-        where = f"originator_id = {m} AND originator_version > {m} AND {self.pos} > {m}"
-        if upto is not None:
-            where += f" AND {self.pos} <= {m}"
-            params.append(upto)
-        where += self._topics(topics, params)
-        statement = f"SELECT {self.columns} FROM {self.table} WHERE {where} "
-        statement += "ORDER BY originator_version"
-        if limit is not None:
-            statement += f" LIMIT {m}"
-            params.append(limit)
-        return self.fetch(statement, params)
-
-    def positions(self, positions: Sequence[int]) -> list[tuple[Any, ...]]:
-        """The raw rows at these positions, in position order."""
-        if not positions:
-            return []
-        if self.sqlite:
-            marks = ", ".join("?" for _ in positions)
-            return self.fetch(
-                f"SELECT {self.columns} FROM {self.table} WHERE rowid IN ({marks}) ORDER BY rowid",
-                list(positions),
-            )
-        return self.fetch(
-            f"SELECT {self.columns} FROM {self.table} WHERE notification_id = ANY(%s) "
-            "ORDER BY notification_id",
-            [list(positions)],
-        )
 
 
 # ---------------------------------------------------------------------- actor names
@@ -297,37 +183,59 @@ class StoreReader(NotificationReader):
 PSEUDO_ACTORS: dict[str, str] = {str(key): short for key, (short, _) in ids.PSEUDO_ACTORS.items()}
 
 
-class ActorNames:
-    """Account names by id, each read once from the account's creation event.
+class CreatedNames:
+    """Names by aggregate id, each read once from the ``field`` of the aggregate's creation
+    event (``topic``); None for an id that is not such an aggregate.
 
-    Names never change (no event renames an account), so a reader keeps what it has looked
-    up for as long as it lives (one request, one export).
+    Names never change (no event renames an account or an organisation), so a reader keeps
+    what it has looked up for as long as it lives (one request, one export, one application).
     """
 
-    def __init__(self, app: Any, reader: StoreReader | None = None) -> None:
+    def __init__(
+        self,
+        app: EventStore,
+        topic: str,
+        field: str,
+        reader: EventReader | None = None,
+        known: dict[str, str | None] | None = None,
+    ) -> None:
         self.app = app
-        self.reader = reader or StoreReader(app)
-        self._names: dict[str, str | None] = dict(PSEUDO_ACTORS)
-        self._json: dict[str, bytes] = {}
+        self.reader = reader or EventReader.of(app)
+        self.topic = topic
+        self.field = field
+        self._names: dict[str, str | None] = dict(known or {})
         mapper = app.mapper
+        #: whether the stored JSON cannot be read as it is: compressed or encrypted at rest,
+        #: or stored by an older version of the event class (it may need upcasting)
         self._opaque = bool(mapper.cipher or mapper.compressor)
+        self._opaque |= codec_for(topic).class_version > 1
+        named = msgspec.defstruct("Named", [(field, str)])
+        self._decode = msgspec.json.Decoder(named).decode
 
-    def name(self, actor: str) -> str | None:
-        if actor in self._names:
-            return self._names[actor]
+    def name(self, key: str) -> str | None:
+        if key in self._names:
+            return self._names[key]
         name = None
         try:
-            rows = self.reader.aggregate(UUID(actor), limit=1)
+            rows = self.reader.rows(self.reader.aggregate(UUID(key), limit=1))
         except ValueError:
             rows = []
-        if rows and rows[0].topic == Account.Created.TOPIC:
+        if rows and rows[0].topic == self.topic:
             row = rows[0]
             if self._opaque:
-                name = self.app.mapper.to_domain_event(_stored(row)).name
+                name = getattr(self.app.mapper.to_domain_event(_stored(row)), self.field)
             else:
-                name = _account_name(row.state).name
-        self._names[actor] = name
+                name = getattr(self._decode(row.state), self.field)
+        self._names[key] = name
         return name
+
+
+class ActorNames(CreatedNames):
+    """Account names by id (and the registry's own actors' names)."""
+
+    def __init__(self, app: EventStore, reader: EventReader | None = None) -> None:
+        super().__init__(app, Account.Created.TOPIC, "name", reader, dict(PSEUDO_ACTORS))
+        self._json: dict[str, bytes] = {}
 
     def json(self, actor: str) -> bytes:
         """``{"id": ..., "name": ...}`` encoded."""
@@ -364,14 +272,14 @@ class LineMaker:
 
     def __init__(
         self,
-        app: Any,
-        reader: StoreReader | None = None,
+        app: EventStore,
+        reader: EventReader | None = None,
         *,
         export: bool = False,
         fast: bool = True,
     ) -> None:
         self.app = app
-        self.reader = reader or StoreReader(app)
+        self.reader = reader or EventReader.of(app)
         self.names = ActorNames(app, self.reader)
         self.export = export
         mapper = app.mapper
@@ -418,7 +326,7 @@ class LineMaker:
             encoded = self._topics[topic] = _json.encode(topic)
         return encoded
 
-    def head(self, raw: tuple[Any, ...]) -> tuple[bytes, bytes, bytes]:
+    def head(self, raw: RawRow) -> tuple[bytes, bytes, bytes]:
         """``(time, actor, data)`` of a raw row as bytes: ``time`` normalised, ``data`` the
         event's JSON in the current shape.
 
@@ -449,7 +357,7 @@ class LineMaker:
             encoded = self._actors[actor] = self.names.json(actor.decode())
         return encoded
 
-    def line(self, raw: tuple[Any, ...], time: bytes, actor: bytes, data: bytes) -> bytes:
+    def line(self, raw: RawRow, time: bytes, actor: bytes, data: bytes) -> bytes:
         """One NDJSON line (with ``state`` when exporting).
 
         A bearer token's hash is withheld from ``data``: an auditor learns that a token was
@@ -507,13 +415,13 @@ class Feed:
 
     def __init__(
         self,
-        app: Any,
+        app: EventStore,
         *,
         head: int,
         after: int = 0,
         limit: int | None = None,
         selected: FeedFilter | None = None,
-        views: Any = None,
+        views: ViewStore | None = None,
         export: bool = False,
         batch: int = BATCH,
         observe: Callable[[Row], None] | None = None,
@@ -528,7 +436,7 @@ class Feed:
         self.batch = batch
         #: called with every row that becomes a line (the export hashes the seal chain)
         self.observe = observe
-        self.reader = StoreReader(app)
+        self.reader = EventReader.of(app)
         self.maker = LineMaker(app, self.reader, export=export, fast=fast)
         #: position of the last row read (a resumable cursor, for progress bars)
         self.position = after
@@ -536,12 +444,12 @@ class Feed:
 
     # ------------------------------------------------------------------ row sources
 
-    def _aggregate_rows(self) -> Iterator[list[tuple[Any, ...]]]:
+    def _aggregate_rows(self) -> Iterator[list[RawRow]]:
         selected = self.selected
         assert selected.aggregate_id is not None
         after = self.after
         while True:
-            rows = self.reader.aggregate_raw(
+            rows = self.reader.aggregate(
                 selected.aggregate_id,
                 after=after,
                 upto=self.head,
@@ -553,9 +461,9 @@ class Feed:
             yield rows
             after = rows[-1][0]
 
-    def _scan_rows(self, after: int) -> Iterator[list[tuple[Any, ...]]]:
+    def _scan_rows(self, after: int) -> Iterator[list[RawRow]]:
         while after < self.head:
-            rows = self.reader.scan_raw(after, self.head, self.batch, self.selected.types)
+            rows = self.reader.scan(after, self.head, self.batch, self.selected.types)
             if not rows:
                 return
             yield rows
@@ -569,9 +477,10 @@ class Feed:
         except Exception:  # no audit view here: the store answers alone
             return 0
 
-    def _index_rows(self, indexed: int) -> Iterator[list[tuple[Any, ...]]]:
+    def _index_rows(self, indexed: int) -> Iterator[list[RawRow]]:
         """Rows the audit index names (positions up to ``indexed``), in position order."""
         selected, views = self.selected, self.views
+        assert views is not None
         table = views.table("v_audit")
         after = self.after
         while after < indexed:
@@ -600,7 +509,7 @@ class Feed:
                 return
             after = positions[-1]
 
-    def _rows(self) -> Iterator[list[tuple[Any, ...]]]:
+    def _rows(self) -> Iterator[list[RawRow]]:
         selected = self.selected
         if selected.aggregate_id is not None:
             yield from self._aggregate_rows()
@@ -682,14 +591,14 @@ def aggregate_type(topic: str) -> str:
     return topic.rsplit(".", 1)[0]
 
 
-def aggregate_history(app: Any, aggregate_id: UUID) -> AggregateHistory | None:
+def aggregate_history(app: EventStore, aggregate_id: UUID) -> AggregateHistory | None:
     """Every event of one aggregate in version order, or None when it has none."""
-    reader = StoreReader(app)
+    reader = EventReader.of(app)
     maker = LineMaker(app, reader)
     events: list[HistoryEvent] = []
     after_version = 0
     while True:
-        rows = reader.aggregate(aggregate_id, after_version=after_version, limit=BATCH)
+        rows = reader.rows(reader.aggregate(aggregate_id, after_version=after_version, limit=BATCH))
         for row in rows:
             decoded = maker.decode(row)
             events.append(
