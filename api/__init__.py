@@ -1,4 +1,5 @@
-"""The HTTP API (Litestar): commands, auth and guards, problem details, idempotency.
+"""The HTTP API (Litestar): commands, reads, auth and guards, problem details, idempotency.
 
-The Results endpoints are plugged in through ``api.app.create_app(route_handlers=...)``.
+``api.server`` wires it all (the composition root); ``api.routes`` is the one path every
+command takes, ``api.reading`` what every read shares.
 """

@@ -2,7 +2,7 @@
 mark of a competition ever had. Auditors and admins only (API.md "Audit").
 
 * ``GET /api/v1/audit/events`` streams ``application/x-ndjson``, one stored event per line in
-  position order (line format: :mod:`projections.feed_lines`), from ``after`` up to the head
+  position order (line format: :mod:`projections.audit_feed`), from ``after`` up to the head
   as it was when the request began (``X-Registry-Head-Position`` says which), at most
   ``limit`` lines. Resume with ``after=<the last position seen>`` (or the head, when the
   stream ended without a limit). Filters: ``aggregate_id``, ``actor`` (an account id),
@@ -30,11 +30,11 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 
-from api.auth import roles
-from api.problems import ApiProblem, problem_responses
-from domain.values import Role
+from api.auth import AUDITORS
+from api.problems import found, invalid_field, problem_responses
+from api.routes import SECURITY, doc
 from projections import models
-from projections.feed_lines import (
+from projections.audit_feed import (
     Feed,
     FeedError,
     FeedFilter,
@@ -45,29 +45,20 @@ from projections.feed_lines import (
 )
 from projections.time_travel import for_app, marks_history
 
-AUDITORS = roles(Role.AUDITOR, Role.ADMIN)
-SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 NDJSON = "application/x-ndjson"
 MAX_LIMIT = 10**12
 
 READ_PROBLEMS = problem_responses(400, 401, 403, 404, 503)
 
 
+ERRORS = (
+    "Errors are RFC 9457 problem details (`application/problem+json`): 400 a bad parameter "
+    "(`errors` names it), 401 no or an unknown token, 403 another role, 404 an unknown id."
+)
+
+
 def _doc(text: str) -> str:
-    return (
-        f"{text}\n\n**Roles:** auditor, admin.\n\nErrors are RFC 9457 problem details "
-        "(`application/problem+json`): 400 a bad parameter (`errors` names it), 401 no or an "
-        "unknown token, 403 another role, 404 an unknown id."
-    )
-
-
-def bad_parameter(error: FeedError) -> ApiProblem:
-    return ApiProblem(
-        400,
-        "invalid-input",
-        str(error),
-        errors=[{"field": error.field, "message": error.message}],
-    )
+    return doc(text, "auditor, admin", ERRORS)
 
 
 def _query(name: str, description: str) -> Any:
@@ -195,7 +186,7 @@ def audit_events(
         most = _whole(limit, "limit", minimum=1)
         selected = feed_filter(aggregate_id, actor, event_type, since, until)
     except FeedError as error:
-        raise bad_parameter(error) from None
+        raise invalid_field(error.field, error.message) from None
     registry = request.app.state.registry
     head = registry.head_position()
     side = getattr(request.app.state, "read_side", None)
@@ -251,9 +242,10 @@ class AggregateHistoryDoc(msgspec.Struct):
 def audit_aggregate(
     request: Request[Any, Any, Any], aggregate_id: FromPath[UUID]
 ) -> Response[bytes]:
-    history = aggregate_history(request.app.state.registry, aggregate_id)
-    if history is None:
-        raise ApiProblem(404, "not-found", f"nothing is recorded for id {aggregate_id}")
+    history = found(
+        aggregate_history(request.app.state.registry, aggregate_id),
+        f"nothing is recorded for id {aggregate_id}",
+    )
     # Encoded here: ``data`` is the stored JSON spliced in (msgspec.Raw), never decoded.
     return Response(
         content=msgspec.json.encode(history),
@@ -280,9 +272,9 @@ def audit_competition_marks(
     request: Request[Any, Any, Any], competition_id: FromPath[UUID]
 ) -> models.CompetitionMarks:
     registry = request.app.state.registry
-    timeline = for_app(registry).timeline(competition_id)
-    if timeline is None:
-        raise ApiProblem(404, "not-found", f"no competition with id {competition_id}")
+    timeline = found(
+        for_app(registry).timeline(competition_id), f"no competition with id {competition_id}"
+    )
     return marks_history(registry, timeline)
 
 

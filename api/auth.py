@@ -36,7 +36,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from api.problems import forbidden, unauthorized
-from domain.aggregates import Account
+from domain.account import Account
 from domain.values import ExpertRole, Role
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
@@ -55,9 +55,9 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
             raise unauthorized("the Authorization header must be 'Bearer <token>'")
         registry = connection.app.state.registry
-        if registry.settings.backend == "sqlite":
-            # a lookup of microseconds in a local file (a cached account, checked against
-            # its newest stored version): not worth a trip to a worker thread
+        if registry.settings.local_lookups:
+            # a cached account, checked against its newest stored version in a local file:
+            # not worth a trip to a worker thread
             account = registry.authenticate(token)
         else:
             account = await sync_to_thread(registry.authenticate, token)
@@ -129,3 +129,5 @@ async def competition_chief(connection: ASGIConnection, _: BaseRouteHandler) -> 
 
 ADMIN = roles(Role.ADMIN)
 ORGANISER = roles(Role.ORGANISER)
+AKIMAT = roles(Role.AKIMAT)
+AUDITORS = roles(Role.AUDITOR, Role.ADMIN)

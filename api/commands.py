@@ -1,8 +1,12 @@
 """The command endpoints of API.md: Accounts, Registration, Marking.
 
-Each handler is thin: the guard has authorised the caller, Litestar has decoded the body
-into a Struct, the handler calls one method of :class:`RegistryApplication` (in a worker
-thread: ``sync_to_thread=True``) and shapes its answer. No rule lives here.
+Each endpoint is declared with :func:`api.routes.command` as a mapping from the call (the
+caller, the ids in the path, the body Struct, the version ``If-Match`` asks for) to one method
+of :class:`RegistryApplication`; the route, the worker thread, ``Idempotency-Key``,
+``If-Match`` and the answer are :mod:`api.routes`'s, the same for every command. No rule
+lives here. Adding a command: its body Struct in :mod:`api.schemas`, its method in the
+application, its mapping here (or in :mod:`api.prizes` for the akimat's), listed in
+``COMMAND_HANDLERS``.
 
 Every command answers ``{id, position, recorded, version}`` with ``ETag: "<version>"``
 (accounts: ``{id, token, position, recorded}``). Creates answer 201 when something was
@@ -14,308 +18,87 @@ commands honour ``If-Match: "<version>"`` (412 on mismatch); every command honou
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Callable, Sequence
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-import msgspec
-from litestar import Request, Response, Router, post, put
+from litestar import Request, Response
 from litestar.concurrency import sync_to_thread
-from litestar.enums import MediaType
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from api import schemas as s
 from api.auth import ADMIN, ORGANISER, caller, competition_chief, competition_expert
-from api.idempotency import IdempotencyStore, StoredAnswer, check_key, fingerprint
-from api.problems import ApiProblem, problem_responses
-from domain.errors import DomainError
+from api.problems import ApiProblem
+from api.routes import (
+    COMPETITION,
+    VERSIONED_PROBLEMS,
+    Access,
+    Call,
+    IdempotencyKey,
+    IfMatch,
+    answer,
+    command,
+    command_route,
+    execute,
+    expected_version,
+    registry_of,
+)
 from registry.application import AccountCreated, AspectInput, CommandResult, RegistryApplication
 
-logger = logging.getLogger("api")
-
-SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
-
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        required=False,
-        max_length=255,
-        description="Any unique string (e.g. a UUID). A retry with the same key, method, path "
-        "and body answers the first answer again and records nothing; the same key with "
-        "another body is refused (422 `/problems/idempotency-key-reused`).",
-    ),
-]
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(
-        name="If-Match",
-        required=False,
-        max_length=200,
-        description='The competition\'s version as a strong ETag (`"7"`), as answered in '
-        "`ETag` by the previous command: the command runs only if the competition is still "
-        "at that version (else 412 `/problems/precondition-failed`).",
-    ),
-]
-CompetitionId = FromPath[UUID]
-
-
-def registry_of(request: Request[Any, Any, Any]) -> RegistryApplication:
-    return request.app.state.registry  # type: ignore[no-any-return]
-
-
-# ------------------------------------------------------------------ conditional requests
-
-_STRONG_ETAG = re.compile(r'"(\d{1,18})"')
-
-
-def expected_version(header: str | None, current: Callable[[], int]) -> int | None:
-    """The version an ``If-Match`` header asks for (None: no condition).
-
-    ``*`` is no condition. Entity tags are compared strongly: weak tags (``W/"3"``) and
-    anything that is not one of our ETags match nothing, so the command is refused with 412.
-    With several tags the current version is used if it is among them.
-    """
-    if header is None or header.strip() == "*":
-        return None
-    versions = {
-        int(match.group(1))
-        for part in header.split(",")
-        if (match := _STRONG_ETAG.fullmatch(part.strip()))
-    }
-    if not versions:
-        raise DomainError(
-            "precondition-failed", f"If-Match {header.strip()!r} matches no version of the record"
-        )
-    if len(versions) == 1:
-        return versions.pop()
-    now = current()
-    return now if now in versions else min(versions)
-
-
-# ------------------------------------------------------------------ running a command
-
-Outcome = CommandResult | AccountCreated
-
-
-def execute(
-    request: Request[Any, Any, Any],
-    body: Any,
-    action: Callable[[UUID], Outcome],
-    *,
-    idempotency_key: str | None,
-    created: bool,
-) -> Response[Any]:
-    """Run ``action(actor)`` with the ``Idempotency-Key`` protocol and shape the answer."""
-    account = caller(request)
-    store: IdempotencyStore = request.app.state.idempotency
-    key = check_key(idempotency_key) if idempotency_key is not None else None
-    if key is not None:
-        path = request.url.path
-        stored = store.begin(
-            account.id, key, fingerprint(request.method, path, body), request.method, path
-        )
-        if stored is not None:
-            return Response(
-                content=stored.body,
-                status_code=stored.status,
-                headers={**stored.headers, "Idempotent-Replayed": "true"},
-                media_type=MediaType.JSON,
-            )
-    try:
-        result = action(account.id)
-    except BaseException:
-        if key is not None:
-            try:
-                store.release(account.id, key)
-            except Exception:  # the refusal matters more; the claim goes stale
-                logger.exception("could not release Idempotency-Key %r", key)
-        raise
-    status, headers, out, kept = _shape(result, created)
-    if key is not None:
-        try:
-            store.complete(
-                account.id, key, StoredAnswer(status, headers, msgspec.json.encode(kept))
-            )
-        except Exception:  # the command is recorded: answer it; a retry repeats it harmlessly
-            logger.exception("could not store the answer for Idempotency-Key %r", key)
-    return _respond(status, headers, out)
-
-
-def _shape(result: Outcome, created: bool) -> tuple[int, dict[str, str], Any, Any]:
-    """The status, headers, answer and answer-as-kept (no token) of a command's result."""
-    status = 201 if created and result.recorded else 200
-    headers: dict[str, str] = {}
-    if isinstance(result, AccountCreated):
-        out: Any = s.AccountOut(
-            id=result.id, token=result.token, position=result.position, recorded=result.recorded
-        )
-        kept: Any = msgspec.structs.replace(out, token=None)  # tokens are never stored
-    else:
-        out = kept = s.CommandOut(
-            id=result.id, position=result.position, recorded=result.recorded, version=result.version
-        )
-        headers["ETag"] = f'"{result.version}"'
-    return status, headers, out, kept
-
-
-def _respond(status: int, headers: dict[str, str], out: Any) -> Response[Any]:
-    return Response(
-        content=msgspec.json.encode(out),
-        status_code=status,
-        headers=headers,
-        media_type=MediaType.JSON,
-    )
-
-
-# ------------------------------------------------------------------ documentation helpers
-
-
-def _doc(text: str, roles: str) -> str:
-    return (
-        f"{text}\n\n**Roles:** {roles}.\n\n"
-        "Errors are RFC 9457 problem details (`application/problem+json`); `type` is "
-        "`/problems/<code>`. Order of checks: token (401), role (403), scope (403), body "
-        "(413/400/422), then the command (404 unknown id, 409/422 refused by a rule)."
-    )
-
-
-def _created(out: type) -> dict[int, ResponseSpec]:
-    return {
-        200: ResponseSpec(
-            data_container=out, description="a repeat of the same natural key: nothing recorded"
-        )
-    }
-
-
-COMMAND_PROBLEMS = (400, 401, 403, 404, 409, 413, 422, 503)
-COMPETITION_PROBLEMS = (*COMMAND_PROBLEMS, 412)
-
-
-def command(
-    path: str,
-    *,
-    guards: list[Any],
-    tag: str,
-    summary: str,
-    description: str,
-    created: bool = False,
-    out: type = s.CommandOut,
-    problems: Sequence[int] = COMMAND_PROBLEMS,
-    method: Callable[..., Any] = post,
-    asynchronous: bool = False,
-) -> Any:
-    """The route decorator of every command: its guards, a worker thread (the store has no
-    asyncio API; ``asynchronous``: the handler is a coroutine that hands its work to the
-    registry's writer thread itself), 201 for a create (200 documented for its repeat) else
-    200, the problems it can answer, the bearer security scheme and its OpenAPI tag."""
-    responses: dict[int, ResponseSpec] = problem_responses(*problems)
-    if created:
-        responses = {**_created(out), **responses}
-    threading: dict[str, Any] = {} if asynchronous else {"sync_to_thread": True}
-    return method(
-        path,
-        guards=guards,
-        **threading,
-        status_code=201 if created else 200,
-        summary=summary,
-        description=description,
-        responses=responses,
-        security=SECURITY,
-        tags=[tag],
-    )
-
+BY_ADMIN = Access([ADMIN], "admin")
+BY_ORGANISER = Access([ORGANISER], "organiser")
+BY_EXPERT = Access([competition_expert], "expert or chief_expert assigned to this competition")
+BY_CHIEF = Access([competition_chief], "the chief expert of this competition")
 
 # ------------------------------------------------------------------ accounts
 
 
 @command(
     "/accounts",
-    guards=[ADMIN],
+    BY_ADMIN,
     tag="accounts",
     summary="Create an account and issue its token",
-    description=_doc(
+    text=(
         "Creates an account (natural key: the name) and answers its bearer token, shown only "
         "in this answer (stored only as a hash). A repeat with the same name and role answers "
         "200 with `token: null`. `competition_ids` scopes an expert to competitions in "
-        "advance (assigning them as experts also does).",
-        "admin",
+        "advance (assigning them as experts also does)."
     ),
     created=True,
-    out=s.AccountOut,
 )
-def create_account(
-    request: Request[Any, Any, Any],
-    data: JSONBody[s.AccountIn],
-    idempotency_key: IdempotencyKey = None,
-) -> Response[s.AccountOut]:
-    registry = registry_of(request)
-    return execute(
-        request,
-        data,
-        lambda actor: registry.create_account(
-            actor=actor, name=data.name, role=data.role, competition_ids=data.competition_ids
-        ),
-        idempotency_key=idempotency_key,
-        created=True,
+def create_account(r: RegistryApplication, call: Call[s.AccountIn]) -> AccountCreated:
+    body = call.body
+    return r.create_account(
+        actor=call.actor, name=body.name, role=body.role, competition_ids=body.competition_ids
     )
 
 
 @command(
     "/accounts/{account_id:uuid}/rotate",
-    guards=[ADMIN],
+    BY_ADMIN,
     tag="accounts",
     summary="Issue a new token (the old one is refused at once)",
-    description=_doc(
+    text=(
         "Issues a new bearer token for the account, shown only in this answer; the previous "
-        "token is refused from now on, by every API process.",
-        "admin",
+        "token is refused from now on, by every API process."
     ),
 )
-def rotate_token(
-    request: Request[Any, Any, Any],
-    account_id: FromPath[UUID],
-    idempotency_key: IdempotencyKey = None,
-) -> Response[s.AccountOut]:
-    registry = registry_of(request)
-    return execute(
-        request,
-        None,
-        lambda actor: registry.rotate_token(actor=actor, account_id=account_id),
-        idempotency_key=idempotency_key,
-        created=False,
-    )
+def rotate_token(r: RegistryApplication, call: Call[None]) -> AccountCreated:
+    return r.rotate_token(actor=call.actor, account_id=call.path["account_id"])
 
 
 @command(
     "/accounts/{account_id:uuid}/revoke",
-    guards=[ADMIN],
+    BY_ADMIN,
     tag="accounts",
     summary="Revoke an account (its token is refused at once)",
-    description=_doc(
+    text=(
         "Revokes the account with a reason; its token is refused from now on, by every API "
-        "process. A repeat answers 200 with `recorded: false`.",
-        "admin",
+        "process. A repeat answers 200 with `recorded: false`."
     ),
 )
-def revoke_account(
-    request: Request[Any, Any, Any],
-    account_id: FromPath[UUID],
-    data: JSONBody[s.RevokeIn],
-    idempotency_key: IdempotencyKey = None,
-) -> Response[s.CommandOut]:
-    registry = registry_of(request)
-    return execute(
-        request,
-        data,
-        lambda actor: registry.revoke_account(
-            actor=actor, account_id=account_id, reason=data.reason
-        ),
-        idempotency_key=idempotency_key,
-        created=False,
+def revoke_account(r: RegistryApplication, call: Call[s.RevokeIn]) -> CommandResult:
+    return r.revoke_account(
+        actor=call.actor, account_id=call.path["account_id"], reason=call.body.reason
     )
 
 
@@ -324,284 +107,181 @@ def revoke_account(
 
 @command(
     "/organisations",
-    guards=[ORGANISER],
+    BY_ORGANISER,
     tag="registration",
     summary="Register an organisation",
-    description=_doc(
+    text=(
         "A college, university, enterprise or state body of a region (natural key: region + "
-        "Russian name).",
-        "organiser",
+        "Russian name)."
     ),
     created=True,
 )
-def register_organisation(
-    request: Request[Any, Any, Any],
-    data: JSONBody[s.OrganisationIn],
-    idempotency_key: IdempotencyKey = None,
-) -> Response[s.CommandOut]:
-    registry = registry_of(request)
-    return execute(
-        request,
-        data,
-        lambda actor: registry.register_organisation(
-            actor=actor,
-            name_ru=data.name_ru,
-            name_kk=data.name_kk,
-            kind=data.kind,
-            region=data.region,
-        ),
-        idempotency_key=idempotency_key,
-        created=True,
+def register_organisation(r: RegistryApplication, call: Call[s.OrganisationIn]) -> CommandResult:
+    body = call.body
+    return r.register_organisation(
+        actor=call.actor,
+        name_ru=body.name_ru,
+        name_kk=body.name_kk,
+        kind=body.kind,
+        region=body.region,
     )
 
 
 @command(
     "/participants",
-    guards=[ORGANISER],
+    BY_ORGANISER,
     tag="registration",
     summary="Register a participant",
-    description=_doc(
+    text=(
         "A competitor (natural key: organisation + full name + birth date). `disability` is "
-        "sensitive: never returned to the public.",
-        "organiser",
+        "sensitive: never returned to the public."
     ),
     created=True,
 )
-def register_participant(
-    request: Request[Any, Any, Any],
-    data: JSONBody[s.ParticipantIn],
-    idempotency_key: IdempotencyKey = None,
-) -> Response[s.CommandOut]:
-    registry = registry_of(request)
-    return execute(
-        request,
-        data,
-        lambda actor: registry.register_participant(
-            actor=actor,
-            full_name=data.full_name,
-            organisation_id=data.organisation_id,
-            birth_date=data.birth_date,
-            disability=data.disability,
-        ),
-        idempotency_key=idempotency_key,
-        created=True,
+def register_participant(r: RegistryApplication, call: Call[s.ParticipantIn]) -> CommandResult:
+    body = call.body
+    return r.register_participant(
+        actor=call.actor,
+        full_name=body.full_name,
+        organisation_id=body.organisation_id,
+        birth_date=body.birth_date,
+        disability=body.disability,
     )
 
 
 @command(
     "/championships",
-    guards=[ORGANISER],
+    BY_ORGANISER,
     tag="registration",
     summary="Create a championship",
-    description=_doc(
+    text=(
         "One edition of WorldSkills, AgroSkills or Abilympics (natural key: kind, level, "
         "year, region). `tie_tolerance` and `min_competitors_for_medals` are settings of the "
-        "championship, recorded with it.",
-        "organiser",
+        "championship, recorded with it."
     ),
     created=True,
 )
-def create_championship(
-    request: Request[Any, Any, Any],
-    data: JSONBody[s.ChampionshipIn],
-    idempotency_key: IdempotencyKey = None,
-) -> Response[s.CommandOut]:
-    registry = registry_of(request)
-    return execute(
-        request,
-        data,
-        lambda actor: registry.create_championship(
-            actor=actor,
-            kind=data.kind,
-            level=data.level,
-            year=data.year,
-            region=data.region,
-            title_ru=data.title_ru,
-            title_kk=data.title_kk,
-            title_en=data.title_en,
-            starts_on=data.starts_on,
-            ends_on=data.ends_on,
-            tie_tolerance=data.tie_tolerance,
-            min_competitors_for_medals=data.min_competitors_for_medals,
-        ),
-        idempotency_key=idempotency_key,
-        created=True,
+def create_championship(r: RegistryApplication, call: Call[s.ChampionshipIn]) -> CommandResult:
+    body = call.body
+    return r.create_championship(
+        actor=call.actor,
+        kind=body.kind,
+        level=body.level,
+        year=body.year,
+        region=body.region,
+        title_ru=body.title_ru,
+        title_kk=body.title_kk,
+        title_en=body.title_en,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        tie_tolerance=body.tie_tolerance,
+        min_competitors_for_medals=body.min_competitors_for_medals,
     )
 
 
 @command(
     "/championships/{championship_id:uuid}/competitions",
-    guards=[ORGANISER],
+    BY_ORGANISER,
     tag="registration",
     summary="Add a competition (competency + category) to a championship",
-    description=_doc(
+    text=(
         "Natural key: championship + code + category. The category must suit the "
-        "championship's kind.",
-        "organiser",
+        "championship's kind."
     ),
     created=True,
 )
-def add_competition(
-    request: Request[Any, Any, Any],
-    championship_id: FromPath[UUID],
-    data: JSONBody[s.CompetitionIn],
-    idempotency_key: IdempotencyKey = None,
-) -> Response[s.CommandOut]:
-    registry = registry_of(request)
-    return execute(
-        request,
-        data,
-        lambda actor: registry.add_competition(
-            actor=actor,
-            championship_id=championship_id,
-            code=data.code,
-            title_ru=data.title_ru,
-            title_kk=data.title_kk,
-            category=data.category,
-        ),
-        idempotency_key=idempotency_key,
-        created=True,
+def add_competition(r: RegistryApplication, call: Call[s.CompetitionIn]) -> CommandResult:
+    body = call.body
+    return r.add_competition(
+        actor=call.actor,
+        championship_id=call.path["championship_id"],
+        code=body.code,
+        title_ru=body.title_ru,
+        title_kk=body.title_kk,
+        category=body.category,
     )
 
 
 @command(
     "/competitions/{competition_id:uuid}/scheme",
-    guards=[ORGANISER],
+    BY_ORGANISER,
     tag="registration",
     summary="Set or replace the marking scheme",
-    description=_doc(
+    text=(
         "Aspects grouped by criterion; max marks (decimal strings) add up to exactly "
         '"100.00". Replaceable until the first mark is entered; the same scheme again is a '
-        "repeat.",
-        "organiser",
+        "repeat."
     ),
-    problems=COMPETITION_PROBLEMS,
-    method=put,
+    version=COMPETITION,
+    method="PUT",
 )
-def set_scheme(
-    request: Request[Any, Any, Any],
-    competition_id: CompetitionId,
-    data: JSONBody[s.SchemeIn],
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response[s.CommandOut]:
-    registry = registry_of(request)
-    aspects = [
-        AspectInput(a.id, a.criterion, a.description, a.max_mark, a.type) for a in data.aspects
-    ]
-    return execute(
-        request,
-        data,
-        lambda actor: registry.set_scheme(
-            actor=actor,
-            competition_id=competition_id,
-            aspects=aspects,
-            expected_version=_expected(registry, competition_id, if_match),
-        ),
-        idempotency_key=idempotency_key,
-        created=False,
+def set_scheme(r: RegistryApplication, call: Call[s.SchemeIn]) -> CommandResult:
+    return r.set_scheme(
+        actor=call.actor,
+        competition_id=call.path["competition_id"],
+        aspects=[
+            AspectInput(a.id, a.criterion, a.description, a.max_mark, a.type)
+            for a in call.body.aspects
+        ],
+        expected_version=call.expected_version,
     )
-
-
-def _expected(
-    registry: RegistryApplication, competition_id: UUID, header: str | None
-) -> int | None:
-    return expected_version(header, lambda: registry.competition(competition_id).version)
 
 
 @command(
     "/competitions/{competition_id:uuid}/entrants",
-    guards=[ORGANISER],
+    BY_ORGANISER,
     tag="registration",
     summary="Enter a participant into a competition",
-    description=_doc("While the competition is in setup or marking.", "organiser"),
+    text="While the competition is in setup or marking.",
     created=True,
-    problems=COMPETITION_PROBLEMS,
+    version=COMPETITION,
 )
-def add_entrant(
-    request: Request[Any, Any, Any],
-    competition_id: CompetitionId,
-    data: JSONBody[s.EntrantIn],
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response[s.CommandOut]:
-    registry = registry_of(request)
-    return execute(
-        request,
-        data,
-        lambda actor: registry.add_entrant(
-            actor=actor,
-            competition_id=competition_id,
-            participant_id=data.participant_id,
-            expected_version=_expected(registry, competition_id, if_match),
-        ),
-        idempotency_key=idempotency_key,
-        created=True,
+def add_entrant(r: RegistryApplication, call: Call[s.EntrantIn]) -> CommandResult:
+    return r.add_entrant(
+        actor=call.actor,
+        competition_id=call.path["competition_id"],
+        participant_id=call.body.participant_id,
+        expected_version=call.expected_version,
     )
 
 
 @command(
     "/competitions/{competition_id:uuid}/experts",
-    guards=[ORGANISER],
+    BY_ORGANISER,
     tag="registration",
     summary="Assign an expert (or the chief expert) to a competition",
-    description=_doc(
+    text=(
         "`role` is `chief` (the account must have the role chief_expert) or `expert`. This "
-        "also scopes the account to the competition.",
-        "organiser",
+        "also scopes the account to the competition."
     ),
     created=True,
-    problems=COMPETITION_PROBLEMS,
+    version=COMPETITION,
 )
-def assign_expert(
-    request: Request[Any, Any, Any],
-    competition_id: CompetitionId,
-    data: JSONBody[s.ExpertIn],
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response[s.CommandOut]:
-    registry = registry_of(request)
-    return execute(
-        request,
-        data,
-        lambda actor: registry.assign_expert(
-            actor=actor,
-            competition_id=competition_id,
-            account_id=data.account_id,
-            role=data.role,
-            organisation_id=data.organisation_id,
-            expected_version=_expected(registry, competition_id, if_match),
-        ),
-        idempotency_key=idempotency_key,
-        created=True,
+def assign_expert(r: RegistryApplication, call: Call[s.ExpertIn]) -> CommandResult:
+    body = call.body
+    return r.assign_expert(
+        actor=call.actor,
+        competition_id=call.path["competition_id"],
+        account_id=body.account_id,
+        role=body.role,
+        organisation_id=body.organisation_id,
+        expected_version=call.expected_version,
     )
 
 
 @command(
     "/competitions/{competition_id:uuid}/start",
-    guards=[ORGANISER],
+    BY_ORGANISER,
     tag="registration",
     summary="Start marking (setup → marking)",
-    description=_doc("Needs a marking scheme. A repeat answers `recorded: false`.", "organiser"),
-    problems=COMPETITION_PROBLEMS,
+    text="Needs a marking scheme. A repeat answers `recorded: false`.",
+    version=COMPETITION,
 )
-def start_marking(
-    request: Request[Any, Any, Any],
-    competition_id: CompetitionId,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response[s.CommandOut]:
-    registry = registry_of(request)
-    return execute(
-        request,
-        None,
-        lambda actor: registry.start_marking(
-            actor=actor,
-            competition_id=competition_id,
-            expected_version=_expected(registry, competition_id, if_match),
-        ),
-        idempotency_key=idempotency_key,
-        created=False,
+def start_marking(r: RegistryApplication, call: Call[None]) -> CommandResult:
+    return r.start_marking(
+        actor=call.actor,
+        competition_id=call.path["competition_id"],
+        expected_version=call.expected_version,
     )
 
 
@@ -631,30 +311,30 @@ def _sheet(data: s.MarksIn) -> list[tuple[UUID, str, str | int]]:
     return [(data.competitor_id, data.aspect_id, data.value)]  # type: ignore[list-item]
 
 
-@command(
+@command_route(
     "/competitions/{competition_id:uuid}/marks",
-    guards=[competition_expert],
+    BY_EXPERT,
     tag="marking",
     summary="Enter a mark or a sheet of marks (the caller is the expert)",
-    description=_doc(
+    text=(
         "One mark `{competitor_id, aspect_id, value}` or a sheet `{marks: [...]}`, accepted "
         "or refused as a whole. `value`: a decimal string with at most two places for a "
         "measurement aspect, an integer 0-3 for a judgement aspect. Sending a mark again "
         "with the same value is a repeat (200, same position); a different value is refused "
-        "(409 `/problems/mark-exists`): send a correction.",
-        "expert or chief_expert assigned to this competition",
+        "(409 `/problems/mark-exists`): send a correction."
     ),
     created=True,
-    problems=COMPETITION_PROBLEMS,
+    problems=VERSIONED_PROBLEMS,
     asynchronous=True,
 )
 async def enter_marks(
     request: Request[Any, Any, Any],
-    competition_id: CompetitionId,
+    competition_id: FromPath[UUID],
     data: JSONBody[s.MarksIn],
     idempotency_key: IdempotencyKey = None,
     if_match: IfMatch = None,
 ) -> Response[s.CommandOut]:
+    """Written out by hand: the judges' hot path is a coroutine (see :mod:`api.routes`)."""
     registry = registry_of(request)
     sheet = _sheet(data)
     if idempotency_key is not None or (if_match is not None and "," in if_match):
@@ -668,7 +348,7 @@ async def enter_marks(
                 actor=actor,
                 competition_id=competition_id,
                 marks=sheet,
-                expected_version=_expected(registry, competition_id, if_match),
+                expected_version=COMPETITION.expected(registry, competition_id, if_match),
             ),
             idempotency_key=idempotency_key,
             created=True,
@@ -682,181 +362,115 @@ async def enter_marks(
         # one tag at most here, so the current version is never asked for
         expected_version=expected_version(if_match, lambda: 0),
     )
-    status, headers, out, _ = _shape(result, True)
-    return _respond(status, headers, out)
+    return answer(result, created=True)
 
 
 @command(
     "/competitions/{competition_id:uuid}/corrections",
-    guards=[competition_expert],
+    BY_EXPERT,
     tag="marking",
     summary="Correct a mark during marking, with a reason",
-    description=_doc(
+    text=(
         "The caller corrects their own earlier mark; the chief expert may correct any "
         "(naming `expert_id` for another expert's judgement score). The earlier value stays "
-        "in the history.",
-        "expert or chief_expert assigned to this competition",
+        "in the history."
     ),
     created=True,
-    problems=COMPETITION_PROBLEMS,
+    version=COMPETITION,
 )
-def correct_mark(
-    request: Request[Any, Any, Any],
-    competition_id: CompetitionId,
-    data: JSONBody[s.CorrectionIn],
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response[s.CommandOut]:
-    registry = registry_of(request)
-    return execute(
-        request,
-        data,
-        lambda actor: registry.correct_mark(
-            actor=actor,
-            competition_id=competition_id,
-            competitor_id=data.competitor_id,
-            aspect_id=data.aspect_id,
-            value=data.value,
-            reason=data.reason,
-            expert_id=data.expert_id,
-            expected_version=_expected(registry, competition_id, if_match),
-        ),
-        idempotency_key=idempotency_key,
-        created=True,
+def correct_mark(r: RegistryApplication, call: Call[s.CorrectionIn]) -> CommandResult:
+    body = call.body
+    return r.correct_mark(
+        actor=call.actor,
+        competition_id=call.path["competition_id"],
+        competitor_id=body.competitor_id,
+        aspect_id=body.aspect_id,
+        value=body.value,
+        reason=body.reason,
+        expert_id=body.expert_id,
+        expected_version=call.expected_version,
     )
 
 
 @command(
     "/competitions/{competition_id:uuid}/lock",
-    guards=[competition_chief],
+    BY_CHIEF,
     tag="marking",
     summary="Lock the competition (marking → locked)",
-    description=_doc(
+    text=(
         "Every aspect of every competitor has its mark and nothing is disputed (else 409 "
-        "`/problems/incomplete-marking` or `/problems/disputed-aspect`).",
-        "the chief expert of this competition",
+        "`/problems/incomplete-marking` or `/problems/disputed-aspect`)."
     ),
-    problems=COMPETITION_PROBLEMS,
+    version=COMPETITION,
 )
-def lock(
-    request: Request[Any, Any, Any],
-    competition_id: CompetitionId,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response[s.CommandOut]:
-    registry = registry_of(request)
-    return execute(
-        request,
-        None,
-        lambda actor: registry.lock(
-            actor=actor,
-            competition_id=competition_id,
-            expected_version=_expected(registry, competition_id, if_match),
-        ),
-        idempotency_key=idempotency_key,
-        created=False,
+def lock(r: RegistryApplication, call: Call[None]) -> CommandResult:
+    return r.lock(
+        actor=call.actor,
+        competition_id=call.path["competition_id"],
+        expected_version=call.expected_version,
     )
 
 
 @command(
     "/competitions/{competition_id:uuid}/reopen",
-    guards=[competition_chief],
+    BY_CHIEF,
     tag="marking",
     summary="Reopen a locked competition for marking, with a reason",
-    description=_doc("locked → marking.", "the chief expert of this competition"),
-    problems=COMPETITION_PROBLEMS,
+    text="locked → marking.",
+    version=COMPETITION,
 )
-def reopen(
-    request: Request[Any, Any, Any],
-    competition_id: CompetitionId,
-    data: JSONBody[s.ReopenIn],
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response[s.CommandOut]:
-    registry = registry_of(request)
-    return execute(
-        request,
-        data,
-        lambda actor: registry.reopen(
-            actor=actor,
-            competition_id=competition_id,
-            reason=data.reason,
-            expected_version=_expected(registry, competition_id, if_match),
-        ),
-        idempotency_key=idempotency_key,
-        created=False,
+def reopen(r: RegistryApplication, call: Call[s.ReopenIn]) -> CommandResult:
+    return r.reopen(
+        actor=call.actor,
+        competition_id=call.path["competition_id"],
+        reason=call.body.reason,
+        expected_version=call.expected_version,
     )
 
 
 @command(
     "/competitions/{competition_id:uuid}/publish",
-    guards=[ORGANISER],
+    BY_ORGANISER,
     tag="marking",
     summary="Publish the results (locked → published)",
-    description=_doc(
-        "The standings become public. A repeat answers `recorded: false`.", "organiser"
-    ),
-    problems=COMPETITION_PROBLEMS,
+    text="The standings become public. A repeat answers `recorded: false`.",
+    version=COMPETITION,
 )
-def publish(
-    request: Request[Any, Any, Any],
-    competition_id: CompetitionId,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response[s.CommandOut]:
-    registry = registry_of(request)
-    return execute(
-        request,
-        None,
-        lambda actor: registry.publish(
-            actor=actor,
-            competition_id=competition_id,
-            expected_version=_expected(registry, competition_id, if_match),
-        ),
-        idempotency_key=idempotency_key,
-        created=False,
+def publish(r: RegistryApplication, call: Call[None]) -> CommandResult:
+    return r.publish(
+        actor=call.actor,
+        competition_id=call.path["competition_id"],
+        expected_version=call.expected_version,
     )
 
 
 @command(
     "/competitions/{competition_id:uuid}/amendments",
-    guards=[ORGANISER],
+    BY_ORGANISER,
     tag="marking",
     summary="Amend a published mark, with a reason",
-    description=_doc(
+    text=(
         "After publication a mark changes only by an amendment; a judgement aspect's "
-        "amendment names the expert (`expert_id`) whose score changes.",
-        "organiser",
+        "amendment names the expert (`expert_id`) whose score changes."
     ),
     created=True,
-    problems=COMPETITION_PROBLEMS,
+    version=COMPETITION,
 )
-def amend_mark(
-    request: Request[Any, Any, Any],
-    competition_id: CompetitionId,
-    data: JSONBody[s.AmendmentIn],
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> Response[s.CommandOut]:
-    registry = registry_of(request)
-    return execute(
-        request,
-        data,
-        lambda actor: registry.amend_mark(
-            actor=actor,
-            competition_id=competition_id,
-            competitor_id=data.competitor_id,
-            aspect_id=data.aspect_id,
-            value=data.value,
-            reason=data.reason,
-            expert_id=data.expert_id,
-            expected_version=_expected(registry, competition_id, if_match),
-        ),
-        idempotency_key=idempotency_key,
-        created=True,
+def amend_mark(r: RegistryApplication, call: Call[s.AmendmentIn]) -> CommandResult:
+    body = call.body
+    return r.amend_mark(
+        actor=call.actor,
+        competition_id=call.path["competition_id"],
+        competitor_id=body.competitor_id,
+        aspect_id=body.aspect_id,
+        value=body.value,
+        reason=body.reason,
+        expert_id=body.expert_id,
+        expected_version=call.expected_version,
     )
 
 
+#: the command endpoints, relative to ``/api/v1``
 COMMAND_HANDLERS = [
     create_account,
     rotate_token,
@@ -876,9 +490,3 @@ COMMAND_HANDLERS = [
     publish,
     amend_mark,
 ]
-
-
-def command_router(extra: Sequence[Any] = ()) -> Router:
-    """The command endpoints under ``/api/v1`` (plus ``extra`` handlers on the same paths,
-    e.g. the results' GETs: one router per path keeps Litestar's OPTIONS handling single)."""
-    return Router(path="/api/v1", route_handlers=[*COMMAND_HANDLERS, *extra])

@@ -36,6 +36,8 @@ from uuid import UUID
 import msgspec
 
 from api.problems import ApiProblem
+from registry.application import RegistryApplication
+from store.dialect import dialect_of
 
 TABLE = "api_idempotency"
 STALE_SECONDS = 60.0
@@ -73,30 +75,17 @@ def check_key(key: str) -> str:
 class IdempotencyStore:
     """The stored first answers, in the registry's database."""
 
-    def __init__(self, registry: Any) -> None:
-        self.settings = registry.settings
+    def __init__(self, registry: RegistryApplication) -> None:
         self.datastore = registry.recorder.datastore
-        if self.settings.backend == "sqlite":
-            self.table = TABLE
-            self._p = "?"
-        else:
-            # the schema name was validated by the settings (lower-case identifier)
-            self.table = f'"{self.settings.pg_schema}"."{TABLE}"'
-            self._p = "%s"
+        self.dialect = dialect_of(registry.settings)
+        self.table = self.dialect.table(TABLE)
+        self.location = self.dialect.where(TABLE)
         self._create_table()
 
-    @property
-    def location(self) -> str:
-        if self.settings.backend == "sqlite":
-            return f"table {TABLE} in the SQLite file {self.settings.sqlite_path}"
-        return f"table {self.settings.pg_schema}.{TABLE} in PostgreSQL {self.settings.pg_dbname}"
-
     def _sql(self, statement: str) -> str:
-        return statement.format(table=self.table, p=self._p)
+        return statement.format(table=self.table, p=self.dialect.placeholder)
 
     def _create_table(self) -> None:
-        blob = "BLOB" if self.settings.backend == "sqlite" else "BYTEA"
-        real = "REAL" if self.settings.backend == "sqlite" else "DOUBLE PRECISION"
         statement = self._sql(
             "CREATE TABLE IF NOT EXISTS {table} ("
             " account_id TEXT NOT NULL,"
@@ -106,15 +95,14 @@ class IdempotencyStore:
             " path TEXT NOT NULL,"
             " status INTEGER,"
             " headers TEXT,"
-            f" body {blob},"
-            f" created_at {real} NOT NULL,"
-            f" completed_at {real},"
+            f" body {self.dialect.blob},"
+            f" created_at {self.dialect.real} NOT NULL,"
+            f" completed_at {self.dialect.real},"
             " PRIMARY KEY (account_id, key))"
         )
         with self.datastore.transaction(commit=True) as cursor:
-            if self.settings.backend == "postgres":
-                # several API processes may start at once: CREATE TABLE IF NOT EXISTS races
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (0x1DE4_7E11,))
+            # several API processes may start at once
+            self.dialect.serialise_ddl(cursor, 0x1DE4_7E11)
             cursor.execute(statement)
 
     # ------------------------------------------------------------------ the protocol

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
@@ -41,6 +41,7 @@ from api.schemas import Problem
 from domain.errors import ERROR_STATUS, DomainError
 
 logger = logging.getLogger("api")
+T = TypeVar("T")
 
 #: Codes whose problems list the offending fields in ``errors``.
 FIELD_CODES = frozenset({"invalid-input", "out-of-range", "scheme-total", "invalid-scheme"})
@@ -116,6 +117,23 @@ def unauthorized(detail: str) -> ApiProblem:
 
 def forbidden(detail: str, code: str = "forbidden") -> ApiProblem:
     return ApiProblem(403, code, detail)
+
+
+def invalid_field(field: str, message: str, detail: str | None = None) -> ApiProblem:
+    """400 ``invalid-input`` naming the field (a query parameter, a header)."""
+    return ApiProblem(
+        400,
+        "invalid-input",
+        f"{field}: {message}" if detail is None else detail,
+        errors=[{"field": field, "message": message}],
+    )
+
+
+def found(value: T | None, detail: str) -> T:
+    """``value``, or 404 ``not-found`` with ``detail`` when there is none."""
+    if value is None:
+        raise ApiProblem(404, "not-found", detail)
+    return value
 
 
 # ------------------------------------------------------------------ conversions

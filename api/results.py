@@ -14,15 +14,12 @@ a past moment is shown by the visibility rules of the competition's status *at t
 after publication only (an earlier moment of a published competition is 401: a token can see
 it; an unpublished competition stays 404 for the public, whatever the moment).
 
-Read-your-writes: ``X-Registry-Min-Position: N`` waits (at most 5 s) until the views have
-processed position N, else 503 with ``Retry-After``. Versioned resources answer a strong
-``ETag`` (the aggregate's version) and honour ``If-None-Match`` (304).
+Read-your-writes (``X-Registry-Min-Position``) and ``ETag``/``If-None-Match``: see
+:mod:`api.reading`.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -30,35 +27,25 @@ import msgspec
 from litestar import Request, Response, get
 from litestar.concurrency import sync_to_thread
 from litestar.enums import MediaType
-from litestar.params import FromPath, HeaderParameter, QueryParameter
+from litestar.params import FromPath, QueryParameter
 
-from api.problems import ApiProblem, forbidden, problem_responses, unauthorized
+from api.problems import ApiProblem, forbidden, found, invalid_field, unauthorized
+from api.reading import (
+    READ_RESPONSES,
+    IfNoneMatch,
+    MinPosition,
+    ReadSide,
+    read,
+    read_side,
+    sync_wait,
+    versioned,
+)
 from domain.values import Role
 from projections import models, time_travel
-from projections.feed_lines import FeedError
-from projections.queries import ViewQueries
-from projections.results import ResultsProjection
-from projections.runner import Projector, wait_in_store
-from projections.store import ViewStore
-from store.events import SQLiteReaders
+from projections.audit_feed import FeedError
 
-MIN_POSITION_WAIT = 5.0
 PRIVILEGED = frozenset({Role.ORGANISER, Role.AUDITOR, Role.ADMIN})
 
-MinPosition = Annotated[
-    str | None,
-    HeaderParameter(
-        name="X-Registry-Min-Position",
-        required=False,
-        max_length=20,
-        description="Read-your-writes: wait (at most 5 s) until the views have processed this "
-        "notification position (a command's `position`); else 503 with `Retry-After`.",
-    ),
-]
-IfNoneMatch = Annotated[
-    str | None,
-    HeaderParameter(name="If-None-Match", required=False, max_length=200),
-]
 AsOfParameter = Annotated[
     str | None,
     QueryParameter(
@@ -69,116 +56,6 @@ AsOfParameter = Annotated[
         "events up to it, by the live view's rules; `as_of_position` is the position used.",
     ),
 ]
-
-
-class ReadSide:
-    """What the results endpoints read from: the views, and how to wait for a position."""
-
-    #: standings answers kept encoded (competitions)
-    ENCODED_CACHE = 512
-
-    def __init__(self, store: ViewStore, projector: Projector | None = None) -> None:
-        self.store = store
-        self.queries = ViewQueries(store)
-        self.projector = projector
-        self._lock = threading.Lock()
-        #: competition -> position of the event that last changed its rows, as told by the
-        #: in-process projector after each commit
-        self._changed: dict[UUID, int] = {}
-        #: competition -> (that position, status, encoded answer around ``as_of_position``)
-        self._encoded: OrderedDict[UUID, tuple[int, str, bytes, bytes]] = OrderedDict()
-        if projector is not None:
-            for projection in projector.projections:
-                if isinstance(projection, ResultsProjection):
-                    projection.listeners.append(self._written)
-
-        #: without the projector here, on SQLite: the views' file, for the two lookups that
-        #: tell whether a remembered answer still holds
-        self._views = SQLiteReaders(store.path) if store.backend == "sqlite" else None
-        self._lookup = (
-            f"SELECT (SELECT notification_id FROM {store.tracking_table} "
-            f"WHERE application_name = ?), position FROM {store.table('v_competition')} "
-            "WHERE id = ?"
-        )
-
-    def close(self) -> None:
-        if self._views is not None:
-            self._views.close()
-
-    def _written(self, written: dict[UUID, int]) -> None:
-        with self._lock:
-            self._changed.update(written)
-
-    @property
-    def remembers(self) -> bool:
-        """Whether standings answers are kept encoded: the projector runs here (it tells
-        what it changed), or the views are a local SQLite file (a lookup tells it)."""
-        return self.projector is not None or self._views is not None
-
-    def results_position(self) -> int:
-        if self.projector is not None:
-            return self.projector.positions.get(ResultsProjection.name, 0)
-        return self.queries.results_position()
-
-    def cached_standings(self, competition_id: UUID) -> tuple[str, bytes, bytes, int] | None:
-        """The encoded standings and the views' position, if the competition's rows have not
-        changed since the answer was encoded. The projector in this process says at once
-        what it changed; a projector elsewhere is asked through the views (one lookup of
-        the competition's row and the tracking row, on SQLite only)."""
-        with self._lock:
-            hit = self._encoded.get(competition_id)
-            changed = self._changed.get(competition_id)
-        if hit is None:
-            return None
-        if self.projector is not None:
-            position = self.results_position()
-        elif self._views is not None:
-            row = self._views.one(self._lookup, (ResultsProjection.name, str(competition_id)))
-            if row is None:
-                return None
-            position, changed = int(row[0] or 0), int(row[1])
-        else:
-            return None
-        if changed is None or hit[0] != changed:
-            return None
-        return hit[1], hit[2], hit[3], position
-
-    def remember_standings(
-        self, competition_id: UUID, position: int, answer: models.StandingsOut
-    ) -> None:
-        if not self.remembers:
-            return
-        encoded = msgspec.json.encode(msgspec.structs.replace(answer, as_of_position=0))
-        head, found, tail = encoded.partition(b'"as_of_position":0')
-        if not found:  # pragma: no cover - the field is always there
-            return
-        with self._lock:
-            # A newer position told meanwhile wins; this answer then never matches.
-            if self.projector is not None:
-                self._changed.setdefault(competition_id, position)
-            self._encoded[competition_id] = (
-                position,
-                answer.status,
-                head + b'"as_of_position":',
-                tail,
-            )
-            self._encoded.move_to_end(competition_id)
-            if len(self._encoded) > self.ENCODED_CACHE:
-                self._encoded.popitem(last=False)
-
-    def wait_for(self, position: int, timeout: float) -> bool:
-        if self.projector is not None:
-            return self.projector.wait_for(position, timeout)
-        return wait_in_store(self.store, position, timeout)
-
-    def position(self) -> int:
-        if self.projector is not None:
-            return self.projector.position
-        return self.queries.results_position()
-
-
-def read_side(request: Request[Any, Any, Any]) -> ReadSide:
-    return request.app.state.read_side  # type: ignore[no-any-return]
 
 
 def _viewer(request: Request[Any, Any, Any]) -> Any:
@@ -206,38 +83,24 @@ def _check_visible(
     raise forbidden("this competition's results are not published yet")
 
 
-def _versioned(data: Any, version: int, if_none_match: str | None) -> Response[Any]:
-    etag = f'"{version}"'
-    if if_none_match and etag in [tag.strip() for tag in if_none_match.split(",")]:
-        return Response(content=b"", status_code=304, headers={"ETag": etag})
-    return Response(content=data, headers={"ETag": etag})
-
-
-READ_RESPONSES = problem_responses(400, 401, 403, 404, 503)
-
-
-@get(
+@read(
     "/championships",
     summary="Championships",
     description="Every championship, with how many of its competitions there are and how many "
     "are published. Public.",
-    sync_to_thread=True,
-    responses=READ_RESPONSES,
 )
 def list_championships(
     request: Request[Any, Any, Any], min_position: MinPosition = None
 ) -> list[models.ChampionshipSummary]:
-    _sync_wait(request, min_position)
+    sync_wait(request, min_position)
     return read_side(request).queries.championships()
 
 
-@get(
+@read(
     "/championships/{championship_id:uuid}",
     summary="A championship with its competitions",
     description="Public; unpublished competitions are listed only for organisers, auditors, "
     "admins and the competition's experts. Strong `ETag` (the championship's version).",
-    sync_to_thread=True,
-    responses=READ_RESPONSES,
 )
 def get_championship(
     request: Request[Any, Any, Any],
@@ -245,22 +108,21 @@ def get_championship(
     min_position: MinPosition = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response[Any]:
-    _sync_wait(request, min_position)
-    detail = read_side(request).queries.championship(championship_id)
-    if detail is None:
-        raise ApiProblem(404, "not-found", f"no championship with id {championship_id}")
+    sync_wait(request, min_position)
+    detail = found(
+        read_side(request).queries.championship(championship_id),
+        f"no championship with id {championship_id}",
+    )
     visible = [c for c in detail.competitions if _may_see(request, c.id, c.status)]
     detail = msgspec.structs.replace(detail, competitions=visible)
-    return _versioned(detail, detail.version, if_none_match)
+    return versioned(detail, detail.version, if_none_match)
 
 
-@get(
+@read(
     "/competitions/{competition_id:uuid}",
     summary="A competition: status, scheme, entrants, experts, marking progress",
     description="Public once published; before that organisers, auditors, admins and the "
     "competition's experts (404 for the public, 403 for other tokens). Strong `ETag`.",
-    sync_to_thread=True,
-    responses=READ_RESPONSES,
 )
 def get_competition(
     request: Request[Any, Any, Any],
@@ -268,12 +130,12 @@ def get_competition(
     min_position: MinPosition = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response[Any]:
-    _sync_wait(request, min_position)
+    sync_wait(request, min_position)
     queries = read_side(request).queries
     detail = queries.competition(competition_id)
     _check_visible(request, competition_id, detail.status if detail else None)
     assert detail is not None
-    return _versioned(detail, detail.version, if_none_match)
+    return versioned(detail, detail.version, if_none_match)
 
 
 @get(
@@ -322,15 +184,15 @@ def _standings(
     min_position: str | None,
     as_of: str | None,
 ) -> models.StandingsOut:
-    _sync_wait(request, min_position)
+    sync_wait(request, min_position)
     if as_of is not None:
         moment = _moment_of(request, competition_id, as_of, "as_of")
         return time_travel.standings_at(request.app.state.registry, moment)
     side = read_side(request)
-    found = side.queries.standings_at_position(competition_id)
-    _check_visible(request, competition_id, found[0].status if found else None)
-    assert found is not None
-    standings, position = found
+    live = side.queries.standings_at_position(competition_id)
+    _check_visible(request, competition_id, live[0].status if live else None)
+    assert live is not None
+    standings, position = live
     side.remember_standings(competition_id, position, standings)
     return standings
 
@@ -339,12 +201,7 @@ def _parse_moment(text: str, field: str) -> time_travel.AsOf:
     try:
         return time_travel.parse_as_of(text, field)
     except FeedError as error:
-        raise ApiProblem(
-            400,
-            "invalid-input",
-            str(error),
-            errors=[{"field": error.field, "message": error.message}],
-        ) from None
+        raise invalid_field(error.field, error.message) from None
 
 
 def _timeline(request: Request[Any, Any, Any], competition_id: UUID) -> time_travel.Timeline:
@@ -375,9 +232,7 @@ def _at(
     try:
         travel.check(as_of, field)
     except FeedError as error:
-        raise ApiProblem(
-            400, "invalid-input", str(error), errors=[{"field": field, "message": error.message}]
-        ) from None
+        raise invalid_field(field, error.message, str(error)) from None
     moment = travel.at(timeline, as_of)
     if moment is None and not before_creation:
         raise ApiProblem(
@@ -405,7 +260,7 @@ def _moment_of(
     return moment
 
 
-@get(
+@read(
     "/competitions/{competition_id:uuid}/standings/diff",
     summary="What changed in the standings between two moments, and which events did it",
     description="`from` and `to` (default: the head) are moments as for `as_of`: a position "
@@ -416,8 +271,6 @@ def _moment_of(
     "actor, reason). `from` may precede the competition (`from=0`: everything since it was "
     "created; that end then has no time or status). Visibility as for `as_of`, at both "
     "moments (a moment before creation counts as unpublished).",
-    sync_to_thread=True,
-    responses=READ_RESPONSES,
 )
 def get_standings_diff(
     request: Request[Any, Any, Any],
@@ -434,12 +287,7 @@ def get_standings_diff(
     ] = None,
 ) -> models.StandingsDiff:
     if from_ is None:
-        raise ApiProblem(
-            400,
-            "invalid-input",
-            "from: required (a position or an ISO 8601 time)",
-            errors=[{"field": "from", "message": "required"}],
-        )
+        raise invalid_field("from", "required", "from: required (a position or an ISO 8601 time)")
     start = _parse_moment(from_, "from")
     registry = request.app.state.registry
     end = (
@@ -460,74 +308,46 @@ def get_standings_diff(
         )
         or (start.moment is not None and end.moment is not None and start.moment > end.moment)
     ):
-        raise ApiProblem(
-            400,
-            "invalid-input",
-            "from: must not be later than to",
-            errors=[{"field": "from", "message": "must not be later than to"}],
-        )
+        raise invalid_field("from", "must not be later than to")
     return time_travel.diff(registry, timeline, before, after, start)
 
 
-@get(
+@read(
     "/championships/{championship_id:uuid}/medals",
     summary="Medal table of a championship",
     description="By organisation and by region (gold, silver, bronze, medallions, points) and "
     "best of region, counting published competitions only. Public.",
-    sync_to_thread=True,
-    responses=READ_RESPONSES,
 )
 def get_medals(
     request: Request[Any, Any, Any],
     championship_id: FromPath[UUID],
     min_position: MinPosition = None,
 ) -> models.MedalsOut:
-    _sync_wait(request, min_position)
-    medals = read_side(request).queries.medals(championship_id)
-    if medals is None:
-        raise ApiProblem(404, "not-found", f"no championship with id {championship_id}")
-    return medals
+    sync_wait(request, min_position)
+    return found(
+        read_side(request).queries.medals(championship_id),
+        f"no championship with id {championship_id}",
+    )
 
 
-@get(
+@read(
     "/participants/{participant_id:uuid}/results",
     summary="A person's results across championships",
     description="Published results for everyone; unpublished ones only for those who may see "
     "the competition. Name, organisation and region only: no sensitive personal data.",
-    sync_to_thread=True,
-    responses=READ_RESPONSES,
 )
 def get_participant_results(
     request: Request[Any, Any, Any],
     participant_id: FromPath[UUID],
     min_position: MinPosition = None,
 ) -> models.ParticipantResults:
-    _sync_wait(request, min_position)
-    results = read_side(request).queries.participant_results(participant_id)
-    if results is None:
-        raise ApiProblem(404, "not-found", f"no participant with id {participant_id}")
+    sync_wait(request, min_position)
+    results = found(
+        read_side(request).queries.participant_results(participant_id),
+        f"no participant with id {participant_id}",
+    )
     visible = [r for r in results.results if _may_see(request, r.competition_id, r.status)]
     return msgspec.structs.replace(results, results=visible)
-
-
-def _sync_wait(request: Request[Any, Any, Any], header: str | None) -> None:
-    """``X-Registry-Min-Position`` for sync handlers (already in a worker thread)."""
-    if header is None:
-        return
-    text = header.strip()
-    if not text.isdigit():
-        raise ApiProblem(
-            400,
-            "invalid-input",
-            "X-Registry-Min-Position must be a notification position (a whole number)",
-        )
-    if not read_side(request).wait_for(int(text), MIN_POSITION_WAIT):
-        raise ApiProblem(
-            503,
-            "views-behind",
-            f"the views have not reached position {text} within {MIN_POSITION_WAIT:.0f} s",
-            headers={"Retry-After": "1"},
-        )
 
 
 class Readiness(msgspec.Struct):
@@ -571,8 +391,8 @@ def readyz(request: Request[Any, Any, Any]) -> Response[Readiness]:
     return Response(body, status_code=200 if ready else 503)
 
 
-#: the results GETs, relative to ``/api/v1`` (give them to ``create_app(api_handlers=...)``)
-API_HANDLERS: list[Any] = [
+#: the results GETs, relative to ``/api/v1``
+RESULTS_API_HANDLERS: list[Any] = [
     list_championships,
     get_championship,
     get_competition,
@@ -582,6 +402,4 @@ API_HANDLERS: list[Any] = [
     get_participant_results,
 ]
 #: handlers at the root
-ROUTE_HANDLERS: list[Any] = [readyz]
-
-__all__ = ["API_HANDLERS", "ROUTE_HANDLERS", "ReadSide", "Readiness"]
+RESULTS_ROUTE_HANDLERS: list[Any] = [readyz]

@@ -1,4 +1,4 @@
-"""Request and response bodies of the command endpoints (msgspec Structs).
+"""Request and response bodies of the command endpoints, the akimat's too (msgspec Structs).
 
 Field names are those of API.md and fixed. Every request Struct forbids unknown fields, so a
 misspelt field is refused (422) instead of being silently dropped. The Structs only check
@@ -183,6 +183,42 @@ class AmendmentIn(Input):
     reason: Text
     #: a judgement aspect's amendment names the expert whose score changes
     expert_id: UUID | None = None
+
+
+# ------------------------------------------------------------------------------ prizes
+
+
+class PrizeIn(Input):
+    place: Annotated[int, msgspec.Meta(ge=1, le=3)]
+    description: Name
+    amount_kzt: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
+
+
+class ProgrammeIn(Input):
+    title_ru: Name
+    title_kk: Name
+    year: Annotated[int, msgspec.Meta(ge=2000, le=2100)]
+    region: Region
+    kinds: Annotated[list[ChampionshipKind], msgspec.Meta(min_length=1, max_length=3)]
+    prizes: Annotated[list[PrizeIn], msgspec.Meta(min_length=1, max_length=3)]
+
+
+class ReasonIn(Input):
+    reason: Text
+
+
+class AwardIn(Input):
+    awarded_on: date
+
+
+class NominationIn(Input):
+    title_ru: Name
+    title_kk: Name
+
+
+class NomineeIn(Input):
+    organisation_id: UUID
+    citation: Text
 
 
 # ------------------------------------------------------------------------------ responses

@@ -19,13 +19,10 @@ from typing import Any
 from litestar import Request, get
 from litestar.openapi.datastructures import ResponseSpec
 
-from api.auth import roles
+from api.auth import AUDITORS
 from api.problems import problem_responses
-from domain.values import Role
+from api.routes import SECURITY
 from projections.seal import SealReport, verify_seals
-
-AUDITORS = roles(Role.AUDITOR, Role.ADMIN)
-SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 _one_at_a_time = threading.Lock()
 

@@ -1,7 +1,10 @@
-"""The whole served application: commands (``api.commands``), results (``api.results``),
-health, and — where this process runs it — the projector.
+"""The composition root: the served application, wired in one place.
 
-``build_app(registry, projector=...)``:
+``create_app(registry)`` is the HTTP API around a :class:`RegistryApplication`: the commands
+(:mod:`api.commands`), auth, problem details, OpenAPI, ``/healthz`` (tests build it around the
+``app`` fixture's registry). ``build_app(registry, projector=...)`` adds the read side —
+results (:mod:`api.results`), prizes (:mod:`api.prizes`), audit (:mod:`api.audit`,
+:mod:`api.seal`), ``/readyz`` — and, where this process runs it, the projector:
 
 * ``"in-process"`` (the default on SQLite, which has no subscriptions and one writer): the
   projector follows the store in a background thread of this process, woken at once by this
@@ -11,54 +14,243 @@ health, and — where this process runs it — the projector.
   position by polling their tracking rows.
 
 ``REGISTRY_PROJECTOR=in-process|external`` overrides the default for ``registry serve``.
+``create_server_app_from_env()`` is the factory uvicorn runs (``uvicorn --factory
+api.server:create_server_app_from_env``; ``registry serve`` does exactly that): it reads
+``REGISTRY_DATABASE_URL``, builds the whole app and closes the registry on shutdown.
+
+Threads. The event store has no asyncio API, so every handler that touches it is a sync
+handler run with ``sync_to_thread=True`` (guards and the auth middleware use
+``litestar.concurrency.sync_to_thread`` too). They all run in the event loop's default
+executor, which the app replaces at startup (the loop that serves the requests under uvicorn)
+by one sized to the store's connection pool (``Settings.pool_connections``: on PostgreSQL
+``pg_pool_size + pg_max_overflow``, 8 + 8 by default, ``?pool_size=N`` in the URL; on SQLite
+15). A request holds at most one connection at a time, so a thread never waits for a
+connection, and a burst waits in the executor's queue rather than failing on the pool's
+timeout. Each uvicorn worker process has its own loop, executor and pool. A global executor
+set with ``litestar.concurrency.set_asyncio_executor`` is respected instead.
+
+Body size: 1 MiB (a sheet of 50 marks is about 6 KiB); larger → 413.
+
+OpenAPI at ``/schema`` (``/schema/openapi.json``, Swagger UI at ``/schema/swagger``, ReDoc at
+``/schema/redoc``), with the bearer security scheme; ``/healthz`` and the schema pages need no
+token. An endpoint that needs no authentication at all (e.g. ``/readyz``) sets
+``opt={"exclude_from_auth": True}``.
 """
 
 from __future__ import annotations
 
-import gc
+import asyncio
 import logging
 import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from litestar import Litestar
+from eventsourcing.persistence import PersistenceError
+from litestar import Litestar, Request, Router, get
+from litestar.concurrency import get_asyncio_executor
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException, SerializationException
+from litestar.middleware import DefineMiddleware
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
+from psycopg import Error as PsycopgError
 
-from api.app import create_app
 from api.audit import AUDIT_API_HANDLERS
-from api.prizes import PRIZE_API_HANDLERS, PRIZE_ROUTE_HANDLERS
-from api.results import API_HANDLERS, ROUTE_HANDLERS, ReadSide
+from api.auth import BearerAuthMiddleware
+from api.commands import COMMAND_HANDLERS
+from api.idempotency import IdempotencyStore
+from api.prizes import PRIZE_API_HANDLERS
+from api.problems import domain_problem, http_problem, store_unavailable, unexpected_problem
+from api.reading import ReadSide
+from api.results import RESULTS_API_HANDLERS, RESULTS_ROUTE_HANDLERS
+from api.schemas import Health
 from api.seal import SEAL_API_HANDLERS
+from domain.errors import DomainError
 from projections.runner import Projector
 from projections.store import ViewStore
 from registry.application import RegistryApplication
 from registry.policy import PrizePolicy
-from store.settings import SettingsError, load_settings
+from store.runtime import tune_gc
+from store.settings import Settings, SettingsError, load_settings
 
 logger = logging.getLogger("api")
 
+MAX_BODY_BYTES = 1024 * 1024
 PROJECTOR_MODES = ("in-process", "external")
 
-#: The cyclic garbage collector's thresholds in a serving process. CPython's default (700, 10,
-#: 10) runs a collection every 700 net allocations, and every 100th one walks every object —
-#: here the cached competitions' tens of thousands of marks, so a sheet of 50 marks paid for
-#: walks of the whole state (bench/http.py: 12,200 -> 18,100 marks/s with these). Almost all
-#: garbage here is freed by reference counting; cycles still get collected, less often.
-GC_THRESHOLDS = (50_000, 20, 100)
+Hook = Callable[..., Any]
 
 
-def tune_gc() -> None:
-    """Leave what start-up loaded out of every collection and collect less often."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+class RegistryRequest(Request[Any, Any, Any]):
+    """Litestar's Request, with every way a JSON body can fail to decode turned into 400.
+
+    msgspec raises ``UnicodeDecodeError`` for invalid UTF-8 inside a string and
+    ``RecursionError`` for absurd nesting, which Litestar would answer with 500.
+    """
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except (UnicodeDecodeError, RecursionError) as error:
+            raise SerializationException(f"the body is not valid JSON: {error}") from None
+
+
+def executor_threads(settings: Settings) -> int:
+    """Worker threads for sync handlers: as many as the store's pool has connections."""
+    return max(2, settings.pool_connections)
+
+
+@get(
+    "/healthz",
+    opt={"exclude_from_auth": True},
+    summary="The process is up",
+    description="Answers 200 while the process serves requests; touches no database and "
+    "needs no token (for load balancers and container health checks).",
+    tags=["health"],
+    cache=False,
+)
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+OPENAPI_DESCRIPTION = """\
+Registry of skills-championship results of East Kazakhstan region (WorldSkills, AgroSkills,
+Abilympics): commands for accounts, registration and marking.
+
+**Auth.** `Authorization: Bearer <token>`. No token = the public. A malformed, unknown,
+rotated-out or revoked token → 401 on every endpoint; no token where one is needed → 401; a
+known token without the role or the competition scope → 403. Experts and chief experts act
+only on competitions they are assigned to (an unknown competition is 403 for them).
+
+**Answers.** Every command answers `{id, position, recorded, version}` and `ETag: "<version>"`;
+creates answer 201 when something was recorded, 200 for a repeat. Marks and totals are JSON
+strings with two decimals (`"7.50"`).
+
+**Retries.** `Idempotency-Key` on any POST/PUT replays the first answer; competition commands
+honour `If-Match: "<version>"` (412 on mismatch).
+
+**Errors** are RFC 9457 problem details (`application/problem+json`) with `type`
+`/problems/<code>`; validation problems list `errors: [{field, message}]`.
+"""
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="VKO skills registry",
+        version="1.0.0",
+        description=OPENAPI_DESCRIPTION,
+        path="/schema",
+        render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin()],
+        components=Components(
+            security_schemes={
+                "bearerAuth": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    description="An account's token, as answered by POST /api/v1/accounts, "
+                    "POST /api/v1/accounts/{id}/rotate or `registry accounts create`.",
+                )
+            }
+        ),
+        tags=[
+            Tag(name="accounts", description="Accounts and tokens (admin)"),
+            Tag(
+                name="registration",
+                description="Championships, competitions, entrants, experts (organiser)",
+            ),
+            Tag(
+                name="marking", description="Marks, corrections, lock, reopen, publish, amendments"
+            ),
+            Tag(name="health", description="Process health"),
+        ],
+        use_handler_docstrings=False,
+    )
+
+
+def create_app(
+    registry: RegistryApplication,
+    *,
+    route_handlers: Sequence[Any] = (),
+    api_handlers: Sequence[Any] = (),
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+    close_registry: bool = False,
+    threads: int | None = None,
+    debug: bool = False,
+) -> Litestar:
+    """The HTTP API around ``registry``.
+
+    ``route_handlers`` are added at the root (give them full paths); ``api_handlers`` join
+    the command handlers under ``/api/v1`` (paths relative to it). Both get the same
+    authentication and problem details. ``on_startup`` hooks
+    run after the executor is sized; ``on_shutdown`` hooks run before the registry is closed
+    (only when ``close_registry``).
+    """
+    idempotency = IdempotencyStore(registry)
+    size = threads or executor_threads(registry.settings)
+    state = State({"registry": registry, "idempotency": idempotency, "threads": size})
+
+    def size_executor() -> None:
+        logger.info(
+            "registry API on %s; idempotency keys in %s; %d worker threads",
+            registry.settings.describe(),
+            idempotency.location,
+            size,
+        )
+        if get_asyncio_executor() is not None:
+            logger.info("using the executor set with litestar.concurrency.set_asyncio_executor")
+            return
+        executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="registry-api")
+        asyncio.get_running_loop().set_default_executor(executor)
+        state.executor = executor
+
+    def close() -> None:
+        if close_registry:
+            registry.close()
+        if state.get("executor") is not None:
+            state.executor.shutdown(wait=False)
+
+    problems = ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            enable_for_all_http_exceptions=True,
+            exception_to_problem_detail_map={
+                DomainError: domain_problem,
+                HTTPException: http_problem,
+                PersistenceError: store_unavailable,
+                PsycopgError: store_unavailable,
+                Exception: unexpected_problem,
+            },
+        )
+    )
+    return Litestar(
+        route_handlers=[
+            healthz,
+            # one router for every path under /api/v1 keeps Litestar's OPTIONS handling single
+            Router(path="/api/v1", route_handlers=[*COMMAND_HANDLERS, *api_handlers]),
+            *route_handlers,
+        ],
+        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"])],
+        plugins=[problems],
+        openapi_config=openapi_config(),
+        request_max_body_size=MAX_BODY_BYTES,
+        request_class=RegistryRequest,
+        state=state,
+        on_startup=[size_executor, *on_startup],
+        on_shutdown=[*on_shutdown, close],
+        debug=debug,
+    )
 
 
 def default_projector_mode(registry: RegistryApplication) -> str:
+    """``REGISTRY_PROJECTOR`` if set, else the store's default (``Settings.default_projector``)."""
     mode = os.environ.get("REGISTRY_PROJECTOR", "").strip()
     if mode:
         if mode not in PROJECTOR_MODES:
             raise SettingsError(f"REGISTRY_PROJECTOR: {mode!r} is not one of {PROJECTOR_MODES}")
         return mode
-    return "in-process" if registry.settings.backend == "sqlite" else "external"
+    return registry.settings.default_projector
 
 
 def build_app(
@@ -96,9 +288,9 @@ def build_app(
 
     app = create_app(
         registry,
-        route_handlers=[*ROUTE_HANDLERS, *PRIZE_ROUTE_HANDLERS],
+        route_handlers=RESULTS_ROUTE_HANDLERS,
         api_handlers=[
-            *API_HANDLERS,
+            *RESULTS_API_HANDLERS,
             *PRIZE_API_HANDLERS,
             *AUDIT_API_HANDLERS,
             *SEAL_API_HANDLERS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.testing import AsyncTestClient
 
-from api.app import create_app, executor_threads
+from api.server import create_app, executor_threads
 from registry.application import RegistryApplication
 from tests.api.conftest import bearer
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from litestar.testing import AsyncTestClient
 
-from api.app import create_app
+from api.server import create_app
 from registry.application import RegistryApplication
 from store.settings import parse_database_url
 

@@ -8,8 +8,8 @@ import time
 from litestar.testing import AsyncTestClient
 
 from api import idempotency
-from api.app import create_app
 from api.idempotency import IdempotencyStore, fingerprint
+from api.server import create_app
 from registry.application import RegistryApplication
 from tests.api.conftest import bearer
 

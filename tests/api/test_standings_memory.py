@@ -7,7 +7,7 @@ import asyncio
 
 import msgspec
 
-from api.results import ReadSide
+from api.reading import ReadSide
 from domain.ids import SYSTEM_ACTOR
 from tests.api.conftest import make_ctx
 

@@ -1,0 +1,422 @@
+"""The one path every command endpoint takes, and how endpoints are documented.
+
+A command endpoint is declared as a *mapping* from the request to one method of the
+application, in its area's module (``api.commands``, ``api.prizes``)::
+
+    @command("/competitions/{competition_id:uuid}/reopen", BY_CHIEF, tag="marking",
+             summary=..., text=..., version=COMPETITION)
+    def reopen(registry: RegistryApplication, call: Call[s.ReopenIn]) -> CommandResult:
+        return registry.reopen(actor=call.actor, competition_id=call.path["competition_id"],
+                               reason=call.body.reason, expected_version=call.expected_version)
+
+:func:`command` turns that into the Litestar handler. Its parameters are made from the
+declaration, so every command has the same ones in the same order: the ids of the path
+(UUIDs), the body (the Struct in ``Call[...]``; ``Call[None]``: no body), the
+``Idempotency-Key`` header and, for a command on a versioned aggregate (``version``), the
+``If-Match`` header. Its name is the mapping's (the OpenAPI operation id is made from it);
+its answer is the result's: ``{id, position, recorded, version}`` with ``ETag`` for a
+:class:`CommandResult`, ``{id, token, position, recorded}`` for an :class:`AccountCreated`.
+It runs in a worker thread (the store has no asyncio API) with its guards, 201 for a create
+(200 documented for a repeat of the same natural key) else 200, the problems it can answer,
+the bearer security scheme and its OpenAPI tag. Then :func:`execute`: the caller is the actor,
+``Idempotency-Key`` replays a first answer (:mod:`api.idempotency`), ``If-Match`` is read
+against the aggregate's version inside the command (a bad one refuses it: 412), and the
+answer is shaped. No rule lives here: the application decides.
+
+The judges' marks are the one command written out by hand (``api.commands.enter_marks``): a
+coroutine that hands its marks to the registry's writer thread without holding a worker
+thread; it uses :func:`command_route`, :func:`execute` and :func:`answer` as the others do.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, NamedTuple, TypeVar, get_args, get_type_hints
+from uuid import UUID
+
+import msgspec
+from litestar import Request, Response, post, put
+from litestar.enums import MediaType
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, HeaderParameter, JSONBody
+
+from api import schemas as s
+from api.auth import Guard, caller
+from api.idempotency import IdempotencyStore, StoredAnswer, check_key, fingerprint
+from api.problems import problem_responses
+from domain.errors import DomainError
+from registry.application import AccountCreated, CommandResult, RegistryApplication
+
+logger = logging.getLogger("api")
+
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        max_length=255,
+        description="Any unique string (e.g. a UUID). A retry with the same key, method, path "
+        "and body answers the first answer again and records nothing; the same key with "
+        "another body is refused (422 `/problems/idempotency-key-reused`).",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        required=False,
+        max_length=200,
+        description='The competition\'s version as a strong ETag (`"7"`), as answered in '
+        "`ETag` by the previous command: the command runs only if the competition is still "
+        "at that version (else 412 `/problems/precondition-failed`).",
+    ),
+]
+
+#: what a command answers with: the application's result
+Outcome = CommandResult | AccountCreated
+#: the answer's Struct for each kind of result
+ANSWERS: dict[type, type] = {CommandResult: s.CommandOut, AccountCreated: s.AccountOut}
+
+COMMAND_PROBLEMS = (400, 401, 403, 404, 409, 413, 422, 503)
+VERSIONED_PROBLEMS = (*COMMAND_PROBLEMS, 412)
+
+
+def registry_of(request: Request[Any, Any, Any]) -> RegistryApplication:
+    return request.app.state.registry  # type: ignore[no-any-return]
+
+
+#: what a command's description says of its errors
+COMMAND_ERRORS = (
+    "Errors are RFC 9457 problem details (`application/problem+json`); `type` is "
+    "`/problems/<code>`. Order of checks: token (401), role (403), scope (403), body "
+    "(413/400/422), then the command (404 unknown id, 409/422 refused by a rule)."
+)
+
+
+def doc(text: str, roles: str, errors: str) -> str:
+    """An endpoint's description: what it does, who may, and the errors it answers."""
+    return f"{text}\n\n**Roles:** {roles}.\n\n{errors}"
+
+
+class Access(NamedTuple):
+    """Who may call an endpoint: its guards, and the roles its description names."""
+
+    guards: Sequence[Guard]
+    roles: str
+
+
+# ------------------------------------------------------------------ conditional requests
+
+_STRONG_ETAG = re.compile(r'"(\d{1,18})"')
+
+
+def expected_version(header: str | None, current: Callable[[], int]) -> int | None:
+    """The version an ``If-Match`` header asks for (None: no condition).
+
+    ``*`` is no condition. Entity tags are compared strongly: weak tags (``W/"3"``) and
+    anything that is not one of our ETags match nothing, so the command is refused with 412.
+    With several tags the current version is used if it is among them.
+    """
+    if header is None or header.strip() == "*":
+        return None
+    versions = {
+        int(match.group(1))
+        for part in header.split(",")
+        if (match := _STRONG_ETAG.fullmatch(part.strip()))
+    }
+    if not versions:
+        raise DomainError(
+            "precondition-failed", f"If-Match {header.strip()!r} matches no version of the record"
+        )
+    if len(versions) == 1:
+        return versions.pop()
+    now = current()
+    return now if now in versions else min(versions)
+
+
+class Versioned(NamedTuple):
+    """Commands on a versioned aggregate, named by the path parameter ``param``: they honour
+    ``If-Match`` and answer the aggregate's version as the ``ETag``."""
+
+    param: str
+    current: Callable[[RegistryApplication, UUID], int]
+
+    def expected(
+        self, registry: RegistryApplication, aggregate_id: UUID, header: str | None
+    ) -> int | None:
+        return expected_version(header, lambda: self.current(registry, aggregate_id))
+
+
+COMPETITION = Versioned("competition_id", lambda registry, id_: registry.competition(id_).version)
+PROGRAMME = Versioned("programme_id", lambda registry, id_: registry.prize_programme(id_).version)
+
+
+# ------------------------------------------------------------------ running a command
+
+
+def execute(
+    request: Request[Any, Any, Any],
+    body: msgspec.Struct | None,
+    action: Callable[[UUID], Outcome],
+    *,
+    idempotency_key: str | None,
+    created: bool,
+) -> Response[Any]:
+    """Run ``action(actor)`` with the ``Idempotency-Key`` protocol and shape the answer."""
+    account = caller(request)
+    store: IdempotencyStore = request.app.state.idempotency
+    key = check_key(idempotency_key) if idempotency_key is not None else None
+    if key is not None:
+        path = request.url.path
+        stored = store.begin(
+            account.id, key, fingerprint(request.method, path, body), request.method, path
+        )
+        if stored is not None:
+            return Response(
+                content=stored.body,
+                status_code=stored.status,
+                headers={**stored.headers, "Idempotent-Replayed": "true"},
+                media_type=MediaType.JSON,
+            )
+    try:
+        result = action(account.id)
+    except BaseException:
+        if key is not None:
+            try:
+                store.release(account.id, key)
+            except Exception:  # the refusal matters more; the claim goes stale
+                logger.exception("could not release Idempotency-Key %r", key)
+        raise
+    status, headers, out, kept = _shape(result, created)
+    if key is not None:
+        try:
+            store.complete(
+                account.id, key, StoredAnswer(status, headers, msgspec.json.encode(kept))
+            )
+        except Exception:  # the command is recorded: answer it; a retry repeats it harmlessly
+            logger.exception("could not store the answer for Idempotency-Key %r", key)
+    return _respond(status, headers, out)
+
+
+def answer(result: Outcome, *, created: bool) -> Response[Any]:
+    """The answer to a command's result (no ``Idempotency-Key`` involved)."""
+    status, headers, out, _ = _shape(result, created)
+    return _respond(status, headers, out)
+
+
+def _shape(
+    result: Outcome, created: bool
+) -> tuple[int, dict[str, str], msgspec.Struct, msgspec.Struct]:
+    """The status, headers, answer and answer-as-kept (no token) of a command's result."""
+    status = 201 if created and result.recorded else 200
+    headers: dict[str, str] = {}
+    if isinstance(result, AccountCreated):
+        out: msgspec.Struct = s.AccountOut(
+            id=result.id, token=result.token, position=result.position, recorded=result.recorded
+        )
+        kept = msgspec.structs.replace(out, token=None)  # tokens are never stored
+    else:
+        out = kept = s.CommandOut(
+            id=result.id, position=result.position, recorded=result.recorded, version=result.version
+        )
+        headers["ETag"] = f'"{result.version}"'
+    return status, headers, out, kept
+
+
+def _respond(status: int, headers: dict[str, str], out: msgspec.Struct) -> Response[Any]:
+    return Response(
+        content=msgspec.json.encode(out),
+        status_code=status,
+        headers=headers,
+        media_type=MediaType.JSON,
+    )
+
+
+# ------------------------------------------------------------------ declaring commands
+
+B = TypeVar("B")
+R = TypeVar("R", CommandResult, AccountCreated)
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Generic[B]):
+    """What a command's mapping is given besides the registry."""
+
+    #: the authenticated caller
+    actor: UUID
+    #: the ids in the path, by parameter name
+    path: Mapping[str, UUID]
+    #: the decoded body (None for a command without one)
+    body: B
+    #: the version ``If-Match`` asks for (None: no condition, or not a versioned command)
+    expected_version: int | None
+
+
+#: a command's mapping: the registry and the call to the application's result
+CommandMapping = Callable[[RegistryApplication, Call[B]], R]
+
+_PATH_PARAMETER = re.compile(r"\{(\w+)(?::(\w+))?\}")
+
+
+def command_route(
+    path: str,
+    access: Access,
+    *,
+    tag: str,
+    summary: str,
+    text: str,
+    errors: str = COMMAND_ERRORS,
+    created: bool = False,
+    out: type = s.CommandOut,
+    problems: Sequence[int] = COMMAND_PROBLEMS,
+    method: str = "POST",
+    asynchronous: bool = False,
+) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
+    """The route decorator of every command: its guards, a worker thread (the store has no
+    asyncio API; ``asynchronous``: the handler is a coroutine that hands its work to the
+    registry's writer thread itself), 201 for a create (200 documented for its repeat) else
+    200, its description (``text``, the roles, the ``errors``), the problems it can answer,
+    the bearer security scheme and its OpenAPI tag."""
+    responses: dict[int, ResponseSpec] = problem_responses(*problems)
+    if created:
+        repeat = ResponseSpec(
+            data_container=out, description="a repeat of the same natural key: nothing recorded"
+        )
+        responses = {200: repeat, **responses}
+    threading: dict[str, Any] = {} if asynchronous else {"sync_to_thread": True}
+    return {"POST": post, "PUT": put}[method](
+        path,
+        guards=list(access.guards),
+        **threading,
+        status_code=201 if created else 200,
+        summary=summary,
+        description=doc(text, access.roles, errors),
+        responses=responses,
+        security=SECURITY,
+        tags=[tag],
+    )
+
+
+def command(
+    path: str,
+    access: Access,
+    *,
+    tag: str,
+    summary: str,
+    text: str,
+    errors: str = COMMAND_ERRORS,
+    created: bool = False,
+    version: Versioned | None = None,
+    problems: Sequence[int] | None = None,
+    method: str = "POST",
+) -> Callable[[CommandMapping[B, R]], HTTPRouteHandler]:
+    """Declare a command endpoint by its mapping ``(registry, call) -> result`` (see the
+    module's docstring): who may call it, its OpenAPI tag, summary and description (``text``;
+    the roles and the ``errors`` are added). ``created``: a create (201, or 200 for a
+    repeat); ``version``: the command honours ``If-Match`` on that aggregate; ``problems``:
+    the statuses documented (by default those of every command, and 412 for a versioned
+    one)."""
+
+    def declare(mapping: CommandMapping[B, R]) -> HTTPRouteHandler:
+        call_type, result_type = _types_of(mapping)
+        body = get_args(call_type)[0]
+        out = ANSWERS[result_type]
+        ids = _path_ids(path)
+        if version is not None and version.param not in ids:
+            raise TypeError(f"{mapping.__name__}: {path} has no {{{version.param}}}")
+        handler = _handler(mapping, version, created)
+        # Litestar reads a handler's parameters from its signature and annotations
+        signature = _signature(ids, body, version, out)
+        handler.__signature__ = signature  # type: ignore[attr-defined]
+        handler.__annotations__ = {
+            **{name: p.annotation for name, p in signature.parameters.items()},
+            "return": signature.return_annotation,
+        }
+        for attribute in ("__name__", "__qualname__", "__module__", "__doc__"):
+            setattr(handler, attribute, getattr(mapping, attribute))
+        route = command_route(
+            path,
+            access,
+            tag=tag,
+            summary=summary,
+            text=text,
+            errors=errors,
+            created=created,
+            out=out,
+            problems=problems or (VERSIONED_PROBLEMS if version else COMMAND_PROBLEMS),
+            method=method,
+        )
+        return route(handler)
+
+    return declare
+
+
+def _types_of(mapping: Callable[..., Any]) -> tuple[Any, type]:
+    """The ``Call[...]`` and the result type a mapping is annotated with."""
+    hints = get_type_hints(mapping)
+    parameters = list(inspect.signature(mapping).parameters)
+    if len(parameters) != 2 or hints.get("return") not in ANSWERS:
+        raise TypeError(
+            f"{mapping.__name__}: a command maps (registry, call: Call[Body]) to one of "
+            f"{', '.join(t.__name__ for t in ANSWERS)}"
+        )
+    return hints[parameters[1]], hints["return"]
+
+
+def _path_ids(path: str) -> list[str]:
+    """The path's parameters; every one is an id (``{name:uuid}``)."""
+    ids = []
+    for name, kind in _PATH_PARAMETER.findall(path):
+        if kind != "uuid":
+            raise TypeError(f"{path}: path parameter {name} is not declared as a uuid")
+        ids.append(name)
+    return ids
+
+
+def _signature(
+    ids: Sequence[str], body: type, version: Versioned | None, out: type
+) -> inspect.Signature:
+    """The handler's parameters, as Litestar reads them: request, path ids, body, headers."""
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    parameters = [inspect.Parameter("request", kind, annotation=Request[Any, Any, Any])]
+    parameters += [inspect.Parameter(name, kind, annotation=FromPath[UUID]) for name in ids]
+    if body is not type(None):
+        parameters.append(inspect.Parameter("data", kind, annotation=JSONBody[body]))  # type: ignore[valid-type]
+    parameters.append(
+        inspect.Parameter("idempotency_key", kind, annotation=IdempotencyKey, default=None)
+    )
+    if version is not None:
+        parameters.append(inspect.Parameter("if_match", kind, annotation=IfMatch, default=None))
+    return inspect.Signature(parameters, return_annotation=Response[out])  # type: ignore[valid-type]
+
+
+def _handler(
+    mapping: CommandMapping[B, R], version: Versioned | None, created: bool
+) -> Callable[..., Response[Any]]:
+    """The body every command handler shares (Litestar passes the parameters by name)."""
+
+    def handler(
+        request: Request[Any, Any, Any],
+        data: Any = None,
+        idempotency_key: str | None = None,
+        if_match: str | None = None,
+        **path: UUID,
+    ) -> Response[Any]:
+        registry = registry_of(request)
+
+        def action(actor: UUID) -> Outcome:
+            expected = (
+                version.expected(registry, path[version.param], if_match) if version else None
+            )
+            return mapping(registry, Call(actor, path, data, expected))
+
+        return execute(request, data, action, idempotency_key=idempotency_key, created=created)
+
+    return handler
