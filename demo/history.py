@@ -28,7 +28,7 @@ import msgspec
 
 from demo import data
 from domain import ids
-from domain.aggregates import Competition
+from domain.competition import Competition
 from domain.errors import DomainError
 from domain.prizes import PUBLIC_STATUSES, EntryStatus, Prize
 from domain.standings import standings
