@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import msgspec
 
-from cli.common import open_registry
+from cli.common import open_registry, processes_option
 from store.settings import SEAL_KEY_ENV, SettingsError, load_seal_key
 
 if TYPE_CHECKING:  # the commands import the seal chain when they run
@@ -70,12 +70,8 @@ def _checkpoint_lines(report: CheckpointReport) -> list[str]:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report(s) as JSON.")
 @click.option("--batch-size", default=10_000, show_default=True, help="Rows per read.")
-@click.option(
-    "--jobs",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Verify a big history in this many processes (same result, sooner on several cores).",
+@processes_option(
+    "--jobs", "Verify a big history in this many processes (same result, sooner on several cores)."
 )
 @click.pass_context
 def verify(

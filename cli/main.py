@@ -13,7 +13,7 @@ from collections.abc import Callable
 import click
 
 from cli.audit import audit
-from cli.common import open_registry
+from cli.common import open_registry, processes_option
 from store.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
 
 
@@ -324,13 +324,7 @@ def accounts_revoke(ctx: click.Context, account_id: object, reason: str) -> None
 @click.option(
     "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port."
 )
-@click.option(
-    "--workers",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="uvicorn worker processes.",
-)
+@processes_option("--workers", "uvicorn worker processes.")
 @click.option(
     "--demo",
     "with_demo",

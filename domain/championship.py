@@ -36,6 +36,9 @@ _SETTINGS = (
     "min_competitors_for_medals",
 )
 
+#: what each of its competitions takes from the championship, under the same names
+_INHERITED = ("kind", "level", "region", "tie_tolerance", "min_competitors_for_medals")
+
 
 class Championship(Aggregate):
     TOPIC = "registry.Championship"
@@ -97,8 +100,8 @@ class Championship(Aggregate):
         cls,
         *,
         actor: UUID,
-        kind: ChampionshipKind,
-        level: Level,
+        kind: ChampionshipKind | str,
+        level: Level | str,
         year: int,
         region: str,
         title_ru: str,
@@ -106,7 +109,7 @@ class Championship(Aggregate):
         starts_on: date,
         ends_on: date,
         title_en: str | None = None,
-        tie_tolerance: Decimal = Decimal("0.00"),
+        tie_tolerance: Decimal | str = Decimal("0.00"),
         min_competitors_for_medals: int = 3,
         at: datetime | None = None,
     ) -> Championship:
@@ -175,12 +178,8 @@ class Championship(Aggregate):
             title_ru=checked_text(title_ru, "title_ru"),
             title_kk=checked_text(title_kk, "title_kk"),
             category=category,
-            kind=self.kind,
-            level=self.level,
-            region=self.region,
-            tie_tolerance=self.tie_tolerance,
-            min_competitors_for_medals=self.min_competitors_for_medals,
             timestamp=at,
+            **{name: getattr(self, name) for name in _INHERITED},
         )
         self.trigger_event(
             self.CompetitionAdded,

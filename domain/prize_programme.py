@@ -4,6 +4,7 @@ pure functions of ``prizes``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -21,8 +22,12 @@ from domain.events import (
     checked_text,
     checked_year,
     copy_fields,
+    same_fields,
 )
 from domain.values import ChampionshipKind
+
+#: what a programme is created with, which a repeated create must match (all of it)
+_SETTINGS = ("title_ru", "title_kk", "year", "region", "kinds", "prizes")
 
 
 class PrizeEntry(msgspec.Struct):
@@ -174,15 +179,18 @@ class PrizeProgramme(Aggregate):
         title_kk: str,
         year: int,
         region: str,
-        kinds: tuple[ChampionshipKind, ...],
+        kinds: Sequence[ChampionshipKind | str],
         prizes_by_place: tuple[prizes.Prize, ...],
         at: datetime | None = None,
     ) -> PrizeProgramme:
+        try:
+            kinds_checked = tuple(sorted({ChampionshipKind(k) for k in kinds}))
+        except ValueError as error:
+            raise DomainError("invalid-input", f"kinds: {error}") from None
         title_ru = checked_text(title_ru, "title_ru")
         region = checked_region(region)
         year = checked_year(year)
-        kinds = tuple(sorted({ChampionshipKind(k) for k in kinds}))
-        if not kinds:
+        if not kinds_checked:
             raise DomainError("invalid-input", "kinds: name at least one championship kind")
         checked = tuple(
             sorted(
@@ -202,10 +210,13 @@ class PrizeProgramme(Aggregate):
             title_kk=checked_text(title_kk, "title_kk"),
             year=year,
             region=region,
-            kinds=kinds,
+            kinds=kinds_checked,
             prizes=checked,
             timestamp=at,
         )
+
+    def same_as(self, other: PrizeProgramme) -> bool:
+        return same_fields(self, other, _SETTINGS)
 
     def prize_for(self, place: int) -> prizes.Prize | None:
         return next((p for p in self.prizes if p.place == place), None)

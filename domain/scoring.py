@@ -474,7 +474,8 @@ def medal_table_by_region(rows: Iterable[MedalInput]) -> list[MedalCount]:
 
 
 class BestInput(msgspec.Struct, frozen=True):
-    """One result row; ``score`` is the scaled score (WorldSkills) or the total (others)."""
+    """One result row; ``score`` is the scaled score (WorldSkills) or the total (others).
+    The winners ``best_of_region`` answers are some of the rows it is given."""
 
     region: str
     competitor_id: UUID
@@ -482,11 +483,8 @@ class BestInput(msgspec.Struct, frozen=True):
     score: Decimal
 
 
-class BestOfRegion(msgspec.Struct, frozen=True):
-    region: str
-    competitor_id: UUID
-    full_name: str
-    score: Decimal
+#: a winner of best-of-region: one of its input rows
+BestOfRegion = BestInput
 
 
 def best_of_region(rows: Iterable[BestInput]) -> list[BestOfRegion]:
@@ -505,16 +503,7 @@ def best_of_region(rows: Iterable[BestInput]) -> list[BestOfRegion]:
     for row in best_row.values():
         if row.region not in top or row.score > top[row.region]:
             top[row.region] = row.score
-    winners = [
-        BestOfRegion(
-            region=row.region,
-            competitor_id=row.competitor_id,
-            full_name=row.full_name,
-            score=row.score,
-        )
-        for row in best_row.values()
-        if row.score == top[row.region]
-    ]
+    winners = [row for row in best_row.values() if row.score == top[row.region]]
     winners.sort(key=lambda w: (w.region, w.full_name.casefold(), w.full_name, w.competitor_id))
     return winners
 

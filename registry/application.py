@@ -7,6 +7,10 @@ aggregate's id and the notification position of its last event; a command that c
 nothing (a repeated create, an identical mark) answers with the position of the event that
 recorded the existing fact and records nothing.
 
+A command that passes its keywords on to the aggregate as they are declares them once, as a
+``TypedDict`` (``NewChampionship``, ``MarkRevision``...), and forwards them with ``**``, instead
+of listing them in its signature and again in its call.
+
 How commands on one aggregate take turns, are combined and retried is ``registry.writer``'s;
 the store's wiring, loading and the shared create are ``registry.service``'s; tokens and the
 account cache are ``registry.accounts``'; the lookups on the events table are
@@ -18,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NotRequired, TypedDict, Unpack
 from uuid import UUID
 
 import msgspec
@@ -48,7 +52,18 @@ from registry.accounts import AccountCreated, hash_token, new_token
 from registry.service import ServiceBase
 from registry.writer import CommandResult, Decision, check_version
 
-__all__ = ["AccountCreated", "AspectInput", "CommandResult", "RegistryApplication"]
+__all__ = [
+    "AccountCreated",
+    "AspectInput",
+    "CommandResult",
+    "EntryDecision",
+    "MarkRevision",
+    "NewChampionship",
+    "NewParticipant",
+    "NewProgramme",
+    "NomineeDecision",
+    "RegistryApplication",
+]
 
 #: a sheet of marks: (competitor, aspect, value)
 Marks = Sequence[tuple[UUID, str, str | int | Decimal]]
@@ -62,15 +77,75 @@ class AspectInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     type: AspectType
 
 
-class _Revision(NamedTuple):
-    """A mark as a correction or an amendment names it (the aggregate's keywords)."""
+# The keywords of the commands that pass them on to an aggregate's method as they are, declared
+# once (``**keywords: Unpack[...]``): that method's own signature still refuses a missing or an
+# unknown one (TypeError).
 
-    actor: UUID
+
+class NewParticipant(TypedDict):
+    """``register_participant``'s keywords for ``Participant.register``."""
+
+    full_name: str
+    organisation_id: UUID
+    birth_date: NotRequired[date | None]
+    disability: NotRequired[str | None]
+
+
+class NewChampionship(TypedDict):
+    """``create_championship``'s keywords for ``Championship.create``."""
+
+    kind: ChampionshipKind | str
+    level: Level | str
+    year: int
+    region: str
+    title_ru: str
+    title_kk: str
+    starts_on: date
+    ends_on: date
+    title_en: NotRequired[str | None]
+    tie_tolerance: NotRequired[Decimal | str]
+    min_competitors_for_medals: NotRequired[int]
+
+
+class MarkRevision(TypedDict):
+    """What a correction and an amendment name: ``correct_mark``'s and ``amend_mark``'s
+    keywords for the competition's methods of the same names."""
+
     competitor_id: UUID
     aspect_id: str
     value: str | int | Decimal
     reason: str
-    expert_id: UUID | None
+    #: the expert whose judgement score changes (default: the actor's own)
+    expert_id: NotRequired[UUID | None]
+
+
+class NewProgramme(TypedDict):
+    """``create_prize_programme``'s keywords for ``PrizeProgramme.create`` (and its
+    ``prizes``, which the aggregate calls ``prizes_by_place``)."""
+
+    title_ru: str
+    title_kk: str
+    year: int
+    region: str
+    kinds: Sequence[ChampionshipKind | str]
+
+
+class EntryDecision(TypedDict):
+    """``decide_prize_entry``'s keywords for ``PrizeProgramme.decide``."""
+
+    entry_id: UUID
+    decision: str
+    reason: NotRequired[str | None]
+    awarded_on: NotRequired[date | None]
+
+
+class NomineeDecision(TypedDict):
+    """``decide_nominee``'s keywords for ``PrizeProgramme.decide_nominee``."""
+
+    nomination_id: UUID
+    nominee_id: UUID
+    decision: str
+    reason: NotRequired[str | None]
 
 
 class RegistryApplication(ServiceBase):
@@ -216,63 +291,23 @@ class RegistryApplication(ServiceBase):
         )
 
     def register_participant(
-        self,
-        *,
-        actor: UUID,
-        full_name: str,
-        organisation_id: UUID,
-        birth_date: date | None = None,
-        disability: str | None = None,
+        self, *, actor: UUID, **participant: Unpack[NewParticipant]
     ) -> CommandResult:
-        self.organisation(organisation_id)
+        self.organisation(participant["organisation_id"])
         return self._run(
             lambda: self._create(
-                Participant.register(
-                    actor=actor,
-                    full_name=full_name,
-                    organisation_id=organisation_id,
-                    birth_date=birth_date,
-                    disability=disability,
-                    at=self.clock(),
-                ),
+                Participant.register(actor=actor, **participant, at=self.clock()),
                 Participant.same_as,
                 "participant",
             )
         )
 
     def create_championship(
-        self,
-        *,
-        actor: UUID,
-        kind: ChampionshipKind | str,
-        level: Level | str,
-        year: int,
-        region: str,
-        title_ru: str,
-        title_kk: str,
-        starts_on: date,
-        ends_on: date,
-        title_en: str | None = None,
-        tie_tolerance: Decimal | str = Decimal("0.00"),
-        min_competitors_for_medals: int = 3,
+        self, *, actor: UUID, **championship: Unpack[NewChampionship]
     ) -> CommandResult:
         return self._run(
             lambda: self._create(
-                Championship.create(
-                    actor=actor,
-                    kind=ChampionshipKind(kind),
-                    level=Level(level),
-                    year=year,
-                    region=region,
-                    title_ru=title_ru,
-                    title_kk=title_kk,
-                    title_en=title_en,
-                    starts_on=starts_on,
-                    ends_on=ends_on,
-                    tie_tolerance=tie_tolerance,  # type: ignore[arg-type]
-                    min_competitors_for_medals=min_competitors_for_medals,
-                    at=self.clock(),
-                ),
+                Championship.create(actor=actor, **championship, at=self.clock()),
                 Championship.same_as,
                 "championship",
             )
@@ -464,45 +499,29 @@ class RegistryApplication(ServiceBase):
         *,
         actor: UUID,
         competition_id: UUID,
-        competitor_id: UUID,
-        aspect_id: str,
-        value: str | int | Decimal,
-        reason: str,
-        expert_id: UUID | None = None,
         expected_version: int | None = None,
+        **mark: Unpack[MarkRevision],
     ) -> CommandResult:
         """Correct a mark during marking (its expert, or the chief expert)."""
-        mark = _Revision(actor, competitor_id, aspect_id, value, reason, expert_id)
-        return self._revise_mark(Competition.correct_mark, competition_id, expected_version, mark)
+        return self._on_competition(
+            competition_id,
+            expected_version,
+            lambda c: c.correct_mark(actor=actor, **mark, at=self.clock()),
+        )
 
     def amend_mark(
         self,
         *,
         actor: UUID,
         competition_id: UUID,
-        competitor_id: UUID,
-        aspect_id: str,
-        value: str | int | Decimal,
-        reason: str,
-        expert_id: UUID | None = None,
         expected_version: int | None = None,
+        **mark: Unpack[MarkRevision],
     ) -> CommandResult:
         """Change a published mark (organiser)."""
-        mark = _Revision(actor, competitor_id, aspect_id, value, reason, expert_id)
-        return self._revise_mark(Competition.amend_mark, competition_id, expected_version, mark)
-
-    def _revise_mark(
-        self,
-        revise: Callable[..., Decision],
-        competition_id: UUID,
-        expected_version: int | None,
-        mark: _Revision,
-    ) -> CommandResult:
-        """A correction or an amendment: ``revise`` is the aggregate's method."""
         return self._on_competition(
             competition_id,
             expected_version,
-            lambda c: revise(c, **mark._asdict(), at=self.clock()),
+            lambda c: c.amend_mark(actor=actor, **mark, at=self.clock()),
         )
 
     def lock(
@@ -531,40 +550,16 @@ class RegistryApplication(ServiceBase):
     # ------------------------------------------------------------------ prizes (akimat)
 
     def create_prize_programme(
-        self,
-        *,
-        actor: UUID,
-        title_ru: str,
-        title_kk: str,
-        year: int,
-        region: str,
-        kinds: Sequence[ChampionshipKind | str],
-        prizes: Sequence[Prize],
+        self, *, actor: UUID, prizes: Sequence[Prize], **programme: Unpack[NewProgramme]
     ) -> CommandResult:
         """A programme's id is derived from region, year and Russian title: creating it again
         with the same settings is a repeat; with other settings, ``already-exists``."""
-
-        def same(a: PrizeProgramme, b: PrizeProgramme) -> bool:
-            keys = ("title_ru", "title_kk", "year", "region", "kinds", "prizes")
-            return all(getattr(a, k) == getattr(b, k) for k in keys)
-
-        try:
-            kinds_checked = tuple(ChampionshipKind(k) for k in kinds)
-        except ValueError as error:
-            raise DomainError("invalid-input", f"kinds: {error}") from None
         return self._run(
             lambda: self._create(
                 PrizeProgramme.create(
-                    actor=actor,
-                    title_ru=title_ru,
-                    title_kk=title_kk,
-                    year=year,
-                    region=region,
-                    kinds=kinds_checked,
-                    prizes_by_place=tuple(prizes),
-                    at=self.clock(),
+                    actor=actor, **programme, prizes_by_place=tuple(prizes), at=self.clock()
                 ),
-                same,
+                PrizeProgramme.same_as,
                 "prize programme",
             )
         )
@@ -574,25 +569,15 @@ class RegistryApplication(ServiceBase):
         *,
         actor: UUID,
         programme_id: UUID,
-        entry_id: UUID,
-        decision: str,
-        reason: str | None = None,
-        awarded_on: date | None = None,
         expected_version: int | None = None,
+        **entry: Unpack[EntryDecision],
     ) -> CommandResult:
         """approve | reject (reason) | award (date) | revoke (reason); a repeat records
         nothing."""
         return self._on_programme(
             programme_id,
             expected_version,
-            lambda p: p.decide(
-                actor=actor,
-                entry_id=entry_id,
-                decision=decision,
-                reason=reason,
-                awarded_on=awarded_on,
-                at=self.clock(),
-            ),
+            lambda p: p.decide(actor=actor, **entry, at=self.clock()),
         )
 
     def define_nomination(
@@ -667,21 +652,11 @@ class RegistryApplication(ServiceBase):
         *,
         actor: UUID,
         programme_id: UUID,
-        nomination_id: UUID,
-        nominee_id: UUID,
-        decision: str,
-        reason: str | None = None,
         expected_version: int | None = None,
+        **nominee: Unpack[NomineeDecision],
     ) -> CommandResult:
         return self._on_programme(
             programme_id,
             expected_version,
-            lambda p: p.decide_nominee(
-                actor=actor,
-                nomination_id=nomination_id,
-                nominee_id=nominee_id,
-                decision=decision,
-                reason=reason,
-                at=self.clock(),
-            ),
+            lambda p: p.decide_nominee(actor=actor, **nominee, at=self.clock()),
         )

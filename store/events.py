@@ -94,12 +94,7 @@ def postgres_datastore(
     from eventsourcing.postgres import PostgresDatastore
 
     return PostgresDatastore(
-        dbname=settings.pg_dbname or "",
-        host=settings.pg_host or "",
-        port=str(settings.pg_port),
-        user=settings.pg_user or "",
-        password=settings.pg_password,
-        schema=settings.pg_schema,
+        **settings.pg_datastore(),
         pool_size=pool_size,
         max_overflow=max_overflow,
         connect_timeout=10,

@@ -106,12 +106,9 @@ class Settings(msgspec.Struct, frozen=True):
         else:
             env.update(
                 PERSISTENCE_MODULE="eventsourcing.postgres",
-                POSTGRES_DBNAME=self.pg_dbname or "",
-                POSTGRES_HOST=self.pg_host or "",
-                POSTGRES_PORT=str(self.pg_port),
-                POSTGRES_USER=self.pg_user or "",
-                POSTGRES_PASSWORD=self.pg_password,
-                POSTGRES_SCHEMA=self.pg_schema,
+                **{
+                    f"POSTGRES_{name.upper()}": value for name, value in self.pg_datastore().items()
+                },
                 POSTGRES_POOL_SIZE=str(self.pg_pool_size),
                 POSTGRES_MAX_OVERFLOW=str(self.pg_max_overflow),
                 POSTGRES_CONNECT_TIMEOUT="10",
@@ -121,6 +118,19 @@ class Settings(msgspec.Struct, frozen=True):
                 POSTGRES_ENABLE_DB_FUNCTIONS="n",
             )
         return env
+
+    def pg_datastore(self) -> dict[str, str]:
+        """The PostgreSQL database and schema as the library's ``PostgresDatastore`` takes
+        them (``store.events.postgres_datastore``); its settings are the same names in upper
+        case after ``POSTGRES_`` (``eventsourcing_env``)."""
+        return {
+            "dbname": self.pg_dbname or "",
+            "host": self.pg_host or "",
+            "port": str(self.pg_port),
+            "user": self.pg_user or "",
+            "password": self.pg_password,
+            "schema": self.pg_schema,
+        }
 
     def pg_conninfo(self) -> str:
         """A libpq connection string for direct connections (schema set up, tests)."""
