@@ -1,7 +1,7 @@
 """The Prizes and nominations endpoints of API.md, the CSV export and the printable list.
 
 Writes are the akimat's (guard ``AKIMAT``), declared like every command
-(:func:`api.routes.command`): each maps the call to one command of the application and
+(:class:`api.routes.Commands`): each maps the call to one command of the application and
 answers ``{id, position, recorded, version}`` with ``ETag: "<programme version>"``, honours
 ``If-Match`` (412) and ``Idempotency-Key``. A decision on an entry or a nominee answers the
 entry's or the nominee's id. Entries are not created over HTTP: the prize policy proposes
@@ -16,21 +16,19 @@ the printable page are rendered by :mod:`projections.exports`, with the same vis
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 import msgspec
 from litestar import Request, Response
 from litestar.enums import MediaType
-from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
 from api import schemas as s
 from api.auth import AKIMAT
 from api.problems import found, problem_responses
-from api.reading import IfNoneMatch, MinPosition, read, read_side, sync_wait, versioned
-from api.routes import PROGRAMME, Access, B, Call, CommandMapping, R, Versioned, command
+from api.reading import IfNoneMatch, read, read_side, versioned
+from api.routes import Access, Call, Commands
 from domain.prizes import Prize
 from domain.values import Role
 from projections.exports import programme_csv, programme_csv_name, programme_page
@@ -53,28 +51,8 @@ ERRORS = (
     "`precondition-failed` (`If-Match`), 400/422 invalid body."
 )
 
-
-def akimat(
-    path: str,
-    summary: str,
-    text: str,
-    *,
-    created: bool = False,
-    version: Versioned | None = PROGRAMME,
-) -> Callable[[CommandMapping[B, R]], HTTPRouteHandler]:
-    """:func:`api.routes.command` for the akimat's commands: on a programme, so ``If-Match``
-    is on the programme's version."""
-    return command(
-        path,
-        BY_AKIMAT,
-        tag="prizes",
-        summary=summary,
-        text=text,
-        errors=ERRORS,
-        created=created,
-        version=version,
-        problems=PRIZE_PROBLEMS,
-    )
+#: the akimat's commands; those on a programme (``{programme_id}``) honour ``If-Match`` on it
+akimat = Commands("prizes", BY_AKIMAT, errors=ERRORS, problems=PRIZE_PROBLEMS)
 
 
 def _programme(request: Request[Any, Any, Any], programme_id: UUID, *, full: bool) -> ProgrammeOut:
@@ -101,19 +79,10 @@ def _full(request: Request[Any, Any, Any]) -> bool:
     "records nothing. Published results of eligible championships — even those published "
     "before the programme existed — are proposed as entries by the prize policy.",
     created=True,
-    version=None,
 )
 def create_programme(r: RegistryApplication, call: Call[s.ProgrammeIn]) -> CommandResult:
-    body = call.body
-    return r.create_prize_programme(
-        actor=call.actor,
-        title_ru=body.title_ru,
-        title_kk=body.title_kk,
-        year=body.year,
-        region=body.region,
-        kinds=body.kinds,
-        prizes=[Prize(p.place, p.description, p.amount_kzt) for p in body.prizes],
-    )
+    prizes = [Prize(p.place, p.description, p.amount_kzt) for p in call.body.prizes]
+    return r.create_prize_programme(**call.keywords(prizes=prizes))
 
 
 @read(
@@ -123,10 +92,7 @@ def create_programme(r: RegistryApplication, call: Call[s.ProgrammeIn]) -> Comma
     responses=READ_PROBLEMS,
     tags=["prizes"],
 )
-def list_programmes(
-    request: Request[Any, Any, Any], min_position: MinPosition = None
-) -> list[ProgrammeSummary]:
-    sync_wait(request, min_position)
+def list_programmes(request: Request[Any, Any, Any]) -> list[ProgrammeSummary]:
     return read_side(request).prizes.programmes()
 
 
@@ -145,10 +111,8 @@ def list_programmes(
 def get_programme(
     request: Request[Any, Any, Any],
     programme_id: ProgrammeId,
-    min_position: MinPosition = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response[Any]:
-    sync_wait(request, min_position)
     out = _programme(request, programme_id, full=_full(request))
     return versioned(out, out.version, if_none_match)
 
@@ -160,17 +124,8 @@ EntryCall = Call[s.ReasonIn] | Call[s.AwardIn] | Call[None]
 
 
 def _decide_entry(r: RegistryApplication, call: EntryCall, decision: str) -> CommandResult:
-    entry_id = call.path["entry_id"]
-    result = r.decide_prize_entry(
-        actor=call.actor,
-        programme_id=call.path["programme_id"],
-        entry_id=entry_id,
-        decision=decision,
-        reason=getattr(call.body, "reason", None),
-        awarded_on=getattr(call.body, "awarded_on", None),
-        expected_version=call.expected_version,
-    )
-    return msgspec.structs.replace(result, id=entry_id)
+    result = r.decide_prize_entry(**call.keywords(decision=decision))
+    return msgspec.structs.replace(result, id=call.path["entry_id"])
 
 
 @akimat(
@@ -222,13 +177,7 @@ NOMINEE = NOMINATION + "/{nomination_id:uuid}/nominees/{nominee_id:uuid}"
     created=True,
 )
 def define_nomination(r: RegistryApplication, call: Call[s.NominationIn]) -> CommandResult:
-    return r.define_nomination(
-        actor=call.actor,
-        programme_id=call.path["programme_id"],
-        title_ru=call.body.title_ru,
-        title_kk=call.body.title_kk,
-        expected_version=call.expected_version,
-    )
+    return r.define_nomination(**call.keywords())
 
 
 @akimat(
@@ -239,30 +188,14 @@ def define_nomination(r: RegistryApplication, call: Call[s.NominationIn]) -> Com
     created=True,
 )
 def nominate(r: RegistryApplication, call: Call[s.NomineeIn]) -> CommandResult:
-    return r.nominate(
-        actor=call.actor,
-        programme_id=call.path["programme_id"],
-        nomination_id=call.path["nomination_id"],
-        organisation_id=call.body.organisation_id,
-        citation=call.body.citation,
-        expected_version=call.expected_version,
-    )
+    return r.nominate(**call.keywords())
 
 
 def _decide_nominee(
     r: RegistryApplication, call: Call[s.ReasonIn] | Call[None], decision: str
 ) -> CommandResult:
-    nominee_id = call.path["nominee_id"]
-    result = r.decide_nominee(
-        actor=call.actor,
-        programme_id=call.path["programme_id"],
-        nomination_id=call.path["nomination_id"],
-        nominee_id=nominee_id,
-        decision=decision,
-        reason=call.body.reason if call.body else None,
-        expected_version=call.expected_version,
-    )
-    return msgspec.structs.replace(result, id=nominee_id)
+    result = r.decide_nominee(**call.keywords(decision=decision))
+    return msgspec.structs.replace(result, id=call.path["nominee_id"])
 
 
 @akimat(
@@ -294,12 +227,7 @@ def reject_nominee(r: RegistryApplication, call: Call[s.ReasonIn]) -> CommandRes
     tags=["prizes"],
     media_type="text/csv",
 )
-def export_csv(
-    request: Request[Any, Any, Any],
-    programme_id: ProgrammeId,
-    min_position: MinPosition = None,
-) -> Response[bytes]:
-    sync_wait(request, min_position)
+def export_csv(request: Request[Any, Any, Any], programme_id: ProgrammeId) -> Response[bytes]:
     out = _programme(request, programme_id, full=_full(request))
     return Response(
         content=programme_csv(out),
@@ -320,12 +248,7 @@ def export_csv(
     tags=["prizes"],
     media_type=MediaType.HTML,
 )
-def print_programme(
-    request: Request[Any, Any, Any],
-    programme_id: ProgrammeId,
-    min_position: MinPosition = None,
-) -> Response[str]:
-    sync_wait(request, min_position)
+def print_programme(request: Request[Any, Any, Any], programme_id: ProgrammeId) -> Response[str]:
     out = _programme(request, programme_id, full=False)
     return Response(content=programme_page(out), media_type=MediaType.HTML)
 

@@ -5,16 +5,19 @@ and how to wait for a position. Read-your-writes: ``X-Registry-Min-Position: N``
 most 5 s) until the views have processed position N, else 503 with ``Retry-After``
 (:func:`sync_wait`). Versioned resources answer a strong ``ETag`` (the aggregate's version)
 and honour ``If-None-Match`` with 304 (:func:`versioned`). :func:`read` is the route
-decorator of a read from the views: a GET in a worker thread, with the problems it can answer.
+decorator of a read from the views: a GET in a worker thread that waits for
+``X-Registry-Min-Position`` before the handler runs, with the problems it can answer.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, get_type_hints
 from uuid import UUID
 
 import msgspec
@@ -31,6 +34,8 @@ from projections.results import ResultsProjection
 from projections.runner import Projector, wait_in_store
 from projections.store import ViewStore
 from store.dialect import local_reader
+
+T = TypeVar("T")
 
 MIN_POSITION_WAIT = 5.0
 READ_RESPONSES = problem_responses(400, 401, 403, 404, 503)
@@ -202,12 +207,16 @@ def read(
     responses: dict[int, ResponseSpec] = READ_RESPONSES,
     tags: Sequence[str] | None = None,
     media_type: str | None = None,
+    waits: bool = True,
 ) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
-    """The route decorator of a read from the views: a GET run in a worker thread."""
+    """The route decorator of a read from the views: a GET run in a worker thread that first
+    waits for ``X-Registry-Min-Position`` (:func:`sync_wait`), so no read can forget it; the
+    header joins the handler's parameters after the ids of the path. ``waits=False``: a
+    read that does not come from the views (time travel reads the events)."""
     options: dict[str, Any] = {"tags": list(tags)} if tags else {}
     if media_type is not None:
         options["media_type"] = media_type
-    return get(
+    route = get(
         path,
         summary=summary,
         description=description,
@@ -215,3 +224,34 @@ def read(
         responses=responses,
         **options,
     )
+    return (lambda handler: route(_waiting(handler))) if waits else route
+
+
+def _waiting(handler: Callable[..., T]) -> Callable[..., T]:
+    """``handler`` with the ``X-Registry-Min-Position`` header, waited for before it runs."""
+    hints = get_type_hints(handler, include_extras=True)
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    parameters = [
+        p.replace(annotation=hints[p.name]) for p in inspect.signature(handler).parameters.values()
+    ]
+    # after the request and the path's ids: before the first parameter with a default
+    at = next((i for i, p in enumerate(parameters) if p.default is not p.empty), len(parameters))
+    parameters.insert(
+        at, inspect.Parameter("min_position", kind, annotation=MinPosition, default=None)
+    )
+
+    @functools.wraps(handler)
+    def waiting(
+        request: Request[Any, Any, Any], *args: Any, min_position: str | None = None, **kwargs: Any
+    ) -> T:
+        sync_wait(request, min_position)
+        return handler(request, *args, **kwargs)
+
+    # Litestar reads a handler's parameters from its signature and annotations
+    signature = inspect.Signature(parameters, return_annotation=hints["return"])
+    waiting.__signature__ = signature  # type: ignore[attr-defined]
+    waiting.__annotations__ = {
+        **{p.name: p.annotation for p in parameters},
+        "return": signature.return_annotation,
+    }
+    return waiting

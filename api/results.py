@@ -89,10 +89,7 @@ def _check_visible(
     description="Every championship, with how many of its competitions there are and how many "
     "are published. Public.",
 )
-def list_championships(
-    request: Request[Any, Any, Any], min_position: MinPosition = None
-) -> list[models.ChampionshipSummary]:
-    sync_wait(request, min_position)
+def list_championships(request: Request[Any, Any, Any]) -> list[models.ChampionshipSummary]:
     return read_side(request).queries.championships()
 
 
@@ -105,10 +102,8 @@ def list_championships(
 def get_championship(
     request: Request[Any, Any, Any],
     championship_id: FromPath[UUID],
-    min_position: MinPosition = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response[Any]:
-    sync_wait(request, min_position)
     detail = found(
         read_side(request).queries.championship(championship_id),
         f"no championship with id {championship_id}",
@@ -127,10 +122,8 @@ def get_championship(
 def get_competition(
     request: Request[Any, Any, Any],
     competition_id: FromPath[UUID],
-    min_position: MinPosition = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response[Any]:
-    sync_wait(request, min_position)
     queries = read_side(request).queries
     detail = queries.competition(competition_id)
     _check_visible(request, competition_id, detail.status if detail else None)
@@ -271,6 +264,7 @@ def _moment_of(
     "actor, reason). `from` may precede the competition (`from=0`: everything since it was "
     "created; that end then has no time or status). Visibility as for `as_of`, at both "
     "moments (a moment before creation counts as unpublished).",
+    waits=False,  # it reads the events, not the views
 )
 def get_standings_diff(
     request: Request[Any, Any, Any],
@@ -319,11 +313,8 @@ def get_standings_diff(
     "best of region, counting published competitions only. Public.",
 )
 def get_medals(
-    request: Request[Any, Any, Any],
-    championship_id: FromPath[UUID],
-    min_position: MinPosition = None,
+    request: Request[Any, Any, Any], championship_id: FromPath[UUID]
 ) -> models.MedalsOut:
-    sync_wait(request, min_position)
     return found(
         read_side(request).queries.medals(championship_id),
         f"no championship with id {championship_id}",
@@ -337,11 +328,8 @@ def get_medals(
     "the competition. Name, organisation and region only: no sensitive personal data.",
 )
 def get_participant_results(
-    request: Request[Any, Any, Any],
-    participant_id: FromPath[UUID],
-    min_position: MinPosition = None,
+    request: Request[Any, Any, Any], participant_id: FromPath[UUID]
 ) -> models.ParticipantResults:
-    sync_wait(request, min_position)
     results = found(
         read_side(request).queries.participant_results(participant_id),
         f"no participant with id {participant_id}",

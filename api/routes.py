@@ -1,31 +1,38 @@
 """The one path every command endpoint takes, and how endpoints are documented.
 
 A command endpoint is declared as a *mapping* from the request to one method of the
-application, in its area's module (``api.commands``, ``api.prizes``)::
+application, in its area's module (``api.commands``, ``api.prizes``), by the
+:class:`Commands` of its OpenAPI tag (who may call them, the errors they name)::
 
-    @command("/competitions/{competition_id:uuid}/reopen", BY_CHIEF, tag="marking",
-             summary=..., text=..., version=COMPETITION)
+    marking = Commands("marking", BY_EXPERT)
+
+    @marking("/competitions/{competition_id:uuid}/reopen", "Reopen ...", "locked → marking.",
+             access=BY_CHIEF)
     def reopen(registry: RegistryApplication, call: Call[s.ReopenIn]) -> CommandResult:
-        return registry.reopen(actor=call.actor, competition_id=call.path["competition_id"],
-                               reason=call.body.reason, expected_version=call.expected_version)
+        return registry.reopen(**call.keywords())
 
-:func:`command` turns that into the Litestar handler. Its parameters are made from the
-declaration, so every command has the same ones in the same order: the ids of the path
-(UUIDs), the body (the Struct in ``Call[...]``; ``Call[None]``: no body), the
-``Idempotency-Key`` header and, for a command on a versioned aggregate (``version``), the
-``If-Match`` header. Its name is the mapping's (the OpenAPI operation id is made from it);
-its answer is the result's: ``{id, position, recorded, version}`` with ``ETag`` for a
-:class:`CommandResult`, ``{id, token, position, recorded}`` for an :class:`AccountCreated`.
-It runs in a worker thread (the store has no asyncio API) with its guards, 201 for a create
-(200 documented for a repeat of the same natural key) else 200, the problems it can answer,
-the bearer security scheme and its OpenAPI tag. Then :func:`execute`: the caller is the actor,
-``Idempotency-Key`` replays a first answer (:mod:`api.idempotency`), ``If-Match`` is read
-against the aggregate's version inside the command (a bad one refuses it: 412), and the
-answer is shaped. No rule lives here: the application decides.
+``call.keywords()`` passes the call on as it is: the caller, the ids of the path, the body's
+fields and, on a versioned aggregate, the version ``If-Match`` asks for, as the method's
+keywords; a mapping that converts a field or adds one names it (``keywords(aspects=...)``).
+
+The declaration becomes the Litestar handler. Its parameters are made from the declaration,
+so every command has the same ones in the same order: the ids of the path (UUIDs), the body
+(the Struct in ``Call[...]``; ``Call[None]``: no body), the ``Idempotency-Key`` header and,
+for a path naming a versioned aggregate (:data:`VERSIONED`: ``{competition_id}``,
+``{programme_id}``), the ``If-Match`` header. Its name is the mapping's (the OpenAPI
+operation id is made from it); its answer is the result's: ``{id, position, recorded,
+version}`` with ``ETag`` for a :class:`CommandResult`, ``{id, token, position, recorded}`` for
+an :class:`AccountCreated`. It runs in a worker thread (the store has no asyncio API) with its
+guards, 201 for a create (200 documented for a repeat of the same natural key) else 200, the
+problems it can answer, the bearer security scheme and its OpenAPI tag. Then :func:`execute`:
+the caller is the actor, ``Idempotency-Key`` replays a first answer (:mod:`api.idempotency`),
+``If-Match`` is read against the aggregate's version inside the command (a bad one refuses
+it: 412), and the answer is shaped. No rule lives here: the application decides.
 
 The judges' marks are the one command written out by hand (``api.commands.enter_marks``): a
-coroutine that hands its marks to the registry's writer thread without holding a worker
-thread; it uses :func:`command_route`, :func:`execute` and :func:`answer` as the others do.
+coroutine, declared the same way and routed as it is, that hands its marks to the registry's
+writer thread without holding a worker thread; it uses :func:`execute` and :func:`answer` as
+the others do.
 """
 
 from __future__ import annotations
@@ -156,6 +163,8 @@ class Versioned(NamedTuple):
 
 COMPETITION = Versioned("competition_id", lambda registry, id_: registry.competition(id_).version)
 PROGRAMME = Versioned("programme_id", lambda registry, id_: registry.prize_programme(id_).version)
+#: the versioned aggregates: a command whose path names one honours ``If-Match`` on it
+VERSIONED = (COMPETITION, PROGRAMME)
 
 
 # ------------------------------------------------------------------ running a command
@@ -257,6 +266,21 @@ class Call(Generic[B]):
     body: B
     #: the version ``If-Match`` asks for (None: no condition, or not a versioned command)
     expected_version: int | None
+    #: whether the command is on a versioned aggregate (its method takes ``expected_version``)
+    versioned: bool
+
+    def keywords(self, **given: Any) -> dict[str, Any]:
+        """The keywords of a command that passes its call on as it is: the caller as
+        ``actor``, the ids of the path, the body's fields (``given`` adds or replaces some)
+        and, on a versioned aggregate, ``expected_version`` (a body's fields are named as
+        the method's keywords)."""
+        keywords: dict[str, Any] = {"actor": self.actor, **self.path}
+        if isinstance(self.body, msgspec.Struct):
+            keywords.update(msgspec.structs.asdict(self.body))
+        keywords.update(given)
+        if self.versioned:
+            keywords["expected_version"] = self.expected_version
+        return keywords
 
 
 #: a command's mapping: the registry and the call to the application's result
@@ -265,97 +289,91 @@ CommandMapping = Callable[[RegistryApplication, Call[B]], R]
 _PATH_PARAMETER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
 
-def command_route(
-    path: str,
-    access: Access,
-    *,
-    tag: str,
-    summary: str,
-    text: str,
-    errors: str = COMMAND_ERRORS,
-    created: bool = False,
-    out: type = s.CommandOut,
-    problems: Sequence[int] = COMMAND_PROBLEMS,
-    method: str = "POST",
-    asynchronous: bool = False,
-) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
-    """The route decorator of every command: its guards, a worker thread (the store has no
-    asyncio API; ``asynchronous``: the handler is a coroutine that hands its work to the
-    registry's writer thread itself), 201 for a create (200 documented for its repeat) else
-    200, its description (``text``, the roles, the ``errors``), the problems it can answer,
-    the bearer security scheme and its OpenAPI tag."""
-    responses: dict[int, ResponseSpec] = problem_responses(*problems)
-    if created:
-        repeat = ResponseSpec(
-            data_container=out, description="a repeat of the same natural key: nothing recorded"
-        )
-        responses = {200: repeat, **responses}
-    threading: dict[str, Any] = {} if asynchronous else {"sync_to_thread": True}
-    return {"POST": post, "PUT": put}[method](
-        path,
-        guards=list(access.guards),
-        **threading,
-        status_code=201 if created else 200,
-        summary=summary,
-        description=doc(text, access.roles, errors),
-        responses=responses,
-        security=SECURITY,
-        tags=[tag],
-    )
+@dataclass(frozen=True)
+class Commands:
+    """The command endpoints of one OpenAPI tag, declared by calling it (see the module's
+    docstring): who may call them unless a declaration says otherwise, the ``errors`` their
+    descriptions name and the ``problems`` they document (None: those of every command,
+    and 412 for one on a versioned aggregate)."""
+
+    tag: str
+    access: Access
+    errors: str = COMMAND_ERRORS
+    problems: Sequence[int] | None = None
+
+    def __call__(
+        self,
+        path: str,
+        summary: str,
+        text: str,
+        *,
+        access: Access | None = None,
+        created: bool = False,
+        method: str = "POST",
+    ) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
+        """Declare a command endpoint by its mapping ``(registry, call) -> result``: its
+        OpenAPI summary and description (``text``; the roles and the errors are added).
+        ``created``: a create (201, or 200 for a repeat of the same natural key). A path
+        naming a versioned aggregate (``{competition_id}``, ``{programme_id}``) makes the
+        command honour ``If-Match`` on its version. A coroutine instead of a mapping is a
+        handler written out by hand: routed as it is, on the event loop."""
+        who = access or self.access
+
+        def declare(mapping: Callable[..., Any]) -> HTTPRouteHandler:
+            ids = _path_ids(path)
+            version = next((v for v in VERSIONED if v.param in ids), None)
+            asynchronous = inspect.iscoroutinefunction(mapping)
+            # a handler written out by hand answers a CommandResult, as most commands do
+            handler, out = (
+                (mapping, s.CommandOut)
+                if asynchronous
+                else _command_handler(mapping, ids, version, created)
+            )
+            responses = problem_responses(
+                *(self.problems or (VERSIONED_PROBLEMS if version else COMMAND_PROBLEMS))
+            )
+            if created:
+                repeat = ResponseSpec(
+                    data_container=out,
+                    description="a repeat of the same natural key: nothing recorded",
+                )
+                responses = {200: repeat, **responses}
+            # the store has no asyncio API: a mapping runs in a worker thread
+            threading: dict[str, Any] = {} if asynchronous else {"sync_to_thread": True}
+            route = {"POST": post, "PUT": put}[method](
+                path,
+                guards=list(who.guards),
+                **threading,
+                status_code=201 if created else 200,
+                summary=summary,
+                description=doc(text, who.roles, self.errors),
+                responses=responses,
+                security=SECURITY,
+                tags=[self.tag],
+            )
+            return route(handler)
+
+        return declare
 
 
-def command(
-    path: str,
-    access: Access,
-    *,
-    tag: str,
-    summary: str,
-    text: str,
-    errors: str = COMMAND_ERRORS,
-    created: bool = False,
-    version: Versioned | None = None,
-    problems: Sequence[int] | None = None,
-    method: str = "POST",
-) -> Callable[[CommandMapping[B, R]], HTTPRouteHandler]:
-    """Declare a command endpoint by its mapping ``(registry, call) -> result`` (see the
-    module's docstring): who may call it, its OpenAPI tag, summary and description (``text``;
-    the roles and the ``errors`` are added). ``created``: a create (201, or 200 for a
-    repeat); ``version``: the command honours ``If-Match`` on that aggregate; ``problems``:
-    the statuses documented (by default those of every command, and 412 for a versioned
-    one)."""
-
-    def declare(mapping: CommandMapping[B, R]) -> HTTPRouteHandler:
-        call_type, result_type = _types_of(mapping)
-        body = get_args(call_type)[0]
-        out = ANSWERS[result_type]
-        ids = _path_ids(path)
-        if version is not None and version.param not in ids:
-            raise TypeError(f"{mapping.__name__}: {path} has no {{{version.param}}}")
-        handler = _handler(mapping, version, created)
-        # Litestar reads a handler's parameters from its signature and annotations
-        signature = _signature(ids, body, version, out)
-        handler.__signature__ = signature  # type: ignore[attr-defined]
-        handler.__annotations__ = {
-            **{name: p.annotation for name, p in signature.parameters.items()},
-            "return": signature.return_annotation,
-        }
-        for attribute in ("__name__", "__qualname__", "__module__", "__doc__"):
-            setattr(handler, attribute, getattr(mapping, attribute))
-        route = command_route(
-            path,
-            access,
-            tag=tag,
-            summary=summary,
-            text=text,
-            errors=errors,
-            created=created,
-            out=out,
-            problems=problems or (VERSIONED_PROBLEMS if version else COMMAND_PROBLEMS),
-            method=method,
-        )
-        return route(handler)
-
-    return declare
+def _command_handler(
+    mapping: CommandMapping[B, R], ids: Sequence[str], version: Versioned | None, created: bool
+) -> tuple[Callable[..., Response[Any]], type]:
+    """The Litestar handler of a mapping, and the Struct it answers."""
+    call_type, result_type = _types_of(mapping)
+    body = get_args(call_type)[0]
+    out = ANSWERS[result_type]
+    handler = _handler(mapping, version, created)
+    # Litestar reads a handler's parameters from its signature and annotations
+    signature = _signature(ids, body, version, out)
+    handler.__signature__ = signature  # type: ignore[attr-defined]
+    handler.__annotations__ = {
+        **{name: p.annotation for name, p in signature.parameters.items()},
+        "return": signature.return_annotation,
+    }
+    for attribute in ("__name__", "__qualname__", "__module__", "__doc__"):
+        setattr(handler, attribute, getattr(mapping, attribute))
+    return handler, out
 
 
 def _types_of(mapping: Callable[..., Any]) -> tuple[Any, type]:
@@ -415,7 +433,7 @@ def _handler(
             expected = (
                 version.expected(registry, path[version.param], if_match) if version else None
             )
-            return mapping(registry, Call(actor, path, data, expected))
+            return mapping(registry, Call(actor, path, data, expected, version is not None))
 
         return execute(request, data, action, idempotency_key=idempotency_key, created=created)
 
