@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.phases import read_and_decode, run_phased  # noqa: E402
+from bench.phases import open_registry, peak_rss_mb, read_and_decode, run_phased  # noqa: E402
 
 if TYPE_CHECKING:  # imported by the phase that needs it
     from registry.application import RegistryApplication
@@ -70,11 +70,9 @@ def say(text: str) -> None:
 
 def big_competition(app: RegistryApplication) -> str:
     """A competition of 10,000 marks, one mark per event, stored in bulk; returns its id."""
-    from domain.account import Account
+    from bench.synthetic import expert_accounts, open_for_marking, organisations, participants
     from domain.championship import Championship
     from domain.ids import SYSTEM_ACTOR
-    from domain.organisation import Organisation
-    from domain.participant import Participant
     from domain.values import Aspect, AspectType
 
     clock = [datetime(2025, 5, 1, 4, 0, tzinfo=UTC)]
@@ -85,45 +83,12 @@ def big_competition(app: RegistryApplication) -> str:
 
     a = SYSTEM_ACTOR
     rng = random.Random(10_000)
-    orgs = [
-        Organisation.register(
-            actor=a,
-            name_ru=f"Колледж бенчмарка №{i}",
-            name_kk=f"Бенчмарк колледжі №{i}",
-            kind="college",
-            region="VKO",
-            at=at(),
-        )
-        for i in range(5)
-    ]
-    company = Organisation.register(
-        actor=a,
-        name_ru="ТОО Бенчмарк",
-        name_kk="Бенчмарк ЖШС",
-        kind="enterprise",
-        region="VKO",
-        at=at(),
-    )
-    experts = [
-        Account.create(
-            actor=a,
-            name=f"Эксперт бенчмарка {i}",
-            role="chief_expert" if i == 0 else "expert",
-            token_hash="",
-            at=at(),
-        )
-        for i in range(4)
-    ]
-    people = [
-        Participant.register(
-            actor=a,
-            full_name=f"Қатысушы бенчмарка {i}",
-            organisation_id=orgs[i % 5].id,
-            birth_date=date(2005, 1 + i % 12, 1 + i % 28),
-            at=at(),
-        )
-        for i in range(COMPETITORS)
-    ]
+    colleges = [(f"Колледж бенчмарка №{i}", f"Бенчмарк колледжі №{i}", "VKO") for i in range(5)]
+    orgs = organisations(a, "college", colleges, at)
+    [company] = organisations(a, "enterprise", [("ТОО Бенчмарк", "Бенчмарк ЖШС", "VKO")], at)
+    experts = expert_accounts(a, [f"Эксперт бенчмарка {i}" for i in range(4)], at)
+    names = [f"Қатысушы бенчмарка {i}" for i in range(COMPETITORS)]
+    people = participants(a, names, orgs, 2005, at)
     championship = Championship.create(
         actor=a,
         kind="worldskills",
@@ -144,25 +109,7 @@ def big_competition(app: RegistryApplication) -> str:
         for i in range(ASPECTS)
     )
     competition.set_scheme(actor=a, aspects=scheme, at=at())
-    for person in people:
-        competition.add_entrant(
-            actor=a,
-            participant_id=person.id,
-            full_name=person.full_name,
-            organisation_id=person.organisation_id,
-            region="VKO",
-            at=at(),
-        )
-    for i, expert in enumerate(experts):
-        competition.assign_expert(
-            actor=a,
-            account_id=expert.id,
-            name=expert.name,
-            role="chief" if i == 0 else "expert",
-            organisation_id=company.id,
-            at=at(),
-        )
-    competition.start(actor=a, at=at())
+    open_for_marking(competition, a, people, "VKO", experts, company, at)
     for person in people:
         skill = rng.uniform(0.3, 0.95)
         for aspect in scheme:
@@ -199,10 +146,8 @@ def big_competition(app: RegistryApplication) -> str:
 
 def generate(url: str, events: int) -> None:
     from bench.synthetic import generate as make
-    from registry.application import RegistryApplication
-    from store.settings import parse_database_url
 
-    app = RegistryApplication(parse_database_url(url))
+    app = open_registry(url)
     started = time.perf_counter()
     written = make(app, events)
     competition = big_competition(app)
@@ -234,10 +179,8 @@ def percentile(values: list[float], p: float) -> float:
 
 def auditor_token(url: str) -> str:
     from domain.ids import SYSTEM_ACTOR
-    from registry.application import RegistryApplication
-    from store.settings import parse_database_url
 
-    app = RegistryApplication(parse_database_url(url))
+    app = open_registry(url)
     try:
         created = app.create_account(actor=SYSTEM_ACTOR, name=AUDITOR, role="auditor")
         if created.token is None:
@@ -346,12 +289,10 @@ def measure(url: str, rounds: int, repeats: int) -> None:
     from domain.competition import Competition
     from domain.standings import standings
     from projections import time_travel
-    from registry.application import RegistryApplication
     from store.events import EventReader
-    from store.settings import parse_database_url
 
     token = auditor_token(url)
-    app = RegistryApplication(parse_database_url(url))
+    app = open_registry(url)
     head = app.head_position()
     total = app.event_count()
     say(f"store:        {app.settings.describe()}")
@@ -467,8 +408,7 @@ def measure(url: str, rounds: int, repeats: int) -> None:
             f"    target < {TARGET_AS_OF_MS:.0f} ms: "
             f"{'met' if worst < TARGET_AS_OF_MS else 'NOT met'} (p99, warm)"
         )
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        say(f"peak RSS of this (measuring) process: {peak:,.0f} MB")
+        say(f"peak RSS of this (measuring) process: {peak_rss_mb():,.0f} MB")
     finally:
         server.terminate()
         try:
@@ -488,7 +428,7 @@ def big_competition_id() -> UUID:
     return ids.competition_id(championship, "big", "main")
 
 
-def main() -> None:
+if __name__ == "__main__":
     run_phased(
         __doc__,
         __file__,
@@ -500,7 +440,3 @@ def main() -> None:
             "repeats": (3, "passes of each throughput"),
         },
     )
-
-
-if __name__ == "__main__":
-    main()

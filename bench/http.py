@@ -1216,19 +1216,33 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
         by: dict[tuple[str, str], PhaseResult] = {}
         common = {"seconds": seconds, "warmup": warmup, "client": args.client}
 
-        async def phase(key: tuple[str, str], *a: Any, **k: Any) -> PhaseResult:
-            if args.profile and a[1] == "real":
+        servers = {
+            "canned": (canned_port, canned.pid),
+            "bare": (bare_port, bare.pid),
+            "real": (real_port, real.pid),
+        }
+
+        async def phase(
+            key: str, server: str, name: str, streams: Sequence[Iterator[Item]], **k: Any
+        ) -> PhaseResult:
+            """Run one phase against ``server``; its result is ``by[(key, server)]``."""
+            port, pid = servers[server]
+            if args.profile and server == "real":
                 args.profile.mkdir(parents=True, exist_ok=True)
-                k["profile"] = args.profile / f"{key[0]}.txt"
-            result = await run_phase(*a, **common, **k)
+                k["profile"] = args.profile / f"{key}.txt"
+            result = await run_phase(name, server, port, streams, server_pid=pid, **common, **k)
             results.append(result)
-            by[key] = result
+            by[(key, server)] = result
             say(
                 f"  {result.name} ({result.server}): {result.rate:,.0f} req/s, "
                 + (f"{result.mark_rate:,.0f} marks/s, " if result.marks else "")
                 + f"p50 {result.percentile(50):.2f} ms, p99 {result.percentile(99):.2f} ms"
             )
             return result
+
+        async def projector_caught_up() -> None:
+            lag = await wait_caught_up(real_port)
+            say(f"    projector caught up {lag:.1f} s after the phase")
 
         get_path = f"{V1}/competitions/{setup.published}/standings"
         get_item = Item("GET", get_path, None, None)
@@ -1238,73 +1252,30 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
             for e in range(experts)
         ]
 
+        def gets() -> list[Iterator[Item]]:
+            return [itertools.repeat(get_item) for _ in range(args.get_clients)]
+
+        def cycled_posts() -> list[Iterator[Item]]:
+            return [itertools.cycle(items) for items in bare_posts]
+
         say("")
         say("load (each phase: closed loop, one request in flight per connection):")
-        await phase(
-            ("ceiling-post", "canned"),
-            "client ceiling: POST mark",
-            "canned",
-            canned_port,
-            [itertools.cycle(items) for items in bare_posts],
-            server_pid=canned.pid,
-        )
-        await phase(
-            ("ceiling-get", "canned"),
-            "client ceiling: GET standings",
-            "canned",
-            canned_port,
-            [itertools.repeat(get_item) for _ in range(args.get_clients)],
-            server_pid=canned.pid,
-        )
-        await phase(
-            ("single", "bare"),
-            "a. single-mark POST",
-            "bare",
-            bare_port,
-            [itertools.cycle(items) for items in bare_posts],
-            server_pid=bare.pid,
-        )
+        await phase("ceiling-post", "canned", "client ceiling: POST mark", cycled_posts())
+        await phase("ceiling-get", "canned", "client ceiling: GET standings", gets())
+        await phase("single", "bare", "a. single-mark POST", cycled_posts())
         await wait_caught_up(real_port)
         single_outcomes = Outcomes()
-        await phase(
-            ("single", "real"),
-            "a. single-mark POST",
-            "real",
-            real_port,
-            [expert_marks(setup, setup.single, e, 1) for e in range(experts)],
-            server_pid=real.pid,
-            outcomes=single_outcomes,
-        )
-        lag = await wait_caught_up(real_port)
-        say(f"    projector caught up {lag:.1f} s after the phase")
+        singles = [expert_marks(setup, setup.single, e, 1) for e in range(experts)]
+        await phase("single", "real", "a. single-mark POST", singles, outcomes=single_outcomes)
+        await projector_caught_up()
         sheet_outcomes = Outcomes()
+        sheets = [expert_marks(setup, setup.sheets, e, SHEET) for e in range(experts)]
         await phase(
-            ("sheets", "real"),
-            f"b. sheet POST ({SHEET} marks)",
-            "real",
-            real_port,
-            [expert_marks(setup, setup.sheets, e, SHEET) for e in range(experts)],
-            server_pid=real.pid,
-            outcomes=sheet_outcomes,
+            "sheets", "real", f"b. sheet POST ({SHEET} marks)", sheets, outcomes=sheet_outcomes
         )
-        lag = await wait_caught_up(real_port)
-        say(f"    projector caught up {lag:.1f} s after the phase")
-        await phase(
-            ("get", "bare"),
-            "c. standings GET",
-            "bare",
-            bare_port,
-            [itertools.repeat(get_item) for _ in range(args.get_clients)],
-            server_pid=bare.pid,
-        )
-        await phase(
-            ("get", "real"),
-            "c. standings GET",
-            "real",
-            real_port,
-            [itertools.repeat(get_item) for _ in range(args.get_clients)],
-            server_pid=real.pid,
-        )
+        await projector_caught_up()
+        await phase("get", "bare", "c. standings GET", gets())
+        await phase("get", "real", "c. standings GET", gets())
 
         print_table(results)
         print_targets(by, settings.backend)

@@ -5,17 +5,21 @@ measure it in another (so the generator's memory never counts), in a fresh SQLit
     run_phased(__doc__, __file__, default_events=1_000_000, generate=generate, measure=measure,
                options={"runs": (3, "best of N runs")})
 
-``measure(url, **options)`` receives each option by name; ``generate(url, events)``.
-``read_and_decode(app)`` is the floor every history benchmark compares with.
+``measure(url, **options)`` receives each option by name; ``generate(url, events)``
+(``generate_synthetic`` is the usual one). ``read_and_decode(app)`` is the floor every
+history benchmark compares with; ``open_registry(url)`` and ``peak_rss_mb()`` are what every
+phase needs.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +70,36 @@ def run_phased(
             for name in os.listdir(folder):
                 os.remove(os.path.join(folder, name))
             os.rmdir(folder)
+
+
+def open_registry(url: str) -> RegistryApplication:
+    """The registry on ``url``, imported here: each phase runs in its own process."""
+    from registry.application import RegistryApplication
+    from store.settings import parse_database_url
+
+    return RegistryApplication(parse_database_url(url))
+
+
+def generate_synthetic(url: str, events: int, *, reuse: bool = False) -> None:
+    """The usual ``generate`` phase: about ``events`` events of ``bench/synthetic.py``. With
+    ``reuse``, a store that already holds events is measured as it is."""
+    from bench.synthetic import generate
+
+    app = open_registry(url)
+    try:
+        if reuse and app.event_count():
+            print(f"reusing the store: {app.event_count():,} events", flush=True)
+            return
+        started = time.perf_counter()
+        written = generate(app, events)
+        print(f"generated {written:,} events in {time.perf_counter() - started:.1f} s", flush=True)
+    finally:
+        app.close()
+
+
+def peak_rss_mb() -> float:
+    """The peak resident memory of this process so far, in MB (Linux counts it in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def read_and_decode(app: RegistryApplication, batch: int = 5000) -> int:

@@ -12,35 +12,20 @@ count.
 
 from __future__ import annotations
 
-import resource
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.phases import read_and_decode, run_phased
-
-
-def generate(url: str, events: int) -> None:
-    from bench.synthetic import generate as make
-    from registry.application import RegistryApplication
-    from store.settings import parse_database_url
-
-    app = RegistryApplication(parse_database_url(url))
-    started = time.perf_counter()
-    written = make(app, events)
-    print(f"generated {written:,} events in {time.perf_counter() - started:.1f} s", flush=True)
-    app.close()
+from bench.phases import generate_synthetic, open_registry, peak_rss_mb, read_and_decode, run_phased
 
 
 def measure(url: str) -> None:
     from projections.runner import rebuild
     from projections.store import ViewStore
-    from registry.application import RegistryApplication
-    from store.settings import parse_database_url
 
-    app = RegistryApplication(parse_database_url(url))
+    app = open_registry(url)
     total = app.event_count()
 
     # Floor: read every stored event and decode it with our mapper, nothing else.
@@ -54,7 +39,6 @@ def measure(url: str) -> None:
     stats = rebuild(app, store)
     rebuild_seconds = time.perf_counter() - started
     rebuild_rate = stats.events / rebuild_seconds
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"store:        {app.settings.describe()}")
     print(f"events:       {total:,}")
     print(f"floor:        {decoded:,} read+decoded in {floor_seconds:.2f} s", end="")
@@ -63,21 +47,12 @@ def measure(url: str) -> None:
         f"rebuild all:  {stats.events:,} in {rebuild_seconds:.2f} s = {rebuild_rate:,.0f} events/s"
     )
     print(f"ratio:        {rebuild_rate / floor_rate:.2f} x floor")
-    print(f"peak RSS:     {peak_mb:,.0f} MB")
+    print(f"peak RSS:     {peak_rss_mb():,.0f} MB")
     store.close()
     app.close()
 
 
-def main() -> None:
-    run_phased(
-        __doc__,
-        __file__,
-        default_events=1_000_000,
-        generate=generate,
-        measure=measure,
-        options=None,
-    )
-
-
 if __name__ == "__main__":
-    main()
+    run_phased(
+        __doc__, __file__, default_events=1_000_000, generate=generate_synthetic, measure=measure
+    )

@@ -14,30 +14,17 @@ Target (SQLite, this 2-core machine): seal verification >= 200,000 events/s.
 
 from __future__ import annotations
 
-import resource
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.phases import read_and_decode, run_phased
+from bench.phases import generate_synthetic, open_registry, peak_rss_mb, read_and_decode, run_phased
 
 
 def generate(url: str, events: int) -> None:
-    from bench.synthetic import generate as make
-    from registry.application import RegistryApplication
-    from store.settings import parse_database_url
-
-    app = RegistryApplication(parse_database_url(url))
-    if app.event_count():
-        print(f"reusing the store: {app.event_count():,} events", flush=True)
-        app.close()
-        return
-    started = time.perf_counter()
-    written = make(app, events)
-    print(f"generated {written:,} events in {time.perf_counter() - started:.1f} s", flush=True)
-    app.close()
+    generate_synthetic(url, events, reuse=True)
 
 
 def _best(runs: int, fn):  # the best of a few runs: the machine is noisy
@@ -55,11 +42,9 @@ def measure(url: str, runs: int) -> None:
     from projections.runner import Projector
     from projections.seal import BATCH, SealProjection, chain_head, verify_seals
     from projections.store import ViewStore
-    from registry.application import RegistryApplication
     from store.events import EventReader
-    from store.settings import parse_database_url
 
-    app = RegistryApplication(parse_database_url(url))
+    app = open_registry(url)
     store = ViewStore(app.settings)
     total = app.event_count()
 
@@ -101,7 +86,6 @@ def measure(url: str, runs: int) -> None:
     verify, chain = rate(report.checked, verify_s), rate(head.events, head_s)
     verify2 = rate(report.checked, jobs_s)
     building = rate(built, build_s)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"store:              {app.settings.describe()}")
     print(f"events:             {total:,} (best of {runs} runs; building: of {max(1, runs - 1)})")
     print(f"raw rows only:      {raw_s:6.2f} s = {raw:11,.0f} events/s")
@@ -125,12 +109,12 @@ def measure(url: str, runs: int) -> None:
     print(
         f"target:             verification >= 200,000 events/s (one process): {verify >= 200_000}"
     )
-    print(f"peak RSS:           {peak_mb:,.0f} MB")
+    print(f"peak RSS:           {peak_rss_mb():,.0f} MB")
     store.close()
     app.close()
 
 
-def main() -> None:
+if __name__ == "__main__":
     run_phased(
         __doc__,
         __file__,
@@ -139,7 +123,3 @@ def main() -> None:
         measure=measure,
         options={"runs": (3, "best of N runs (reads, verify)")},
     )
-
-
-if __name__ == "__main__":
-    main()

@@ -6,15 +6,19 @@ competitors, schemes of 6 measurement and 4 judgement aspects, 4 experts and a c
 arrive as sheets (a competitor's measurements, each expert's judgement scores) in half of the
 competitions and one mark per event in the other half, interleaved across competitions as
 they would be in a workshop; a few corrections; every competition locked and published.
+
+The builders of a championship's cast (``organisations``, ``expert_accounts``,
+``participants``, ``open_for_marking``) serve ``bench/audit_feed.py``'s big competition too.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from domain.account import Account
 from domain.championship import Championship
@@ -29,27 +33,25 @@ if TYPE_CHECKING:
 
 COMPETITIONS = 10
 COMPETITORS = 20
-SCHEME = tuple(
-    [
+Clock = Callable[[], datetime]
+
+
+def _aspects(
+    prefix: str, criteria: str, description: str, kind: AspectType, count: int
+) -> list[Aspect]:
+    """``count`` aspects of 10.00: the first half of criterion ``criteria[0]``, the rest of
+    ``criteria[1]``."""
+    return [
         Aspect(
-            f"A{i}",
-            "A" if i < 3 else "B",
-            f"Измерение {i}",
-            Decimal("10.00"),
-            AspectType.MEASUREMENT,
+            f"{prefix}{i}", criteria[i * 2 // count], f"{description} {i}", Decimal("10.00"), kind
         )
-        for i in range(6)
+        for i in range(count)
     ]
-    + [
-        Aspect(
-            f"J{i}",
-            "C" if i < 2 else "D",
-            f"Судейская оценка {i}",
-            Decimal("10.00"),
-            AspectType.JUDGEMENT,
-        )
-        for i in range(4)
-    ]
+
+
+SCHEME = (
+    *_aspects("A", "AB", "Измерение", AspectType.MEASUREMENT, 6),
+    *_aspects("J", "CD", "Судейская оценка", AspectType.JUDGEMENT, 4),
 )
 REGIONS = ("VKO", "AST", "ALA", "KAR", "PAV", "ABA", "AKM")
 
@@ -63,52 +65,97 @@ class _Clock:
         return self.now
 
 
+def organisations(
+    actor: UUID, kind: str, names: Sequence[tuple[str, str, str]], clock: Clock
+) -> list[Organisation]:
+    """Organisations of ``kind``, one per ``(name_ru, name_kk, region)``."""
+    return [
+        Organisation.register(
+            actor=actor, name_ru=ru, name_kk=kk, kind=kind, region=region, at=clock()
+        )
+        for ru, kk, region in names
+    ]
+
+
+def expert_accounts(actor: UUID, names: Sequence[str], clock: Clock) -> list[Account]:
+    """Experts' accounts (no token); the first is the chief expert."""
+    return [
+        Account.create(
+            actor=actor,
+            name=name,
+            role="chief_expert" if i == 0 else "expert",
+            token_hash="",
+            at=clock(),
+        )
+        for i, name in enumerate(names)
+    ]
+
+
+def participants(
+    actor: UUID, names: Sequence[str], orgs: Sequence[Organisation], born: int, clock: Clock
+) -> list[Participant]:
+    """Participants of ``orgs`` in turn, born in the year ``born`` on dates spread over it."""
+    return [
+        Participant.register(
+            actor=actor,
+            full_name=name,
+            organisation_id=orgs[i % len(orgs)].id,
+            birth_date=date(born, 1 + i % 12, 1 + i % 28),
+            at=clock(),
+        )
+        for i, name in enumerate(names)
+    ]
+
+
+def open_for_marking(
+    competition: Competition,
+    actor: UUID,
+    people: Sequence[Participant],
+    region: str,
+    experts: Sequence[Account],
+    expert_org: Organisation,
+    clock: Clock,
+) -> None:
+    """Enter ``people`` (as of ``region``), assign ``experts`` of ``expert_org`` (the first as
+    the chief) and start marking."""
+    for person in people:
+        competition.add_entrant(
+            actor=actor,
+            participant_id=person.id,
+            full_name=person.full_name,
+            organisation_id=person.organisation_id,
+            region=region,
+            at=clock(),
+        )
+    for i, expert in enumerate(experts):
+        competition.assign_expert(
+            actor=actor,
+            account_id=expert.id,
+            name=expert.name,
+            role="chief" if i == 0 else "expert",
+            organisation_id=expert_org.id,
+            at=clock(),
+        )
+    competition.start(actor=actor, at=clock())
+
+
 def _championship(number: int, rng: random.Random, clock: _Clock) -> Iterator[list[Any]]:
     """Yield lists of pending events (one list per aggregate touched), in recording order."""
     actor = SYSTEM_ACTOR
     year = 2000 + number % 100
     region = REGIONS[number % len(REGIONS)]
-    orgs = [
-        Organisation.register(
-            actor=actor,
-            name_ru=f"Колледж №{number}-{i}",
-            name_kk=f"№{number}-{i} колледж",
-            kind="college",
-            region=REGIONS[(number + i) % len(REGIONS)],
-            at=clock(),
-        )
+    colleges = [
+        (f"Колледж №{number}-{i}", f"№{number}-{i} колледж", REGIONS[(number + i) % len(REGIONS)])
         for i in range(8)
     ]
-    expert_org = Organisation.register(
-        actor=actor,
-        name_ru=f"Предприятие №{number}",
-        name_kk=f"№{number} кәсіпорын",
-        kind="enterprise",
-        region=region,
-        at=clock(),
-    )
+    orgs = organisations(actor, "college", colleges, clock)
+    enterprise = (f"Предприятие №{number}", f"№{number} кәсіпорын", region)
+    [expert_org] = organisations(actor, "enterprise", [enterprise], clock)
     yield [*orgs, expert_org]
-    experts = [
-        Account.create(
-            actor=actor,
-            name=f"Эксперт {number}-{i}",
-            role="chief_expert" if i == 0 else "expert",
-            token_hash="",
-            at=clock(),
-        )
-        for i in range(5)
-    ]
+    experts = expert_accounts(actor, [f"Эксперт {number}-{i}" for i in range(5)], clock)
     yield experts
-    people = [
-        Participant.register(
-            actor=actor,
-            full_name=f"Қатысушы {number}-{i}",
-            organisation_id=orgs[i % 8].id,
-            birth_date=date(2004, 1 + i % 12, 1 + i % 28),
-            at=clock(),
-        )
-        for i in range(COMPETITIONS * COMPETITORS // 2)
-    ]
+    names = [f"Қатысушы {number}-{i}" for i in range(COMPETITIONS * COMPETITORS // 2)]
+    people = participants(actor, names, orgs, 2004, clock)
     yield people
     championship = Championship.create(
         actor=actor,
@@ -133,26 +180,8 @@ def _championship(number: int, rng: random.Random, clock: _Clock) -> Iterator[li
             at=clock(),
         )
         competition.set_scheme(actor=actor, aspects=SCHEME, at=clock())
-        for p in range(COMPETITORS):
-            person = people[(c * COMPETITORS // 2 + p) % len(people)]
-            competition.add_entrant(
-                actor=actor,
-                participant_id=person.id,
-                full_name=person.full_name,
-                organisation_id=person.organisation_id,
-                region=orgs[0].region,
-                at=clock(),
-            )
-        for i, expert in enumerate(experts):
-            competition.assign_expert(
-                actor=actor,
-                account_id=expert.id,
-                name=expert.name,
-                role="chief" if i == 0 else "expert",
-                organisation_id=expert_org.id,
-                at=clock(),
-            )
-        competition.start(actor=actor, at=clock())
+        entrants = [people[(c * COMPETITORS // 2 + p) % len(people)] for p in range(COMPETITORS)]
+        open_for_marking(competition, actor, entrants, orgs[0].region, experts, expert_org, clock)
         competitions.append(competition)
     yield [championship, *competitions]
 

@@ -585,6 +585,11 @@ COMPETENCIES: tuple[DemoCompetency, ...] = (
 # DemoPerson(key, full_name, organisation, birth_date, disability=None)
 # ---------------------------------------------------------------------------------------------
 
+_HEARING = "нарушение слуха"
+_MOBILITY = "нарушение опорно-двигательного аппарата"
+_SPEECH = "нарушение речи"
+_SIGHT = "нарушение зрения"
+
 PEOPLE: tuple[DemoPerson, ...] = (
     # --- VKO: WorldSkills Shygys 2025 -------------------------------------------------------
     # Welding
@@ -654,87 +659,47 @@ PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson("vko53", "Мұратбекова Жібек Ерболқызы", "glubokoe_ak", "2005-08-13"),
     DemoPerson("vko54", "Дьяченко Ирина Владимировна", "ridder_atk", "2004-10-06"),
     # --- VKO: Abilympics-2025 ---------------------------------------------------------------
-    DemoPerson("vko55", "Қуанышева Ұлжан", "upr_vko", "2009-04-12", "нарушение слуха"),
-    DemoPerson(
-        "vko56",
-        "Фролов Артём Витальевич",
-        "upr_vko",
-        "2008-12-03",
-        "нарушение опорно-двигательного аппарата",
-    ),
-    DemoPerson(
-        "vko57",
-        "Бекмұхамбетов Әли",
-        "vktu_college",
-        "2003-07-25",
-        "нарушение опорно-двигательного аппарата",
-    ),
-    DemoPerson(
-        "vko58", "Ахметжанова Гүлназ Қайратқызы", "med_college", "2005-02-14", "нарушение слуха"
-    ),
-    DemoPerson("vko59", "Сәрсенова Раушан Әбілқызы", "kazzinc", "1988-06-19", "нарушение слуха"),
-    DemoPerson(
-        "vko60",
-        "Тарасов Евгений Геннадьевич",
-        "uktec",
-        "1995-11-02",
-        "нарушение опорно-двигательного аппарата",
-    ),
+    DemoPerson("vko55", "Қуанышева Ұлжан", "upr_vko", "2009-04-12", _HEARING),
+    DemoPerson("vko56", "Фролов Артём Витальевич", "upr_vko", "2008-12-03", _MOBILITY),
+    DemoPerson("vko57", "Бекмұхамбетов Әли", "vktu_college", "2003-07-25", _MOBILITY),
+    DemoPerson("vko58", "Ахметжанова Гүлназ Қайратқызы", "med_college", "2005-02-14", _HEARING),
+    DemoPerson("vko59", "Сәрсенова Раушан Әбілқызы", "kazzinc", "1988-06-19", _HEARING),
+    DemoPerson("vko60", "Тарасов Евгений Геннадьевич", "uktec", "1995-11-02", _MOBILITY),
     # --- Astana -----------------------------------------------------------------------------
     DemoPerson("ast01", "Абдрахманов Ерсұлтан Қайратұлы", "ast_polytech", "2004-08-01"),
     DemoPerson("ast02", "Мамыров Әділет", "ast_polytech", "2005-01-15"),
     DemoPerson("ast03", "Исаева Камила Руслановна", "ast_service", "2005-04-19"),
     DemoPerson("ast04", "Жанысбаев Ерназар", "ast_polytech", "2005-10-10"),
     DemoPerson("ast05", "Серғазин Олжас Бекұлы", "ast_polytech", "2004-02-28"),
-    DemoPerson("ast06", "Тұрарова Аяжан", "upr_ast", "2009-06-21", "нарушение слуха"),
-    DemoPerson("ast07", "Соловьёв Матвей Ильич", "upr_ast", "2008-10-10", "нарушение речи"),
-    DemoPerson(
-        "ast08",
-        "Мұсабеков Дінмұхамед",
-        "ast_polytech",
-        "2003-09-30",
-        "нарушение опорно-двигательного аппарата",
-    ),
-    DemoPerson("ast09", "Хасанова Лейла Рашидовна", "ast_service", "1990-03-08", "нарушение слуха"),
+    DemoPerson("ast06", "Тұрарова Аяжан", "upr_ast", "2009-06-21", _HEARING),
+    DemoPerson("ast07", "Соловьёв Матвей Ильич", "upr_ast", "2008-10-10", _SPEECH),
+    DemoPerson("ast08", "Мұсабеков Дінмұхамед", "ast_polytech", "2003-09-30", _MOBILITY),
+    DemoPerson("ast09", "Хасанова Лейла Рашидовна", "ast_service", "1990-03-08", _HEARING),
     # --- Almaty -----------------------------------------------------------------------------
     DemoPerson("ala01", "Сапаров Мадияр", "ala_polytech", "2005-03-09"),
     DemoPerson("ala02", "Григоренко Станислав Олегович", "ala_polytech", "2004-09-27"),
     DemoPerson("ala03", "Осипов Михаил Константинович", "ala_polytech", "2004-05-25"),
-    DemoPerson(
-        "ala04", "Абрамова Ксения Павловна", "ala_polytech", "2004-01-19", "нарушение слуха"
-    ),
+    DemoPerson("ala04", "Абрамова Ксения Павловна", "ala_polytech", "2004-01-19", _HEARING),
     # --- Karaganda region -------------------------------------------------------------------
     DemoPerson("kar01", "Шевцов Данил Романович", "kar_shtk", "2004-12-12"),
     DemoPerson("kar02", "Нұрмағанбетов Айбек Жанатұлы", "kar_shtk", "2006-03-06"),
     DemoPerson("kar03", "Ахметова Аружан Ерланқызы", "kar_shtk", "2005-07-22"),
     DemoPerson("kar04", "Исабеков Ақжол", "kar_shtk", "2005-11-17"),
     DemoPerson("kar05", "Руденко Вадим Сергеевич", "kar_shtk", "2005-08-08"),
-    DemoPerson("kar06", "Қадырбек Ерназар Асланұлы", "kar_shtk", "2002-05-12", "нарушение слуха"),
+    DemoPerson("kar06", "Қадырбек Ерназар Асланұлы", "kar_shtk", "2002-05-12", _HEARING),
     # --- Pavlodar region --------------------------------------------------------------------
     DemoPerson("pav01", "Жүсіпов Алмас Серікұлы", "pav_hmk", "2005-06-18"),
     DemoPerson("pav02", "Қабдолов Ислам Маратұлы", "pav_hmk", "2006-04-14"),
     DemoPerson("pav03", "Байтұрсынов Нұртас", "pav_hmk", "2005-12-19"),
-    DemoPerson(
-        "pav04",
-        "Бақытжанқызы Інжу",
-        "upr_pav",
-        "2010-01-14",
-        "нарушение опорно-двигательного аппарата",
-    ),
-    DemoPerson(
-        "pav05",
-        "Ержанов Асқар Төлеуұлы",
-        "pav_hmk",
-        "1984-07-27",
-        "нарушение опорно-двигательного аппарата",
-    ),
+    DemoPerson("pav04", "Бақытжанқызы Інжу", "upr_pav", "2010-01-14", _MOBILITY),
+    DemoPerson("pav05", "Ержанов Асқар Төлеуұлы", "pav_hmk", "1984-07-27", _MOBILITY),
     # --- Abai region ------------------------------------------------------------------------
     DemoPerson("aba01", "Ыбырайұлы Нұрасыл", "aba_atk", "2005-07-07"),
     DemoPerson("aba02", "Тұрсынова Дана", "aba_atk", "2005-09-02"),
     DemoPerson("aba03", "Қожахметов Бейбарыс", "aba_atk", "2005-11-09"),
     DemoPerson("aba04", "Жұмабаева Ақерке", "aba_atk", "2005-04-26"),
     DemoPerson("aba05", "Пономарёва Ульяна Сергеевна", "aba_atk", "2006-02-08"),
-    DemoPerson("aba06", "Нұржанова Балжан Айтбайқызы", "aba_atk", "1979-12-05", "нарушение зрения"),
+    DemoPerson("aba06", "Нұржанова Балжан Айтбайқызы", "aba_atk", "1979-12-05", _SIGHT),
     # --- Akmola region ----------------------------------------------------------------------
     DemoPerson("akm01", "Әубәкіров Ғабит Ерланұлы", "akm_shagalaly", "2004-06-06"),
     DemoPerson("akm02", "Шульц Андрей Викторович", "akm_shagalaly", "2005-03-17"),
@@ -783,9 +748,55 @@ EXPERTS: tuple[DemoExpert, ...] = (
 
 # ---------------------------------------------------------------------------------------------
 # Championships and competitions
-# DemoCompetition(competency, category, competitors, chief, experts) — ``experts`` excludes
-# the chief.
+# A competition is one row: (competency, category, competitors, chief, experts), the keys of
+# people and experts separated by spaces; ``experts`` are the others, never the chief.
 # ---------------------------------------------------------------------------------------------
+
+
+def _competitions(*rows: tuple[str, CategoryCode, str, str, str]) -> tuple[DemoCompetition, ...]:
+    """The competitions of a championship from its table rows."""
+    return tuple(
+        DemoCompetition(
+            competency, category, tuple(competitors.split()), chief, tuple(experts.split())
+        )
+        for competency, category, competitors, chief, experts in rows
+    )
+
+
+_WS_SHYGYS_2025 = _competitions(
+    ("welding", "main", "vko01 vko02 vko03 vko04 vko05 vko06", "exp01", "exp04 exp13 exp20"),
+    ("electrical", "main", "vko07 vko08 vko09 vko10 vko11", "exp08", "exp09 exp06 exp16"),
+    ("cooking", "main", "vko12 vko13 vko14 vko15 vko16 vko17", "exp10", "exp05 exp07 exp14"),
+    ("restaurant_service", "main", "vko18 vko19 vko20 vko21", "exp11", "exp03 exp17 exp22"),
+    ("hairdressing", "main", "vko22 vko23 vko24 vko25 vko26", "exp18", "exp10 exp07 exp14"),
+    ("it_network", "main", "vko27 vko28 vko29 vko30 vko31", "exp06", "exp21 exp02 exp11"),
+    ("car_repair", "main", "vko32 vko33 vko34 vko35 vko36", "exp20", "exp17 exp15 exp08"),
+    # Conflict-of-interest demo: exp21 (vkpk) judges vko40 (vkpk). Three other non-chief
+    # experts remain, so every judgement aspect can still get three scores.
+    ("cnc_turning", "main", "vko37 vko38 vko39 vko40", "exp04", "exp05 exp01 exp15 exp21"),
+    ("plumbing", "main", "vko41 vko42 vko43 vko44", "exp09", "exp18 exp03 exp12"),
+    ("cooking", "juniors", "vko45 vko46 vko47 vko48 vko49", "exp13", "exp22 exp12 exp02"),
+)
+
+_WS_KAZAKHSTAN_2025 = _competitions(
+    ("welding", "main", "vko01 ast01 ala01 kar01 pav01", "exp29", "exp13 exp31 exp01"),
+    ("electrical", "main", "vko07 ast02 ala02 kar02 aba01", "exp28", "exp08 exp30 exp06"),
+    ("cooking", "main", "vko12 ast03 kar03 aba02", "exp25", "exp10 exp29 exp15"),
+    ("it_network", "main", "vko27 ast04 ala03 kar04 pav02", "exp16", "exp31 exp30 exp21"),
+    ("mechatronics", "main", "vko50 ast05 kar05 pav03", "exp26", "exp25 exp06 exp04"),
+)
+
+_AGROSKILLS_2025 = _competitions(
+    ("agri_machinery", "main", "vko51 vko52 akm01 akm02 aba03", "exp23", "exp24 exp02 exp27"),
+    ("veterinary", "main", "vko53 vko54 akm03 aba04 aba05", "exp11", "exp26 exp28 exp23"),
+)
+
+_ABILYMPICS_2025 = _competitions(
+    ("abl_sewing", "schoolchildren", "vko55 vko56 ast06 ast07 pav04", "exp19", "exp25 exp27 exp07"),
+    ("abl_graphics", "students", "vko57 vko58 ast08 ala04 kar06", "exp16", "exp15 exp28 exp30"),
+    ("abl_cooking", "specialists", "vko59 vko60 ast09 pav05 aba06", "exp10", "exp26 exp27 exp15"),
+)
+
 
 CHAMPIONSHIPS: tuple[DemoChampionship, ...] = (
     DemoChampionship(
@@ -801,80 +812,7 @@ CHAMPIONSHIPS: tuple[DemoChampionship, ...] = (
         ends_on="2025-05-16",
         tie_tolerance="0.00",
         min_competitors_for_medals=3,
-        competitions=(
-            DemoCompetition(
-                "welding",
-                "main",
-                ("vko01", "vko02", "vko03", "vko04", "vko05", "vko06"),
-                "exp01",
-                ("exp04", "exp13", "exp20"),
-            ),
-            DemoCompetition(
-                "electrical",
-                "main",
-                ("vko07", "vko08", "vko09", "vko10", "vko11"),
-                "exp08",
-                ("exp09", "exp06", "exp16"),
-            ),
-            DemoCompetition(
-                "cooking",
-                "main",
-                ("vko12", "vko13", "vko14", "vko15", "vko16", "vko17"),
-                "exp10",
-                ("exp05", "exp07", "exp14"),
-            ),
-            DemoCompetition(
-                "restaurant_service",
-                "main",
-                ("vko18", "vko19", "vko20", "vko21"),
-                "exp11",
-                ("exp03", "exp17", "exp22"),
-            ),
-            DemoCompetition(
-                "hairdressing",
-                "main",
-                ("vko22", "vko23", "vko24", "vko25", "vko26"),
-                "exp18",
-                ("exp10", "exp07", "exp14"),
-            ),
-            DemoCompetition(
-                "it_network",
-                "main",
-                ("vko27", "vko28", "vko29", "vko30", "vko31"),
-                "exp06",
-                ("exp21", "exp02", "exp11"),
-            ),
-            DemoCompetition(
-                "car_repair",
-                "main",
-                ("vko32", "vko33", "vko34", "vko35", "vko36"),
-                "exp20",
-                ("exp17", "exp15", "exp08"),
-            ),
-            # Conflict-of-interest demo: exp21 (vkpk) judges vko40 (vkpk). Three other
-            # non-chief experts remain, so every judgement aspect can still get three scores.
-            DemoCompetition(
-                "cnc_turning",
-                "main",
-                ("vko37", "vko38", "vko39", "vko40"),
-                "exp04",
-                ("exp05", "exp01", "exp15", "exp21"),
-            ),
-            DemoCompetition(
-                "plumbing",
-                "main",
-                ("vko41", "vko42", "vko43", "vko44"),
-                "exp09",
-                ("exp18", "exp03", "exp12"),
-            ),
-            DemoCompetition(
-                "cooking",
-                "juniors",
-                ("vko45", "vko46", "vko47", "vko48", "vko49"),
-                "exp13",
-                ("exp22", "exp12", "exp02"),
-            ),
-        ),
+        competitions=_WS_SHYGYS_2025,
     ),
     DemoChampionship(
         key="ws_kazakhstan_2025",
@@ -889,43 +827,7 @@ CHAMPIONSHIPS: tuple[DemoChampionship, ...] = (
         ends_on="2025-12-06",
         tie_tolerance="0.00",
         min_competitors_for_medals=3,
-        competitions=(
-            DemoCompetition(
-                "welding",
-                "main",
-                ("vko01", "ast01", "ala01", "kar01", "pav01"),
-                "exp29",
-                ("exp13", "exp31", "exp01"),
-            ),
-            DemoCompetition(
-                "electrical",
-                "main",
-                ("vko07", "ast02", "ala02", "kar02", "aba01"),
-                "exp28",
-                ("exp08", "exp30", "exp06"),
-            ),
-            DemoCompetition(
-                "cooking",
-                "main",
-                ("vko12", "ast03", "kar03", "aba02"),
-                "exp25",
-                ("exp10", "exp29", "exp15"),
-            ),
-            DemoCompetition(
-                "it_network",
-                "main",
-                ("vko27", "ast04", "ala03", "kar04", "pav02"),
-                "exp16",
-                ("exp31", "exp30", "exp21"),
-            ),
-            DemoCompetition(
-                "mechatronics",
-                "main",
-                ("vko50", "ast05", "kar05", "pav03"),
-                "exp26",
-                ("exp25", "exp06", "exp04"),
-            ),
-        ),
+        competitions=_WS_KAZAKHSTAN_2025,
     ),
     DemoChampionship(
         key="agroskills_2025",
@@ -940,22 +842,7 @@ CHAMPIONSHIPS: tuple[DemoChampionship, ...] = (
         ends_on="2025-10-23",
         tie_tolerance="0.50",
         min_competitors_for_medals=3,
-        competitions=(
-            DemoCompetition(
-                "agri_machinery",
-                "main",
-                ("vko51", "vko52", "akm01", "akm02", "aba03"),
-                "exp23",
-                ("exp24", "exp02", "exp27"),
-            ),
-            DemoCompetition(
-                "veterinary",
-                "main",
-                ("vko53", "vko54", "akm03", "aba04", "aba05"),
-                "exp11",
-                ("exp26", "exp28", "exp23"),
-            ),
-        ),
+        competitions=_AGROSKILLS_2025,
     ),
     DemoChampionship(
         key="abilympics_2025",
@@ -970,29 +857,7 @@ CHAMPIONSHIPS: tuple[DemoChampionship, ...] = (
         ends_on="2025-11-20",
         tie_tolerance="0.00",
         min_competitors_for_medals=3,
-        competitions=(
-            DemoCompetition(
-                "abl_sewing",
-                "schoolchildren",
-                ("vko55", "vko56", "ast06", "ast07", "pav04"),
-                "exp19",
-                ("exp25", "exp27", "exp07"),
-            ),
-            DemoCompetition(
-                "abl_graphics",
-                "students",
-                ("vko57", "vko58", "ast08", "ala04", "kar06"),
-                "exp16",
-                ("exp15", "exp28", "exp30"),
-            ),
-            DemoCompetition(
-                "abl_cooking",
-                "specialists",
-                ("vko59", "vko60", "ast09", "pav05", "aba06"),
-                "exp10",
-                ("exp26", "exp27", "exp15"),
-            ),
-        ),
+        competitions=_ABILYMPICS_2025,
     ),
 )
 

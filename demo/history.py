@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -51,6 +52,18 @@ CORRECTIONS = (
 DISPUTE = ("ws_shygys_2025", "welding")
 REOPENED = ("ws_shygys_2025", "electrical")
 AMENDED = ("ws_kazakhstan_2025", "cooking")
+#: the fields of a demo championship that ``create_championship`` takes as they are
+_CHAMPIONSHIP_AS_IS = (
+    "kind",
+    "level",
+    "year",
+    "region",
+    "title_ru",
+    "title_kk",
+    "title_en",
+    "tie_tolerance",
+    "min_competitors_for_medals",
+)
 
 
 class ChampionshipSummary(msgspec.Struct):
@@ -97,6 +110,12 @@ def _two(value: Decimal) -> str:
     return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
+def _same_named(record: msgspec.Struct, *names: str) -> dict[str, Any]:
+    """The fields ``names`` of a demo record, passed as they are to a command whose
+    arguments bear the same names (the demo tables mirror the commands)."""
+    return {name: getattr(record, name) for name in names}
+
+
 class _Loader:
     def __init__(self, app: RegistryApplication) -> None:
         self.app = app
@@ -132,11 +151,7 @@ class _Loader:
     def registrations(self) -> None:
         for org in data.ORGANISATIONS:
             self.orgs[org.key] = self.app.register_organisation(
-                actor=self.organiser,
-                name_ru=org.name_ru,
-                name_kk=org.name_kk,
-                kind=org.kind,
-                region=org.region,
+                actor=self.organiser, **_same_named(org, "name_ru", "name_kk", "kind", "region")
             ).id
         for person in data.PEOPLE:
             self.people[person.key] = self.app.register_participant(
@@ -156,19 +171,14 @@ class _Loader:
         app = self.app
         self.programme = app.create_prize_programme(
             actor=self.akimat,
-            title_ru=spec.title_ru,
-            title_kk=spec.title_kk,
-            year=spec.year,
-            region=spec.region,
-            kinds=spec.kinds,
             prizes=[Prize(p.place, p.description, p.amount_kzt) for p in spec.prizes],
+            **_same_named(spec, "title_ru", "title_kk", "year", "region", "kinds"),
         ).id
         for nomination in data.NOMINATIONS:
             nomination_id = app.define_nomination(
                 actor=self.akimat,
                 programme_id=self.programme,
-                title_ru=nomination.title_ru,
-                title_kk=nomination.title_kk,
+                **_same_named(nomination, "title_ru", "title_kk"),
             ).id
             for winner in nomination.winners:
                 app.nominate(
@@ -198,25 +208,28 @@ class _Loader:
                         decision="approve",
                     )
         ordered = sorted(programme.entries, key=str)
-        for entry_id in ordered[:-1]:
-            if programme.entries[entry_id].status is EntryStatus.PROPOSED:
-                app.decide_prize_entry(
-                    actor=self.akimat,
-                    programme_id=self.programme,
-                    entry_id=entry_id,
-                    decision="approve",
-                )
+        self._decide_entries(ordered[:-1], EntryStatus.PROPOSED, "approve")
         self.amendment()
         self.clock.jump_to(spec.forum_on, hour_utc=6)
-        programme = app.prize_programme(self.programme)
-        for entry_id in ordered[2:]:
-            if programme.entries[entry_id].status is EntryStatus.APPROVED:
-                app.decide_prize_entry(
+        self._decide_entries(ordered[2:], EntryStatus.APPROVED, "award", spec.forum_on)
+
+    def _decide_entries(
+        self,
+        entry_ids: list[UUID],
+        status: EntryStatus,
+        decision: str,
+        awarded_on: date | None = None,
+    ) -> None:
+        """Decide those of ``entry_ids`` that are still ``status`` (a rerun finds them decided)."""
+        programme = self.app.prize_programme(self.programme)
+        for entry_id in entry_ids:
+            if programme.entries[entry_id].status is status:
+                self.app.decide_prize_entry(
                     actor=self.akimat,
                     programme_id=self.programme,
                     entry_id=entry_id,
-                    decision="award",
-                    awarded_on=spec.forum_on,
+                    decision=decision,
+                    awarded_on=awarded_on,
                 )
 
     def amendment(self) -> None:
@@ -257,17 +270,9 @@ class _Loader:
         self.clock.jump_to(starts - timedelta(days=20))
         championship_id = self.app.create_championship(
             actor=self.organiser,
-            kind=champ.kind,
-            level=champ.level,
-            year=champ.year,
-            region=champ.region,
-            title_ru=champ.title_ru,
-            title_kk=champ.title_kk,
-            title_en=champ.title_en,
             starts_on=starts,
             ends_on=date.fromisoformat(champ.ends_on),
-            tie_tolerance=champ.tie_tolerance,
-            min_competitors_for_medals=champ.min_competitors_for_medals,
+            **_same_named(champ, *_CHAMPIONSHIP_AS_IS),
         ).id
         for index, comp in enumerate(champ.competitions):
             day = min(starts + timedelta(days=index % 3), date.fromisoformat(champ.ends_on))
@@ -286,10 +291,8 @@ class _Loader:
         competition_id = app.add_competition(
             actor=o,
             championship_id=championship_id,
-            code=competency.code,
-            title_ru=competency.title_ru,
-            title_kk=competency.title_kk,
             category=comp.category,
+            **_same_named(competency, "code", "title_ru", "title_kk"),
         ).id
         app.set_scheme(
             actor=o,

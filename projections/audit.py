@@ -10,8 +10,7 @@ import msgspec
 
 from domain.account import Account
 from projections.base import ViewProjection
-from projections.store import ViewStore
-from store.events import EventStore, StoredNotification
+from store.events import StoredNotification
 
 
 class _Head(msgspec.Struct):
@@ -48,11 +47,8 @@ class AuditProjection(ViewProjection):
         ("by_time", "v_audit", "time"),
     )
 
-    def __init__(
-        self, app: EventStore | None, store: ViewStore, *, suffix: str = "", bulk: bool = False
-    ) -> None:
-        super().__init__(app, store, suffix=suffix, bulk=bulk)
-        mapper = app.mapper if app is not None else None
+    def setup(self) -> None:
+        mapper = self.app.mapper if self.app is not None else None
         #: stored state is plain JSON (no compressor, no cipher): read the head from it
         self.plain_state = mapper is None or not (mapper.cipher or mapper.compressor)
         self.NEEDS_EVENTS = not self.plain_state  # type: ignore[misc]

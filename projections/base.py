@@ -28,7 +28,8 @@ class ProjectionError(RuntimeError):
 
 
 class ViewProjection(ABC):
-    """Base of every view group. Subclasses define ``name``, ``TABLES`` and the handlers.
+    """Base of every view group. Subclasses define ``name``, ``TABLES`` and the handlers
+    (and ``setup`` for state of their own, rather than ``__init__``).
 
     ``suffix`` builds the same views aside (``__next``) for a rebuild that is swapped in
     when complete. ``app`` is None for a projection made only to create (or swap) its
@@ -52,7 +53,12 @@ class ViewProjection(ABC):
         #: a bulk load (rebuild aside) creates its indexes once, after catching up
         self.bulk = bulk
         self.tracking_name = self.name + suffix
+        self.setup()
         self.clear_pending()
+
+    def setup(self) -> None:  # noqa: B027 - optional hook
+        """Make what the projection keeps from batch to batch (caches, listeners); called
+        once, by ``__init__``, after ``app``, ``store`` and ``suffix`` are set."""
 
     @property
     def source(self) -> EventStore:

@@ -348,6 +348,8 @@ class Totals(msgspec.Struct, frozen=True):
 
 
 class ProgrammeSummary(msgspec.Struct, frozen=True):
+    """A programme as listed; a prize list (``ProgrammeOut``) starts with these fields."""
+
     id: UUID
     title_ru: str
     title_kk: str
@@ -356,13 +358,7 @@ class ProgrammeSummary(msgspec.Struct, frozen=True):
     kinds: list[str]
 
 
-class ProgrammeOut(msgspec.Struct, frozen=True):
-    id: UUID
-    title_ru: str
-    title_kk: str
-    year: int
-    region: str
-    kinds: list[str]
+class ProgrammeOut(ProgrammeSummary, frozen=True):
     prizes: list[PrizeOut]
     entries: list[EntryOut]
     nominations: list[NominationOut]
@@ -391,17 +387,18 @@ class PrizeQueries:
         rows = self.store.fetchall(
             f"SELECT * FROM {self.t('v_programme')} ORDER BY year DESC, title_ru"
         )
-        return [
-            ProgrammeSummary(
-                id=UUID(r["id"]),
-                title_ru=r["title_ru"],
-                title_kk=r["title_kk"],
-                year=int(r["year"]),
-                region=r["region"],
-                kinds=msgspec.json.decode(r["kinds"]),
-            )
-            for r in rows
-        ]
+        return [self._summary(r) for r in rows]
+
+    @staticmethod
+    def _summary(row: Any) -> ProgrammeSummary:
+        return ProgrammeSummary(
+            id=UUID(row["id"]),
+            title_ru=row["title_ru"],
+            title_kk=row["title_kk"],
+            year=int(row["year"]),
+            region=row["region"],
+            kinds=msgspec.json.decode(row["kinds"]),
+        )
 
     def version(self, programme_id: UUID) -> int | None:
         row = self.store.fetchone(
@@ -422,12 +419,7 @@ class PrizeQueries:
         ]
         nominations = self._nominations(key, histories, full)
         return ProgrammeOut(
-            id=programme_id,
-            title_ru=row["title_ru"],
-            title_kk=row["title_kk"],
-            year=int(row["year"]),
-            region=row["region"],
-            kinds=msgspec.json.decode(row["kinds"]),
+            **msgspec.structs.asdict(self._summary(row)),
             prizes=msgspec.json.decode(row["prizes"], type=list[PrizeOut]),
             entries=entries,
             nominations=nominations,

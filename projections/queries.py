@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -22,6 +22,14 @@ from projections.results import ResultsProjection
 from projections.store import ViewStore
 
 _decode = msgspec.json.decode
+_Model = TypeVar("_Model", bound=msgspec.Struct)
+
+
+def _answer(row: Mapping[str, Any], model: type[_Model], **fields: Any) -> _Model:
+    """``model`` from a view row whose columns bear its fields' names (other columns are
+    ignored): ids, dates and 0/1 flags are stored as text and integers and parsed here;
+    ``fields`` add to or replace the row's columns."""
+    return msgspec.convert({**row, **fields}, model, strict=False)
 
 
 class ViewQueries:
@@ -56,32 +64,11 @@ class ViewQueries:
             f"FROM {self.t('v_championship')} ch ORDER BY ch.starts_on, ch.title_ru"
         )
         return [
-            models.ChampionshipSummary(
-                **self._championship_fields(row),
-                competitions=int(row["competitions"]),
-                published=int(row["published"]),
+            _answer(
+                row, models.ChampionshipSummary, min_competitors_for_medals=row["min_competitors"]
             )
             for row in rows
         ]
-
-    @staticmethod
-    def _championship_fields(row: Any) -> dict[str, Any]:
-        from datetime import date
-
-        return {
-            "id": UUID(row["id"]),
-            "kind": row["kind"],
-            "level": row["level"],
-            "year": int(row["year"]),
-            "region": row["region"],
-            "title_ru": row["title_ru"],
-            "title_kk": row["title_kk"],
-            "title_en": row["title_en"],
-            "starts_on": date.fromisoformat(row["starts_on"]),
-            "ends_on": date.fromisoformat(row["ends_on"]),
-            "tie_tolerance": row["tie_tolerance"],
-            "min_competitors_for_medals": int(row["min_competitors"]),
-        }
 
     def championship(self, championship_id: UUID) -> models.ChampionshipDetail | None:
         row = self.store.fetchone(
@@ -95,23 +82,14 @@ class ViewQueries:
             "ORDER BY created_at",
             (str(championship_id),),
         )
-        return models.ChampionshipDetail(
-            **self._championship_fields(row),
+        return _answer(
+            row,
+            models.ChampionshipDetail,
+            min_competitors_for_medals=row["min_competitors"],
             competitions=[
-                models.CompetitionSummary(
-                    id=UUID(c["id"]),
-                    code=c["code"],
-                    title_ru=c["title_ru"],
-                    title_kk=c["title_kk"],
-                    category=c["category"],
-                    status=c["status"],
-                    entrants=len(_decode(c["entrants"])),
-                    marks_entered=int(c["marks_entered"]),
-                    marks_expected=int(c["marks_expected"]),
-                )
+                _answer(c, models.CompetitionSummary, entrants=len(_decode(c["entrants"])))
                 for c in competitions
             ],
-            version=int(row["version"]),
         )
 
     # ------------------------------------------------------------------ competitions
@@ -134,30 +112,21 @@ class ViewQueries:
             return None
         entrants = _decode(row["entrants"])
         names = self._organisation_names({e["organisation_id"] for e in entrants})
-        return models.CompetitionDetail(
-            id=UUID(row["id"]),
-            championship_id=UUID(row["championship_id"]),
-            code=row["code"],
-            title_ru=row["title_ru"],
-            title_kk=row["title_kk"],
-            category=row["category"],
-            kind=row["kind"],
-            level=row["level"],
-            status=row["status"],
-            scheme=msgspec.convert(_decode(row["scheme"]), list[models.AspectOut]),
+        return _answer(
+            row,
+            models.CompetitionDetail,
+            scheme=_decode(row["scheme"]),
             entrants=[
-                models.EntrantOut(
-                    competitor_id=UUID(e["participant_id"]),
-                    full_name=e["full_name"],
-                    organisation_id=UUID(e["organisation_id"]),
+                _answer(
+                    e,
+                    models.EntrantOut,
+                    competitor_id=e["participant_id"],
                     organisation=names.get(e["organisation_id"], ""),
-                    region=e["region"],
                 )
                 for e in entrants
             ],
-            experts=msgspec.convert(_decode(row["experts"]), list[models.ExpertOut]),
+            experts=_decode(row["experts"]),
             progress=models.Progress(int(row["marks_entered"]), int(row["marks_expected"])),
-            version=int(row["version"]),
         )
 
     def competition_status(self, competition_id: UUID) -> str | None:
@@ -225,13 +194,10 @@ class ViewQueries:
 
     @staticmethod
     def _standing_row(row: Any) -> models.StandingRow:
-        return models.StandingRow(
-            **_result_fields(row),
-            competitor_id=UUID(row["competitor_id"]),
-            full_name=row["full_name"],
-            organisation_id=UUID(row["organisation_id"]),
+        return _answer(
+            row,
+            models.StandingRow,
             organisation=row["organisation"] or "",
-            region=row["region"],
             criteria=_decode(row["criteria"]),
         )
 
@@ -257,40 +223,19 @@ class ViewQueries:
         best = self.store.fetchall(
             f"SELECT * FROM {self.t('v_best')} WHERE championship_id = ? ORDER BY ord", key
         )
-        counts = ("gold", "silver", "bronze", "medallions", "points")
         return models.MedalsOut(
             championship_id=championship_id,
             as_of_position=position,
-            by_organisation=[
-                models.MedalsByOrganisation(
-                    organisation_id=UUID(r["organisation_id"]),
-                    name_ru=r["name_ru"],
-                    name_kk=r["name_kk"],
-                    region=r["region"],
-                    **{c: int(r[c]) for c in counts},
-                )
-                for r in by_org
-            ],
-            by_region=[
-                models.MedalsByRegion(region=r["region"], **{c: int(r[c]) for c in counts})
-                for r in by_region
-            ],
-            best_of_region=[
-                models.BestOfRegionOut(
-                    region=r["region"],
-                    competitor_id=UUID(r["competitor_id"]),
-                    full_name=r["full_name"],
-                    score=r["score"],
-                )
-                for r in best
-            ],
+            by_organisation=[_answer(r, models.MedalsByOrganisation) for r in by_org],
+            by_region=[_answer(r, models.MedalsByRegion) for r in by_region],
+            best_of_region=[_answer(r, models.BestOfRegionOut) for r in best],
         )
 
     # ------------------------------------------------------------------ participants
 
     def participant_results(self, participant_id: UUID) -> models.ParticipantResults | None:
         person = self.store.fetchone(
-            f"SELECT p.id, p.full_name, p.organisation_id, o.name_ru, o.region "
+            f"SELECT p.full_name, p.organisation_id, o.name_ru AS organisation, o.region "
             f"FROM {self.t('v_participant')} p JOIN {self.t('v_organisation')} o "
             "ON o.id = p.organisation_id WHERE p.id = ?",
             (str(participant_id),),
@@ -298,36 +243,21 @@ class ViewQueries:
         if person is None:
             return None
         rows = self.store.fetchall(
-            f"SELECT s.*, c.title_ru AS c_ru, c.title_kk AS c_kk, c.category, c.status, "
-            f"c.championship_id, ch.title_ru AS ch_ru, ch.title_kk AS ch_kk, ch.level, ch.year "
+            f"SELECT s.*, c.title_ru AS competition_title_ru, "
+            f"c.title_kk AS competition_title_kk, c.category, c.status, c.championship_id, "
+            f"ch.title_ru AS championship_title_ru, ch.title_kk AS championship_title_kk, "
+            f"ch.level, ch.year "
             f"FROM {self.t('v_standing')} s "
             f"JOIN {self.t('v_competition')} c ON c.id = s.competition_id "
             f"JOIN {self.t('v_championship')} ch ON ch.id = c.championship_id "
             "WHERE s.competitor_id = ? ORDER BY ch.starts_on, c.created_at",
             (str(participant_id),),
         )
-        return models.ParticipantResults(
+        return _answer(
+            person,
+            models.ParticipantResults,
             participant_id=participant_id,
-            full_name=person["full_name"],
-            organisation_id=UUID(person["organisation_id"]),
-            organisation=person["name_ru"],
-            region=person["region"],
-            results=[
-                models.ParticipantResult(
-                    championship_id=UUID(r["championship_id"]),
-                    championship_title_ru=r["ch_ru"],
-                    championship_title_kk=r["ch_kk"],
-                    level=r["level"],
-                    year=int(r["year"]),
-                    competition_id=UUID(r["competition_id"]),
-                    competition_title_ru=r["c_ru"],
-                    competition_title_kk=r["c_kk"],
-                    category=r["category"],
-                    status=r["status"],
-                    **_result_fields(r),
-                )
-                for r in rows
-            ],
+            results=[_answer(r, models.ParticipantResult) for r in rows],
         )
 
     # ------------------------------------------------------------------ audit index
@@ -364,31 +294,7 @@ class ViewQueries:
             f"WHERE {' AND '.join(where)} ORDER BY a.position LIMIT ?",
             tuple(params),
         )
-        return [
-            models.AuditEntry(
-                position=int(r["position"]),
-                time=r["time"],
-                actor=UUID(r["actor"]),
-                actor_name=r["actor_name"],
-                type=r["type"],
-                aggregate_id=UUID(r["aggregate_id"]),
-                version=int(r["version"]),
-                reason=r["reason"],
-            )
-            for r in rows
-        ]
-
-
-def _result_fields(row: Any) -> dict[str, Any]:
-    """A competitor's result as ``v_standing`` stores it: the fields of ``models.RowState``
-    (which the standings rows and a participant's results share)."""
-    return {
-        "rank": int(row["rank"]),
-        "total": row["total"],
-        "scaled_score": row["scaled_score"],
-        "medal": row["medal"],
-        "medallion": bool(row["medallion"]),
-    }
+        return [_answer(r, models.AuditEntry) for r in rows]
 
 
 #: the columns of ``v_standing``, in order (``ResultsProjection._standing_rows`` makes them)

@@ -26,8 +26,7 @@ from domain.participant import Participant
 from domain.standings import Standings, standings
 from domain.values import ChampionshipKind, CompetitionStatus, Medal
 from projections.base import ViewProjection
-from projections.store import ViewStore
-from store.events import EventStore, StoredNotification
+from store.events import StoredNotification
 
 _json = msgspec.json.Encoder(decimal_format="string")
 
@@ -78,10 +77,7 @@ class ResultsProjection(ViewProjection):
         ("by_competitor", "v_standing", "competitor_id"),
     )
 
-    def __init__(
-        self, app: EventStore | None, store: ViewStore, *, suffix: str = "", bulk: bool = False
-    ) -> None:
-        super().__init__(app, store, suffix=suffix, bulk=bulk)
+    def setup(self) -> None:
         self.competitions: OrderedDict[UUID, Competition] = OrderedDict()
         self.created_at: dict[UUID, int] = {}
         #: championship -> competition -> (medal inputs, best-of-region inputs) of its

@@ -344,16 +344,20 @@ def diff(
     )
 
 
+def _recorded(event: Any, position: int, names: ActorNames) -> dict[str, Any]:
+    """Where, when, by whom and why ``event`` was recorded: the fields an event reference
+    and a mark's change share."""
+    return {
+        "position": position,
+        "time": time_text(event.timestamp),
+        "version": event.originator_version,
+        "actor": models.ActorOut(id=event.actor, name=names.name(str(event.actor))),
+        "reason": getattr(event, "reason", None),
+    }
+
+
 def _event_ref(event: Any, position: int, names: ActorNames) -> models.EventRef:
-    actor = str(event.actor)
-    return models.EventRef(
-        position=position,
-        time=time_text(event.timestamp),
-        type=type(event).TOPIC,
-        version=event.originator_version,
-        actor=models.ActorOut(id=event.actor, name=names.name(actor)),
-        reason=getattr(event, "reason", None),
-    )
+    return models.EventRef(type=type(event).TOPIC, **_recorded(event, position, names))
 
 
 _MARK_KINDS: dict[type, str] = {
@@ -373,21 +377,12 @@ def marks_history(app: EventStore, timeline: Timeline) -> models.CompetitionMark
         kind = _MARK_KINDS.get(type(event))
         if kind is None:
             continue
-        ref = _event_ref(event, timeline.positions[index], names)
+        recorded = _recorded(event, timeline.positions[index], names)
         marks = event.marks if kind == "entered" else (event.mark,)
         previous = None if kind == "entered" else str(event.previous)
         for mark in marks:
             history.setdefault((mark.competitor_id, mark.aspect_id, mark.expert_id), []).append(
-                models.MarkChange(
-                    value=str(mark.value),
-                    kind=kind,
-                    previous=previous,
-                    position=ref.position,
-                    time=ref.time,
-                    version=ref.version,
-                    actor=ref.actor,
-                    reason=ref.reason,
-                )
+                models.MarkChange(value=str(mark.value), kind=kind, previous=previous, **recorded)
             )
     order_competitor = {c: i for i, c in enumerate(head.entrants)}
     order_aspect = {a.id: i for i, a in enumerate(head.scheme)}

@@ -108,10 +108,7 @@ class SealProjection(ViewProjection):
         SEAL_TABLE: "position {BIGINT_PK}, hash TEXT NOT NULL",
     }
 
-    def __init__(
-        self, app: EventStore | None, store: ViewStore, *, suffix: str = "", bulk: bool = False
-    ) -> None:
-        super().__init__(app, store, suffix=suffix, bulk=bulk)
+    def setup(self) -> None:
         #: (position, hash) of the last seal, loaded from the table on first use
         self._head: tuple[int, bytes] | None = None
         self._chainer = _Chainer()
