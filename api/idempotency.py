@@ -22,14 +22,21 @@ Rules:
   released and a retry is decided afresh.
 * Bearer tokens are never stored (tokens are kept only as hashes): the stored answer of an
   account creation or token rotation has ``"token": null``.
-* Nothing expires yet.
+* Records expire: a key is kept for ``REGISTRY_IDEMPOTENCY_TTL`` seconds (default 86,400:
+  24 h) from its answer (or, unanswered, from its claim). After that the key is free: the
+  same key again is a fresh command, decided as any other (a natural repeat answers 200,
+  nothing is replayed), and another body under it is no longer refused. Expired rows are
+  deleted as keys are claimed, the whole table at most once a minute, so the table holds
+  about one day of keys.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
+from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -42,6 +49,26 @@ from store.dialect import dialect_of
 TABLE = "api_idempotency"
 STALE_SECONDS = 60.0
 MAX_KEY_LENGTH = 255
+TTL_ENV = "REGISTRY_IDEMPOTENCY_TTL"
+#: how long a key is kept (seconds): a day, far longer than any client retries
+DEFAULT_TTL_SECONDS = 24 * 3600.0
+#: expired rows of other keys are pruned at most this often (seconds)
+PRUNE_EVERY_SECONDS = 60.0
+
+
+def ttl_from_env(environ: Mapping[str, str] | None = None) -> float:
+    """``REGISTRY_IDEMPOTENCY_TTL``: seconds (a positive number) a key is kept; ValueError
+    with a clear message when malformed."""
+    value = (os.environ if environ is None else environ).get(TTL_ENV, "").strip()
+    if not value:
+        return DEFAULT_TTL_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"{TTL_ENV}: expected a positive number of seconds, got {value!r}")
+    return seconds
 
 
 class StoredAnswer(msgspec.Struct, frozen=True):
@@ -75,7 +102,17 @@ def check_key(key: str) -> str:
 class IdempotencyStore:
     """The stored first answers, in the registry's database."""
 
-    def __init__(self, registry: RegistryApplication) -> None:
+    def __init__(
+        self,
+        registry: RegistryApplication,
+        *,
+        ttl_seconds: float | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        #: how long a key is kept after its answer (``REGISTRY_IDEMPOTENCY_TTL``)
+        self.ttl_seconds = ttl_from_env() if ttl_seconds is None else ttl_seconds
+        self.clock = clock
+        self._next_prune = 0.0
         self.datastore = registry.recorder.datastore
         self.dialect = dialect_of(registry.settings)
         self.table = self.dialect.table(TABLE)
@@ -115,9 +152,20 @@ class IdempotencyStore:
         Raises 422 ``idempotency-key-reused`` for another request under the same key, and
         409 ``idempotency-key-in-use`` while the first request is still running.
         """
-        now = time.time()
+        now = self.clock()
         account = str(account_id)
+        if now >= self._next_prune:
+            self._next_prune = now + PRUNE_EVERY_SECONDS
+            self.prune(now)
         with self.datastore.transaction(commit=True) as cursor:
+            # this key's own record, expired: the key is free again
+            cursor.execute(
+                self._sql(
+                    "DELETE FROM {table} WHERE account_id = {p} AND key = {p}"
+                    " AND COALESCE(completed_at, created_at) < {p}"
+                ),
+                (account, key, now - self.ttl_seconds),
+            )
             cursor.execute(
                 self._sql(
                     "INSERT INTO {table} (account_id, key, fingerprint, method, path, created_at)"
@@ -180,7 +228,7 @@ class IdempotencyStore:
                     answer.status,
                     json.dumps(answer.headers),
                     answer.body,
-                    time.time(),
+                    self.clock(),
                     str(account_id),
                     key,
                 ),
@@ -194,6 +242,19 @@ class IdempotencyStore:
                 ),
                 (str(account_id), key),
             )
+
+    def prune(self, now: float | None = None) -> int:
+        """Delete every expired record; answers how many."""
+        cutoff = (self.clock() if now is None else now) - self.ttl_seconds
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                self._sql(
+                    "DELETE FROM {table} WHERE COALESCE(completed_at, created_at) < {p}"
+                    " RETURNING key"
+                ),
+                (cutoff,),
+            )
+            return len(cursor.fetchall())
 
     def count(self) -> int:
         """Stored keys (for tests and ``registry info``-style reports)."""

@@ -27,7 +27,7 @@ from litestar.params import FromPath
 from api import schemas as s
 from api.auth import AKIMAT
 from api.problems import found, problem_responses
-from api.reading import IfNoneMatch, read, read_side, versioned
+from api.reading import IfNoneMatch, etag_of, read, read_side, versioned
 from api.routes import Access, Call, Commands
 from domain.prizes import Prize
 from domain.values import Role
@@ -39,7 +39,7 @@ from registry.application import CommandResult, RegistryApplication
 FULL_VIEW = frozenset({Role.AKIMAT, Role.AUDITOR, Role.ADMIN})
 
 PRIZE_PROBLEMS = (400, 401, 403, 404, 409, 412, 413, 422, 503)
-READ_PROBLEMS = problem_responses(400, 401, 404, 503)
+READ_PROBLEMS = problem_responses(400, 401, 404, 409, 422, 503)
 ProgrammeId = FromPath[UUID]
 
 BY_AKIMAT = Access([AKIMAT], "akimat")
@@ -131,7 +131,8 @@ def _decide_entry(r: RegistryApplication, call: EntryCall, decision: str) -> Com
 @akimat(
     ENTRY + "/approve",
     "Approve a prize entry",
-    "proposed or needs_review → approved (confirming an entry flagged by an amendment). "
+    "proposed → approved; needs_review → the status it had (confirming an entry flagged by "
+    "an amendment: an awarded entry stays awarded, with its date). "
     "A repeat answers `recorded: false`.",
 )
 def approve_entry(r: RegistryApplication, call: Call[None]) -> CommandResult:
@@ -148,7 +149,8 @@ def reject_entry(r: RegistryApplication, call: Call[s.ReasonIn]) -> CommandResul
 @akimat(
     ENTRY + "/award",
     "Mark an approved entry as awarded (handed over), with the date",
-    "approved → awarded.",
+    "approved → awarded. `awarded_on` may be neither in the future nor before the day the "
+    "result was published (days in Kazakhstan, UTC+5): else 422.",
 )
 def award_entry(r: RegistryApplication, call: Call[s.AwardIn]) -> CommandResult:
     return _decide_entry(r, call, "award")
@@ -229,12 +231,13 @@ def reject_nominee(r: RegistryApplication, call: Call[s.ReasonIn]) -> CommandRes
 )
 def export_csv(request: Request[Any, Any, Any], programme_id: ProgrammeId) -> Response[bytes]:
     out = _programme(request, programme_id, full=_full(request))
+    content = programme_csv(out)
     return Response(
-        content=programme_csv(out),
+        content=content,
         media_type="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{programme_csv_name(out)}"',
-            "ETag": f'"{out.version}-{"full" if out.full else "public"}"',
+            "ETag": etag_of(out.version, content),
         },
     )
 

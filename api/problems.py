@@ -19,9 +19,14 @@ type                                  status  when
 ``/problems/idempotency-key-reused``  422     an ``Idempotency-Key`` sent again with another
                                               method, path or body
 ``/problems/idempotency-key-in-use``  409     the first request with that key is still running
+``/problems/position-not-recorded``   409     ``X-Registry-Min-Position`` beyond the store's head
 ``/problems/precondition-failed``     412     ``If-Match`` does not match the current version
 ``/problems/payload-too-large``       413     the body is over the limit (1 MiB)
+``/problems/too-many-requests``       429     a client address over its rate (``api.limits``)
+``/problems/headers-too-large``       431     request headers over the limit (``api.limits``)
 ``/problems/store-unavailable``       503     the event store cannot be reached (retry)
+``/problems/views-behind``            503     the views did not reach the position in 5 s
+``/problems/too-many-waiters``        503     too many reads wait for a position (retry)
 ``/problems/internal-error``          500     a bug: logged, never caused by what a client sends
 ====================================  ======  ===============================================
 """
@@ -59,6 +64,11 @@ TITLES: dict[str, str] = {
     "precondition-failed": "Precondition failed",
     "payload-too-large": "Payload too large",
     "store-unavailable": "The event store is unavailable",
+    "position-not-recorded": "No event recorded at this position",
+    "too-many-requests": "Too many requests",
+    "headers-too-large": "Request header fields too large",
+    "views-behind": "The views are behind",
+    "too-many-waiters": "Too many reads waiting for a position",
     "internal-error": "Internal error",
     "already-exists": "Already exists",
     "conflict-of-interest": "Conflict of interest",
@@ -240,8 +250,9 @@ def store_unavailable(error: Exception) -> ApiProblem:
     return ApiProblem(
         503,
         "store-unavailable",
+        # the pools retry a lost server every 0.5 s (api/limits.py): a second is enough
         "the event store cannot be reached just now; retry shortly",
-        headers={"Retry-After": "5"},
+        headers={"Retry-After": "1"},
     )
 
 

@@ -1,53 +1,76 @@
 """What the read endpoints share: the read side, read-your-writes, ``ETag``s, the route.
 
 :class:`ReadSide` is what results, prizes and audit endpoints read from: the views' queries,
-and how to wait for a position. Read-your-writes: ``X-Registry-Min-Position: N`` waits (at
-most 5 s) until the views have processed position N, else 503 with ``Retry-After``
-(:func:`sync_wait`). Versioned resources answer a strong ``ETag`` (the aggregate's version)
-and honour ``If-None-Match`` with 304 (:func:`versioned`). :func:`read` is the route
-decorator of a read from the views: a GET in a worker thread that waits for
-``X-Registry-Min-Position`` before the handler runs, with the problems it can answer.
+and how to wait for a position. Read-your-writes (:func:`await_position`):
+``X-Registry-Min-Position: N`` must be a decimal of at most 20 digits (else 422); a position
+beyond the store's head is refused at once (409 ``/problems/position-not-recorded``); else the
+request waits (at most 5 s, then 503 ``/problems/views-behind`` with ``Retry-After``) until
+the views have processed N. The wait holds no worker thread: it awaits the in-process
+projector's progress, or polls the views' tracking rows with back-off when the projector runs
+elsewhere. At most ``Limits.max_position_waiters`` requests of a process wait at once; one
+more is answered 503 ``/problems/too-many-waiters`` with ``Retry-After`` at once.
+
+``ETag``s of reads (:func:`versioned`) are strong and derived from the answer's bytes (the
+resource's version, then a digest of the encoded body), so they change whenever the body
+does — a competition added to a championship, a status, another caller's visibility — and
+``If-None-Match`` gets 304 only for the very same body. The version stays the tag's first
+part, so ``If-Match`` on a command accepts a read's tag too (``api.routes``).
+
+:func:`read` is the route decorator of a read from the views: an async route that awaits
+``X-Registry-Min-Position`` on the event loop, then runs the (sync) handler in a worker
+thread, with the problems it can answer.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
 from typing import Annotated, Any, TypeVar, get_type_hints
 from uuid import UUID
 
 import msgspec
 from litestar import Request, Response, get
+from litestar.concurrency import sync_to_thread
+from litestar.enums import MediaType
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter
+from litestar.serialization import encode_json
 
 from api.problems import ApiProblem, problem_responses
 from projections import models
 from projections.prizes import PrizeQueries
 from projections.queries import ViewQueries
 from projections.results import ResultsProjection
-from projections.runner import Projector, wait_in_store
+from projections.runner import Projector, reached_in_store, views_reached, wait_in_store
 from projections.store import ViewStore
 from store.dialect import local_reader
 
 T = TypeVar("T")
 
 MIN_POSITION_WAIT = 5.0
-READ_RESPONSES = problem_responses(400, 401, 403, 404, 503)
+#: concurrent ``X-Registry-Min-Position`` waits of a process, unless told otherwise
+MAX_POSITION_WAITERS = 64
+READ_RESPONSES = problem_responses(400, 401, 403, 404, 409, 422, 503)
+MIN_POSITION_HEADER = "X-Registry-Min-Position"
+_POSITION = re.compile(r"[0-9]{1,20}")
 
 MinPosition = Annotated[
     str | None,
     HeaderParameter(
-        name="X-Registry-Min-Position",
+        name=MIN_POSITION_HEADER,
         required=False,
-        max_length=20,
         description="Read-your-writes: wait (at most 5 s) until the views have processed this "
-        "notification position (a command's `position`); else 503 with `Retry-After`.",
+        "notification position (a command's `position`); else 503 with `Retry-After`. A "
+        "decimal of at most 20 digits (else 422); beyond the store's head: 409 "
+        "`/problems/position-not-recorded` at once; too many waiting reads: 503 "
+        "`/problems/too-many-waiters` with `Retry-After` at once.",
     ),
 ]
 IfNoneMatch = Annotated[
@@ -62,8 +85,20 @@ class ReadSide:
     #: standings answers kept encoded (competitions)
     ENCODED_CACHE = 512
 
-    def __init__(self, store: ViewStore, projector: Projector | None = None) -> None:
+    def __init__(
+        self,
+        store: ViewStore,
+        projector: Projector | None = None,
+        *,
+        head: Callable[[], int] | None = None,
+        max_waiters: int = MAX_POSITION_WAITERS,
+    ) -> None:
         self.store = store
+        #: the store's head position (a query: called in a worker thread)
+        self.head = head
+        self.max_waiters = max_waiters
+        #: requests of this process awaiting a position now (changed on the event loop only)
+        self.waiters = 0
         self.queries = ViewQueries(store)
         self.projector = projector
         self._lock = threading.Lock()
@@ -157,9 +192,53 @@ class ReadSide:
                 self._encoded.popitem(last=False)
 
     def wait_for(self, position: int, timeout: float) -> bool:
+        """Wait in the calling thread (tests, scripts); requests use :meth:`reach`."""
         if self.projector is not None:
             return self.projector.wait_for(position, timeout)
         return wait_in_store(self.store, position, timeout)
+
+    async def reach(self, position: int, timeout: float = MIN_POSITION_WAIT) -> None:
+        """Return once the views have processed ``position``, holding no thread; else raise
+        409 (beyond the store's head), 503 ``too-many-waiters`` or 503 ``views-behind``."""
+        if self.projector is not None and self.projector.position >= position:
+            return
+        if self.projector is None and await sync_to_thread(self._views_reached, position):
+            return  # the usual case: no need to ask the store's head
+        if self.head is not None:
+            head = await sync_to_thread(self.head)
+            if position > head:
+                raise ApiProblem(
+                    409,
+                    "position-not-recorded",
+                    f"no event has been recorded at position {position}: the store's head is "
+                    f"{head}",
+                    extra={"head_position": head},
+                )
+        if self.waiters >= self.max_waiters:
+            raise ApiProblem(
+                503,
+                "too-many-waiters",
+                f"{self.waiters} reads already wait for a position; retry shortly",
+                headers={"Retry-After": "1"},
+            )
+        self.waiters += 1
+        try:
+            if self.projector is not None:
+                done = await self.projector.reached(position, timeout)
+            else:
+                done = await reached_in_store(self.store, position, timeout)
+        finally:
+            self.waiters -= 1
+        if not done:
+            raise ApiProblem(
+                503,
+                "views-behind",
+                f"the views have not reached position {position} within {timeout:.0f} s",
+                headers={"Retry-After": "1"},
+            )
+
+    def _views_reached(self, position: int) -> bool:
+        return views_reached(self.store, position)
 
     def position(self) -> int:
         if self.projector is not None:
@@ -171,32 +250,42 @@ def read_side(request: Request[Any, Any, Any]) -> ReadSide:
     return request.app.state.read_side  # type: ignore[no-any-return]
 
 
-def sync_wait(request: Request[Any, Any, Any], header: str | None) -> None:
-    """``X-Registry-Min-Position`` for sync handlers (already in a worker thread)."""
+def parse_min_position(header: str | None) -> int | None:
+    """The position ``X-Registry-Min-Position`` asks for (None: no header); 422 unless it is
+    a decimal of at most 20 ASCII digits."""
     if header is None:
-        return
-    text = header.strip()
-    if not text.isdigit():
+        return None
+    if not _POSITION.fullmatch(header):
         raise ApiProblem(
-            400,
+            422,
             "invalid-input",
-            "X-Registry-Min-Position must be a notification position (a whole number)",
+            f"{MIN_POSITION_HEADER} must be a notification position: a decimal of at most 20 "
+            "digits",
+            errors=[{"field": MIN_POSITION_HEADER, "message": "a decimal of at most 20 digits"}],
         )
-    if not read_side(request).wait_for(int(text), MIN_POSITION_WAIT):
-        raise ApiProblem(
-            503,
-            "views-behind",
-            f"the views have not reached position {text} within {MIN_POSITION_WAIT:.0f} s",
-            headers={"Retry-After": "1"},
-        )
+    return int(header)
+
+
+async def await_position(request: Request[Any, Any, Any], header: str | None) -> None:
+    """``X-Registry-Min-Position``, awaited on the event loop (:meth:`ReadSide.reach`)."""
+    position = parse_min_position(header)
+    if position is not None:
+        await read_side(request).reach(position)
+
+
+def etag_of(version: int, content: bytes) -> str:
+    """A strong ``ETag``: the resource's version, then a digest of the answer's bytes."""
+    return f'"{version}-{hashlib.blake2b(content, digest_size=8).hexdigest()}"'
 
 
 def versioned(data: Any, version: int, if_none_match: str | None) -> Response[Any]:
-    """``data`` with a strong ``ETag``, or 304 when ``If-None-Match`` names that version."""
-    etag = f'"{version}"'
+    """``data`` encoded, with a strong ``ETag`` made of ``version`` and a digest of the bytes
+    (so it changes whenever the body does), or 304 when ``If-None-Match`` names that tag."""
+    content = encode_json(data)
+    etag = etag_of(version, content)
     if if_none_match and etag in [tag.strip() for tag in if_none_match.split(",")]:
         return Response(content=b"", status_code=304, headers={"ETag": etag})
-    return Response(content=data, headers={"ETag": etag})
+    return Response(content=content, media_type=MediaType.JSON, headers={"ETag": etag})
 
 
 def read(
@@ -209,26 +298,29 @@ def read(
     media_type: str | None = None,
     waits: bool = True,
 ) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
-    """The route decorator of a read from the views: a GET run in a worker thread that first
-    waits for ``X-Registry-Min-Position`` (:func:`sync_wait`), so no read can forget it; the
-    header joins the handler's parameters after the ids of the path. ``waits=False``: a
-    read that does not come from the views (time travel reads the events)."""
+    """The route decorator of a read from the views: an async GET that first awaits
+    ``X-Registry-Min-Position`` (:func:`await_position`), so no read can forget it, then runs
+    the sync handler in a worker thread; the header joins the handler's parameters after the
+    ids of the path. ``waits=False``: a read that does not come from the views (time travel
+    reads the events), a plain GET in a worker thread."""
     options: dict[str, Any] = {"tags": list(tags)} if tags else {}
+    if not waits:  # a sync handler of its own; the waiting ones are async
+        options["sync_to_thread"] = True
     if media_type is not None:
         options["media_type"] = media_type
     route = get(
         path,
         summary=summary,
         description=description,
-        sync_to_thread=True,
         responses=responses,
         **options,
     )
     return (lambda handler: route(_waiting(handler))) if waits else route
 
 
-def _waiting(handler: Callable[..., T]) -> Callable[..., T]:
-    """``handler`` with the ``X-Registry-Min-Position`` header, waited for before it runs."""
+def _waiting(handler: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """``handler`` with the ``X-Registry-Min-Position`` header, awaited before it runs in a
+    worker thread."""
     hints = get_type_hints(handler, include_extras=True)
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     parameters = [
@@ -241,11 +333,11 @@ def _waiting(handler: Callable[..., T]) -> Callable[..., T]:
     )
 
     @functools.wraps(handler)
-    def waiting(
+    async def waiting(
         request: Request[Any, Any, Any], *args: Any, min_position: str | None = None, **kwargs: Any
     ) -> T:
-        sync_wait(request, min_position)
-        return handler(request, *args, **kwargs)
+        await await_position(request, min_position)
+        return await sync_to_thread(handler, request, *args, **kwargs)
 
     # Litestar reads a handler's parameters from its signature and annotations
     signature = inspect.Signature(parameters, return_annotation=hints["return"])

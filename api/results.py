@@ -34,10 +34,9 @@ from api.reading import (
     READ_RESPONSES,
     IfNoneMatch,
     MinPosition,
-    ReadSide,
+    await_position,
     read,
     read_side,
-    sync_wait,
     versioned,
 )
 from domain.values import Role
@@ -155,29 +154,21 @@ async def get_standings(
     # The live answer, when this process's projector has not changed the competition
     # since the answer was encoded, is served from memory on the event loop: no thread,
     # no query, no encoding (the public's standings GETs during a championship).
+    await await_position(request, min_position)
     side = read_side(request)
-    if as_of is None and (min_position is None or _reached(side, min_position)):
+    if as_of is None:
         hit = side.cached_standings(competition_id)
         if hit is not None and _may_see(request, competition_id, hit[0]):
             _, head, tail, position = hit
             content = head + str(position).encode() + tail
             return Response(content=content, media_type=MediaType.JSON)
-    answer = await sync_to_thread(_standings, request, competition_id, min_position, as_of)
+    answer = await sync_to_thread(_standings, request, competition_id, as_of)
     return Response(content=answer, media_type=MediaType.JSON)
 
 
-def _reached(side: ReadSide, header: str) -> bool:
-    text = header.strip()
-    return text.isdigit() and side.projector is not None and side.projector.position >= int(text)
-
-
 def _standings(
-    request: Request[Any, Any, Any],
-    competition_id: UUID,
-    min_position: str | None,
-    as_of: str | None,
+    request: Request[Any, Any, Any], competition_id: UUID, as_of: str | None
 ) -> models.StandingsOut:
-    sync_wait(request, min_position)
     if as_of is not None:
         moment = _moment_of(request, competition_id, as_of, "as_of")
         return time_travel.standings_at(request.app.state.registry, moment)

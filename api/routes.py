@@ -121,7 +121,8 @@ class Access(NamedTuple):
 
 # ------------------------------------------------------------------ conditional requests
 
-_STRONG_ETAG = re.compile(r'"(\d{1,18})"')
+#: a command's tag (``"7"``) or a read's (``"7-<digest>"``, ``api.reading.etag_of``): the version
+_STRONG_ETAG = re.compile(r'"(\d{1,18})(?:-[0-9a-f]{16})?"')
 
 
 def expected_version(header: str | None, current: Callable[[], int]) -> int | None:

@@ -5,8 +5,10 @@ misspelt field is refused (422) instead of being silently dropped. The Structs o
 shapes and generous size limits; the domain decides what a value means (a mark's range and
 places, a region code, an empty name...) and refuses with a stable code.
 
-Marks are JSON strings with two decimals (``"7.50"``); a judgement score may also be the
-integer 0-3. Floats are refused: no float ever touches a mark.
+Marks of measurement aspects are JSON strings (``"7.50"``: ASCII digits, at most two places,
+``domain.values.parse_mark``); a judgement score is the JSON integer 0-3 and nothing else (not
+``"2"``, not ``2.0``: API.md promises integers, ``domain.values.parse_score``). Floats are
+refused everywhere (``api.strict_json``): no float ever touches a mark.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ ONE_LINE = r"\A[^\x00-\x1f\x7f]*\Z"
 #: Free text (reasons, descriptions): line breaks and tabs allowed, no other control characters.
 FREE_TEXT = r"\A[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\Z"
 
-#: Safety limits on sizes and characters; the domain applies the exact rules (e.g. a name
-#: of at most 500 characters, not empty).
+#: Safety limits on sizes and characters; the domain applies the exact rules (a name of at
+#: most 200 characters, not empty, no invisible characters: ``domain.events.TEXT_CAPS``).
 Name = Annotated[str, msgspec.Meta(max_length=1_000, pattern=ONE_LINE)]
 Text = Annotated[str, msgspec.Meta(max_length=4_000, pattern=FREE_TEXT)]
 Code = Annotated[str, msgspec.Meta(max_length=64, pattern=ONE_LINE)]
@@ -43,17 +45,18 @@ Decimal2 = Annotated[
     msgspec.Meta(
         max_length=32,
         pattern=ONE_LINE,
-        description="a decimal string with at most two places",
+        description="a decimal string: ASCII digits, at most two places, no sign, spaces "
+        'or exponent ("0", "7.5", "7.50")',
         examples=["7.50"],
     ),
 ]
-#: A mark: a decimal string for measurement aspects, an integer 0-3 (or its string) for
-#: judgement aspects.
+#: A mark: a decimal string for measurement aspects, the JSON integer 0-3 for judgement aspects
+#: (which is which is the aspect's, so the domain checks it).
 MarkValue = Annotated[
     str | int,
     msgspec.Meta(
         description='measurement: a decimal string with at most two places ("7.50"); '
-        "judgement: an integer score 0-3",
+        "judgement: the JSON integer 0-3 (not a string, not 2.0)",
         examples=["7.50", 2],
     ),
 ]

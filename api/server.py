@@ -29,7 +29,14 @@ connection, and a burst waits in the executor's queue rather than failing on the
 timeout. Each uvicorn worker process has its own loop, executor and pool. A global executor
 set with ``litestar.concurrency.set_asyncio_executor`` is respected instead.
 
-Body size: 1 MiB (a sheet of 50 marks is about 6 KiB); larger → 413.
+Body size: 1 MiB (a sheet of 50 marks is about 6 KiB); larger → 413. Request headers, rates
+per client address and waiting reads are bounded by :class:`api.limits.Limits` (``limits=``,
+else the environment): 431, 429 and 503 at once.
+
+The event store's pool: a request waits at most ``Settings.pg_pool_timeout`` (1 s) for a
+connection, then 503 ``store-unavailable`` with ``Retry-After``, never a hung request; the
+pools retry a lost server every 0.5 s, so requests succeed again within about half a second of
+it answering (``store.settings``).
 
 OpenAPI at ``/schema`` (``/schema/openapi.json``, Swagger UI at ``/schema/swagger``, ReDoc at
 ``/schema/redoc``), with the bearer security scheme; ``/healthz`` and the schema pages need no
@@ -50,7 +57,7 @@ from eventsourcing.persistence import PersistenceError
 from litestar import Litestar, Request, Router, get
 from litestar.concurrency import get_asyncio_executor
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, SerializationException
+from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
@@ -58,10 +65,13 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 from psycopg import Error as PsycopgError
 
+from api import strict_json
 from api.audit import AUDIT_API_HANDLERS
 from api.auth import BearerAuthMiddleware
 from api.commands import COMMAND_HANDLERS
 from api.idempotency import IdempotencyStore
+from api.limits import Limits, rate_limits
+from api.participants import PARTICIPANT_API_HANDLERS
 from api.prizes import PRIZE_API_HANDLERS
 from api.problems import domain_problem, http_problem, store_unavailable, unexpected_problem
 from api.reading import ReadSide
@@ -85,17 +95,11 @@ Hook = Callable[..., Any]
 
 
 class RegistryRequest(Request[Any, Any, Any]):
-    """Litestar's Request, with every way a JSON body can fail to decode turned into 400.
-
-    msgspec raises ``UnicodeDecodeError`` for invalid UTF-8 inside a string and
-    ``RecursionError`` for absurd nesting, which Litestar would answer with 500.
-    """
+    """Litestar's Request, with JSON bodies decoded strictly (:mod:`api.strict_json`): a key
+    given twice or a float is 422, every way a body can fail to decode 400 (never 500)."""
 
     async def json(self) -> Any:
-        try:
-            return await super().json()
-        except (UnicodeDecodeError, RecursionError) as error:
-            raise SerializationException(f"the body is not valid JSON: {error}") from None
+        return strict_json.decode(await self.body() or b"null")
 
 
 def executor_threads(settings: Settings) -> int:
@@ -178,6 +182,7 @@ def create_app(
     on_shutdown: Sequence[Hook] = (),
     close_registry: bool = False,
     threads: int | None = None,
+    limits: Limits | None = None,
     debug: bool = False,
 ) -> Litestar:
     """The HTTP API around ``registry``.
@@ -190,7 +195,11 @@ def create_app(
     """
     idempotency = IdempotencyStore(registry)
     size = threads or executor_threads(registry.settings)
-    state = State({"registry": registry, "idempotency": idempotency, "threads": size})
+    limits = limits or Limits.from_env()
+    state = State(
+        {"registry": registry, "idempotency": idempotency, "threads": size, "limits": limits}
+    )
+    outside_auth, inside_auth = rate_limits(limits)
 
     def size_executor() -> None:
         logger.info(
@@ -231,7 +240,11 @@ def create_app(
             Router(path="/api/v1", route_handlers=[*COMMAND_HANDLERS, *api_handlers]),
             *route_handlers,
         ],
-        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"])],
+        middleware=[
+            *outside_auth,
+            DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"]),
+            *inside_auth,
+        ],
         plugins=[problems],
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
@@ -267,7 +280,14 @@ def build_app(
     # The prize policy follows the store beside the projector (on PostgreSQL both run in
     # ``registry project``); a second copy elsewhere would be harmless (tracking).
     policy = PrizePolicy(registry) if mode == "in-process" else None
-    side = ReadSide(store, follower)
+    limits = options.get("limits") or Limits.from_env()
+    options["limits"] = limits
+    side = ReadSide(
+        store,
+        follower,
+        head=registry.head_position,
+        max_waiters=limits.max_position_waiters,
+    )
 
     def start() -> None:
         if follower is not None:
@@ -291,6 +311,7 @@ def build_app(
         route_handlers=RESULTS_ROUTE_HANDLERS,
         api_handlers=[
             *RESULTS_API_HANDLERS,
+            *PARTICIPANT_API_HANDLERS,
             *PRIZE_API_HANDLERS,
             *AUDIT_API_HANDLERS,
             *SEAL_API_HANDLERS,

@@ -193,7 +193,7 @@ def import_(ctx: click.Context, file: Path) -> None:
     and versions, in one transaction. Refuses a store that holds any event. Prints the seal
     chain's head hash, to compare with the export's."""
 
-    with open_registry(ctx) as app:
+    with open_registry(ctx, create=True) as app:
         size = file.stat().st_size
         try:
             with (

@@ -2,11 +2,16 @@
 
 * ``registry audit verify [--checkpoint FILE [--public-key KEY]] [--json]`` — recompute the
   chain over the stored events and compare it with the recorded seals (and, with a
-  checkpoint, with the signed head, without trusting the seal table). Exit 0: intact;
-  1: the history contradicts its seals or the checkpoint (the message names the position).
+  checkpoint, with the signed head, without trusting the seal table). Exit 0: intact, every
+  stored event sealed; 1: the history contradicts its seals or a checkpoint — the given one
+  or the newest one recorded beside the events (the message names the position); 2: nothing
+  contradicts, but events written after the last seal are not sealed yet (counted apart: run
+  it again once the projector has caught up).
 * ``registry audit checkpoint [--output FILE]`` — verify, then sign the head with the key in
-  ``REGISTRY_SEAL_KEY``; print or write the checkpoint (JSON). Keep it away from the
-  database: it is what catches a rewrite of both the events and the seals.
+  ``REGISTRY_SEAL_KEY``; print or write the checkpoint (JSON), and record it in the register
+  beside the events (``projections.seal.checkpoints``), which every later verify checks the
+  head against. Keep the file away from the database too: it is what catches a rewrite of
+  the events, the seals and the register together.
 * ``registry audit keygen`` — a new signing key for ``REGISTRY_SEAL_KEY`` and its public key.
 """
 
@@ -25,18 +30,26 @@ if TYPE_CHECKING:  # the commands import the seal chain when they run
     from projections.seal import CheckpointReport, SealReport
 
 
+#: the exit code of a verification that found nothing wrong but unsealed events
+EXIT_UNSEALED = 2
+
+
 def _seal_report_lines(report: SealReport) -> list[str]:
     if report.ok:
-        lines = [
+        if report.unsealed:
+            return [
+                f"seal chain NOT FULLY VERIFIED: {report.unsealed:,} events written after the "
+                f"last seal (position {report.sealed_position}) are not sealed yet — nothing "
+                "contradicts them, but no seal vouches for them; run it again once the "
+                "projector has caught up",
+                f"{report.checked - report.unsealed:,} sealed events intact; "
+                f"{report.checked:,} events chained, head position {report.head_position}, "
+                f"head hash {report.head_hash}",
+            ]
+        return [
             f"seal chain intact: {report.checked:,} events checked, head position "
             f"{report.head_position}, head hash {report.head_hash}"
         ]
-        if report.unsealed:
-            lines.append(
-                f"sealed up to position {report.sealed_position}; {report.unsealed:,} newer "
-                "events are not sealed yet (chained and counted; not a failure)"
-            )
-        return lines
     return [
         f"seal chain BROKEN at position {report.first_bad_position} ({report.problem}): "
         f"{report.detail}",
@@ -84,8 +97,10 @@ def verify(
 ) -> None:
     """Verify the seal chain: recompute it from the stored events and compare.
 
-    Exit code 0 when the history is intact, 1 when it is not (the first bad position is
-    named). Events the projector has not sealed yet are chained and counted, not failures.
+    Exit code 0 when the history is intact and sealed, 1 when it is not (the first bad
+    position is named; a store whose head is behind its seals or behind the newest recorded
+    checkpoint fails), 2 when nothing contradicts it but events written after the last seal
+    are not sealed yet (counted apart).
     """
     from projections.seal import parse_checkpoint, verify_checkpoint, verify_seals
     from projections.store import ViewStore
@@ -133,6 +148,8 @@ def verify(
         if not as_json:
             click.echo("verification FAILED: the stored history was changed", err=True)
         ctx.exit(1)
+    if report.unsealed:
+        ctx.exit(EXIT_UNSEALED)
 
 
 @click.command("checkpoint")
@@ -146,10 +163,13 @@ def checkpoint(ctx: click.Context, output: Path | None) -> None:
     """Verify the history, then print a signed checkpoint of its head.
 
     Signed with the Ed25519 key in REGISTRY_SEAL_KEY (`registry audit keygen`). A broken
-    history is never signed. Keep checkpoints outside the database: `registry audit verify
-    --checkpoint FILE` then catches a rewrite of the events and the seals together.
+    history is never signed. The checkpoint is also recorded beside the events, and every
+    later `registry audit verify` fails if the store's head falls behind it. Keep checkpoints
+    outside the database too: `registry audit verify --checkpoint FILE` then catches a
+    rewrite of the events, the seals and that record together.
     """
     from projections.seal import sign_checkpoint, verify_seals
+    from projections.seal.checkpoints import record_checkpoint
     from projections.store import ViewStore
 
     try:
@@ -169,23 +189,34 @@ def checkpoint(ctx: click.Context, output: Path | None) -> None:
             report = verify_seals(app, store)
         finally:
             store.close()
-    if not report.ok:
-        for line in _seal_report_lines(report):
-            click.echo(line, err=True)
-        raise click.ClickException("refusing to sign a history that contradicts its seals")
-    signed = sign_checkpoint(seed, report.head_position, report.head_hash)
+        if not report.ok:
+            for line in _seal_report_lines(report):
+                click.echo(line, err=True)
+            raise click.ClickException("refusing to sign a history that contradicts its seals")
+        signed = sign_checkpoint(seed, report.head_position, report.head_hash)
+        if output is not None:  # never recorded for a file that cannot be written
+            try:
+                with output.open("x", encoding="utf-8"):
+                    pass
+            except OSError as error:
+                raise click.ClickException(f"cannot write {output}: {error}") from None
+        try:
+            record_checkpoint(app, signed)
+        except BaseException:
+            if output is not None:  # no empty file left behind for a checkpoint never made
+                output.unlink(missing_ok=True)
+            raise
     text = msgspec.json.format(msgspec.json.encode(signed), indent=2).decode() + "\n"
     if output is None:
         click.echo(text, nl=False)
         return
     try:
-        with output.open("x", encoding="utf-8") as file:
-            file.write(text)
+        output.write_text(text, encoding="utf-8")
     except OSError as error:
         raise click.ClickException(f"cannot write {output}: {error}") from None
     click.echo(
-        f"checkpoint written to {output}: position {signed.position}, head hash "
-        f"{signed.head_hash}, public key {signed.public_key}"
+        f"checkpoint written to {output} and recorded beside the events: position "
+        f"{signed.position}, head hash {signed.head_hash}, public key {signed.public_key}"
     )
 
 

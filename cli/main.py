@@ -13,7 +13,8 @@ from collections.abc import Callable
 import click
 
 from cli.audit import audit
-from cli.common import open_registry, processes_option
+from cli.common import check_port_free, open_registry, processes_option
+from cli.personal_data import personal_data
 from store.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
 
 
@@ -53,7 +54,7 @@ def demo(ctx: click.Context, quiet: bool) -> None:
     """
     from demo.history import load_demo
 
-    with open_registry(ctx) as app:
+    with open_registry(ctx, create=True) as app:
         progress = None if quiet else (lambda title: click.echo(f"  … {title}", err=True))
         report = load_demo(app, progress=progress)  # type: ignore[arg-type]
         if report.added:
@@ -273,7 +274,7 @@ def accounts_create(
     """
     from domain.ids import SYSTEM_ACTOR
 
-    with open_registry(ctx) as app:
+    with open_registry(ctx, create=True) as app:
         created = app.create_account(  # type: ignore[attr-defined]
             actor=SYSTEM_ACTOR, name=name, role=role, competition_ids=list(competitions)
         )
@@ -370,9 +371,10 @@ def serve(
     import os
     from pathlib import Path
 
+    check_port_free(host, port)  # before anything starts, demo or store
     if projector:
         os.environ["REGISTRY_PROJECTOR"] = projector
-    with open_registry(ctx) as app:  # fails fast, with a clear message, on a bad store
+    with open_registry(ctx, create=True) as app:  # fails fast, clearly, on a bad store
         os.environ["REGISTRY_DATABASE_URL"] = app.settings.database_url  # type: ignore[attr-defined]
         from api.server import default_projector_mode
 
@@ -412,10 +414,13 @@ def serve(
         f"serving http://{host}:{port} (OpenAPI: http://{host}:{port}/schema/swagger), "
         f"projector {mode}"
     )
+    from api.limits import LimitedHttpToolsProtocol
+
     try:
         uvicorn.run(
             "api.server:create_server_app_from_env",
             factory=True,
+            http=LimitedHttpToolsProtocol,  # bounded request headers (431)
             host=host,
             port=port,
             workers=workers,
@@ -429,6 +434,7 @@ def serve(
 
 
 main.add_command(audit)
+main.add_command(personal_data)
 
 
 def run() -> None:  # pragma: no cover - console entry point

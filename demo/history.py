@@ -4,7 +4,11 @@ Deterministic: the same run always records the same events (ids, order, values a
 times come from a simulated clock that walks through the real championship dates). Running it
 again on a store that has it adds nothing: every step is a repeat the service answers as
 such, and the few steps that are not naturally repeatable (a wrong mark later corrected, a
-reopening) look at the state first.
+reopening) look at the state first. The akimat's prize decisions touch only the demo's own
+entries and nominees (those of its competitions and its nominations), and only while their
+history of decisions is still a beginning of the demo's own plan for them: an entry proposed
+for a result published later, or one somebody decided otherwise, is never decided by the
+demo, so a rerun adds nothing, whatever happened in between.
 
 The story, per competition: entrants and experts are registered, the marking scheme is set,
 marking starts; experts enter sheets of marks; in some competitions an expert mistypes and
@@ -31,6 +35,7 @@ from demo import data
 from domain import ids
 from domain.competition import Competition
 from domain.errors import DomainError
+from domain.prize_programme import PrizeProgramme
 from domain.prizes import PUBLIC_STATUSES, EntryStatus, Prize
 from domain.standings import standings
 from domain.values import AspectType, CompetitionStatus, Level
@@ -127,8 +132,13 @@ class _Loader:
         self.person_org = {p.key: p.organisation for p in data.PEOPLE}
         self.expert_org = {e.key: e.organisation for e in data.EXPERTS}
         self.competencies = {c.code: c for c in data.COMPETENCIES}
+        #: the demo's own competitions and nominees: its prize decisions touch nothing else
+        self.competition_ids: set[UUID] = set()
+        self.nominee_ids: set[UUID] = set()
         #: the prize policy runs after each publication and amendment, as it would live
         self.policy = PrizePolicy(app)
+        #: the head when this run began (see ``catch_up_policy``)
+        self.started_at = app.head_position()
 
     # ------------------------------------------------------------------ registration
 
@@ -181,25 +191,36 @@ class _Loader:
                 **_same_named(nomination, "title_ru", "title_kk"),
             ).id
             for winner in nomination.winners:
-                app.nominate(
+                nominee = app.nominate(
                     actor=self.akimat,
                     programme_id=self.programme,
                     nomination_id=nomination_id,
                     organisation_id=self.orgs[winner],
                     citation=nomination.citation,
                 )
+                self.nominee_ids.add(nominee.id)
 
     def prize_decisions(self) -> None:
-        """The akimat's review and the forum: nominees approved; proposed entries approved
-        except the last one (still under review); approved entries awarded at the forum
-        except two (handed over later). Entries flagged by the amendment stay for review."""
+        """The akimat's review and the forum: the demo's nominees approved; the demo's
+        proposed entries approved except the last one (still under review); approved entries
+        awarded at the forum except two (handed over later). Entries flagged by the
+        amendment stay for review.
+
+        Only the demo's own entries (of its competitions) and nominees are looked at: the
+        programme also holds what the policy proposed for results published later, which
+        are the akimat's to decide, never the demo's."""
         app, spec = self.app, data.PRIZE_PROGRAMME
-        self.policy.catch_up()
+        self.catch_up_policy()
         self.clock.jump_to(spec.review_on, hour_utc=5)
         programme = app.prize_programme(self.programme)
+        done = self._decisions_so_far()
         for nomination in programme.nominations.values():
             for nominee in nomination.nominees.values():
-                if nominee.status is EntryStatus.PROPOSED:
+                if (
+                    nominee.id in self.nominee_ids
+                    and nominee.status is EntryStatus.PROPOSED
+                    and not done.get(nominee.id)
+                ):
                     app.decide_nominee(
                         actor=self.akimat,
                         programme_id=self.programme,
@@ -207,23 +228,55 @@ class _Loader:
                         nominee_id=nominee.id,
                         decision="approve",
                     )
-        ordered = sorted(programme.entries, key=str)
-        self._decide_entries(ordered[:-1], EntryStatus.PROPOSED, "approve")
+        ordered = sorted(
+            (
+                entry.id
+                for entry in programme.entries.values()
+                if entry.placing.competition_id in self.competition_ids
+            ),
+            key=str,
+        )
+        self._decide_entries(ordered[:-1], EntryStatus.PROPOSED, [])
         self.amendment()
         self.clock.jump_to(spec.forum_on, hour_utc=6)
-        self._decide_entries(ordered[2:], EntryStatus.APPROVED, "award", spec.forum_on)
+        self._decide_entries(ordered[2:], EntryStatus.APPROVED, ["approve"], spec.forum_on)
+
+    def catch_up_policy(self) -> None:
+        """Let the prize policy follow what this run recorded, as it would live. A run that
+        recorded nothing (a rerun) leaves it alone: what it would propose then comes from
+        results published by others, stamped by the demo's clock, which is not the demo's
+        business (the running policy of ``serve`` or ``project`` proposes those)."""
+        if self.app.head_position() > self.started_at:
+            self.policy.catch_up()
+
+    def _decisions_so_far(self) -> dict[UUID, list[tuple[str, UUID]]]:
+        """Every decision recorded so far on an entry or a nominee of the programme, by id:
+        (decision, actor), oldest first."""
+        done: dict[UUID, list[tuple[str, UUID]]] = {}
+        for event in self.app.events.get(self.programme):
+            if isinstance(event, PrizeProgramme.EntryDecided):
+                done.setdefault(event.entry_id, []).append((event.decision, event.actor))
+            elif isinstance(event, PrizeProgramme.NomineeDecided):
+                done.setdefault(event.nominee_id, []).append((event.decision, event.actor))
+        return done
 
     def _decide_entries(
         self,
         entry_ids: list[UUID],
         status: EntryStatus,
-        decision: str,
+        before: list[str],
         awarded_on: date | None = None,
     ) -> None:
-        """Decide those of ``entry_ids`` that are still ``status`` (a rerun finds them decided)."""
+        """Take the next decision of the demo's plan (approve, then award) on those of
+        ``entry_ids`` that are still ``status`` and whose decisions so far are exactly the
+        demo's own ``before``: a rerun finds them decided, and an entry somebody else
+        decided (or decided otherwise) is left as it is."""
+        decision = "award" if before else "approve"
         programme = self.app.prize_programme(self.programme)
+        done = self._decisions_so_far()
         for entry_id in entry_ids:
-            if programme.entries[entry_id].status is status:
+            ours = [(step, self.akimat) for step in before]
+            if programme.entries[entry_id].status is status and done.get(entry_id, []) == ours:
                 self.app.decide_prize_entry(
                     actor=self.akimat,
                     programme_id=self.programme,
@@ -261,7 +314,7 @@ class _Loader:
             value=str(min(aspect.max_mark, held + Decimal("2.00"))),
             reason="Апелляционная комиссия: пересчёт баллов по протоколу №7",
         )
-        self.policy.catch_up()
+        self.catch_up_policy()
 
     # ------------------------------------------------------------------ championships
 
@@ -294,6 +347,7 @@ class _Loader:
             category=comp.category,
             **_same_named(competency, "code", "title_ru", "title_kk"),
         ).id
+        self.competition_ids.add(competition_id)
         app.set_scheme(
             actor=o,
             competition_id=competition_id,
@@ -482,7 +536,7 @@ class _Loader:
             app.lock(actor=chief, competition_id=competition_id)
         self.clock.jump_to(date.fromisoformat(champ.ends_on), hour_utc=11)
         app.publish(actor=self.organiser, competition_id=competition_id)
-        self.policy.catch_up()
+        self.catch_up_policy()
 
 
 def load_demo(

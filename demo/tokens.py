@@ -24,6 +24,7 @@ from demo import data as demo_data
 from demo import history as demo
 from domain import ids
 from registry.application import RegistryApplication
+from store.settings import private_directory
 
 
 class DemoToken(msgspec.Struct, frozen=True):
@@ -130,7 +131,7 @@ def write_tokens(path: Path, tokens: list[DemoToken], store: str) -> None:
         "# role\tname\taccount id\ttoken\tnote",
     ]
     lines += [f"{t.role}\t{t.name}\t{t.account_id}\t{t.token}\t{t.note}" for t in tokens]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_directory(path.parent)  # a folder it makes is owner-only (0700), whatever the umask
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tokens-", text=True)
     try:
         os.fchmod(descriptor, 0o600)

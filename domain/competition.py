@@ -16,9 +16,9 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate
 
-from domain import ids, scoring
+from domain import scoring
 from domain.errors import DomainError
-from domain.events import RegistryEvent, checked_reason, clone, copy_fields
+from domain.events import RegistryEvent, checked_reason, checked_text, clone, copy_fields
 from domain.values import (
     TWO_PLACES,
     Aspect,
@@ -30,6 +30,7 @@ from domain.values import (
     Level,
     MarkValue,
     parse_mark,
+    parse_score,
 )
 
 
@@ -94,6 +95,7 @@ class Competition(Aggregate):
             aggregate.mark_versions = {}
             aggregate.marks_entered = 0
             aggregate.published_formula = None
+            aggregate.published_at = None
             aggregate.reopen_count = 0
             aggregate.amendment_count = 0
 
@@ -177,6 +179,7 @@ class Competition(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.status = CompetitionStatus.PUBLISHED
+            aggregate.published_at = self.timestamp
             aggregate.published_formula = (
                 self.scaled_score_formula,
                 self.scaled_score_formula_version,
@@ -217,6 +220,8 @@ class Competition(Aggregate):
         mark_versions: dict[tuple[UUID, str, UUID | None], int]
         marks_entered: int
         published_formula: tuple[str, int] | None
+        #: when the results were published (an award may not be dated before that day)
+        published_at: datetime | None
         reopen_count: int
         amendment_count: int
 
@@ -350,11 +355,13 @@ class Competition(Aggregate):
             Aspect(
                 id=a.id.strip(),
                 criterion=a.criterion.strip().upper(),
-                description=ids.clean_text(a.description),
+                description=checked_text(
+                    a.description, f"aspects[{i}].description", required=False
+                ),
                 max_mark=a.max_mark,
                 type=AspectType(a.type),
             )
-            for a in aspects
+            for i, a in enumerate(aspects)
         )
         scoring.check_scheme(aspects)
         aspects = tuple(
@@ -475,19 +482,8 @@ class Competition(Aggregate):
 
     def _parse_value(self, aspect: Aspect, raw: str | int | Decimal) -> Decimal:
         if aspect.type is AspectType.JUDGEMENT:
-            if isinstance(raw, bool) or not isinstance(raw, int | str | Decimal):
-                raise DomainError("invalid-input", f"value: aspect {aspect.id} takes a score 0-3")
-            value = parse_mark(raw)
-            if value != value.to_integral_value():
-                raise DomainError(
-                    "invalid-input", f"value: aspect {aspect.id} takes a whole score 0-3"
-                )
-            if not 0 <= value <= 3:
-                raise DomainError(
-                    "out-of-range", f"value: a judgement score is 0-3, not {raw}", field="value"
-                )
-            return Decimal(int(value))
-        value = parse_mark(raw)
+            return parse_score(raw)
+        value = parse_mark(raw)  # an int is refused: a measurement is a string
         if not Decimal("0.00") <= value <= aspect.max_mark:
             raise DomainError(
                 "out-of-range",

@@ -18,8 +18,24 @@ from eventsourcing.domain import Aggregate
 from domain import ids
 from domain.errors import DomainError
 
-MAX_TEXT = 500
-MAX_REASON = 2000
+#: Length caps of texts, in characters of the stored (NFC, collapsed) form: a person's,
+#: organisation's or account's name; a title or a description; a reason, a citation, a
+#: disability note. README "Strict input" lists them.
+MAX_NAME = 200
+MAX_TITLE = 300
+MAX_REASON = 1000
+#: The cap of each text field by its name (the field a refusal names); any other: MAX_TITLE.
+TEXT_CAPS: dict[str, int] = {
+    "name": MAX_NAME,
+    "full_name": MAX_NAME,
+    "name_latin": MAX_NAME,
+    "name_ru": MAX_NAME,
+    "name_kk": MAX_NAME,
+    "reason": MAX_REASON,
+    "override_reason": MAX_REASON,
+    "citation": MAX_REASON,
+    "disability": MAX_REASON,
+}
 
 _Copied = TypeVar("_Copied")
 
@@ -59,14 +75,18 @@ def clone(aggregate: _Copied, memo: dict[int, Any], dicts: tuple[str, ...] = ())
     return copied
 
 
-def checked_text(value: str, field: str, *, max_len: int = MAX_TEXT, required: bool = True) -> str:
-    """A name, title or citation in its stored form (``ids.clean_text``), refused when empty
-    (unless not ``required``) or longer than ``max_len``."""
-    cleaned = ids.clean_text(value)
+def checked_text(
+    value: str, field: str, *, max_len: int | None = None, required: bool = True
+) -> str:
+    """A name, title, reason or citation in its stored form (``ids.clean_text``: NFC, no
+    invisible or control character), refused when empty (unless not ``required``) or longer
+    than ``max_len`` (by default the cap of its field, ``TEXT_CAPS``)."""
+    cleaned = ids.clean_text(value, field)
     if required and not cleaned:
         raise DomainError("invalid-input", f"{field}: must not be empty")
-    if len(cleaned) > max_len:
-        raise DomainError("invalid-input", f"{field}: longer than {max_len} characters")
+    cap = max_len if max_len is not None else TEXT_CAPS.get(field.rpartition(".")[2], MAX_TITLE)
+    if len(cleaned) > cap:
+        raise DomainError("invalid-input", f"{field}: longer than {cap} characters")
     return cleaned
 
 

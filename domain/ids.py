@@ -6,6 +6,8 @@ import unicodedata
 from datetime import date
 from uuid import UUID, uuid5
 
+from domain.errors import DomainError
+
 #: Namespace of every id the registry derives. Never change it: ids are stored.
 NAMESPACE = UUID("0b6f7a52-5d0e-5c7e-9a4e-2f1f6b1d7c25")
 
@@ -15,9 +17,32 @@ def normalise_name(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
-def clean_text(text: str) -> str:
-    """NFC with collapsed white space: the stored form of a name or title."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+#: Characters no name or text of the registry may hold: the Unicode categories ``C*``, i.e.
+#: controls (Cc: NUL, ESC...), format characters (Cf: zero-width space and joiners, soft
+#: hyphen, BOM, bidi embeddings, overrides and isolates U+202A-202E, U+2066-2069), lone
+#: surrogates (Cs), private use (Co) and unassigned code points (Cn). Kazakh and Russian need
+#: none of them (Ә Ғ Қ Ң Ө Ұ Ү Һ І are letters, Lu/Ll). Tabs and line breaks are the only
+#: controls let through: they are white space, collapsed to one space like any other.
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def clean_text(text: str, field: str = "text") -> str:
+    """NFC with collapsed white space: the stored form of a name or title.
+
+    Refuses (``invalid-input`` naming ``field``) text holding an invisible or control
+    character, which would make two names that look the same different (or reorder what a
+    reader sees). The check runs on the NFC form, which is what is stored.
+    """
+    normal = unicodedata.normalize("NFC", text)
+    if not normal.isprintable():  # fast path: printable text has no C* character
+        for char in normal:
+            if char not in _ALLOWED_CONTROLS and unicodedata.category(char)[0] == "C":
+                raise DomainError(
+                    "invalid-input",
+                    f"{field}: must not contain invisible or control characters "
+                    f"(U+{ord(char):04X} {unicodedata.name(char, 'unnamed')})",
+                )
+    return " ".join(normal.split())
 
 
 def organisation_id(region: str, name_ru: str) -> UUID:

@@ -1,20 +1,41 @@
 """The participant aggregate: a competitor as registered by their organisation. Its id is
-derived from the organisation, the name and the date of birth."""
+derived from the organisation, the name and the date of birth.
+
+A person's sensitive fields (RULES.md "Erasure": the birth date and the disability) are
+never recorded in the clear by today's code: the application seals them with the person's
+own key before the aggregate records its ``Created`` event (``sealed``, an opaque text the
+domain never opens), and opens them for reads. The domain stays pure: sealing and opening
+are functions handed in (``Seal``, ``Open``). Erasing (``erase_personal_data``) records
+``PersonalDataErased``; the application destroys the key, so the sealed text can never be
+opened again, and the state keeps nothing personal from then on.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+import msgspec
 from eventsourcing.domain import Aggregate
 
 from domain import ids
 from domain.errors import DomainError
-from domain.events import RegistryEvent, checked_optional_text, checked_text, same_fields
+from domain.events import RegistryEvent, checked_optional_text, checked_reason, checked_text
 
-#: the state a repeated registration must match
-_STATE = ("full_name", "organisation_id", "birth_date", "disability", "name_latin")
+
+class PersonalData(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A person's sensitive fields, as they are sealed (and read back when opened)."""
+
+    birth_date: date | None = None
+    disability: str | None = None
+
+
+#: seals a person's data with their key: (participant id, data) -> an opaque text
+Seal = Callable[[UUID, PersonalData], str]
+#: opens a sealed text: None when the key is gone (the data was erased)
+Open = Callable[[UUID, str], PersonalData | None]
 
 
 class Participant(Aggregate):
@@ -26,21 +47,29 @@ class Participant(Aggregate):
     class Created(Event, Aggregate.Created):
         """Version 2 renamed ``birth_date`` to ``born_on`` (the dates events carry are
         ``*_on``: ``starts_on``, ``awarded_on``) and added ``name_latin``, the name as
-        printed on international diplomas (None when not given). Events stored in the
-        version 1 shape are upcast; the participant's state keeps ``birth_date``."""
+        printed on international diplomas (None when not given). Version 3 added
+        ``sealed``: the birth date and the disability sealed with the person's key
+        (``PersonalData``); today's code writes them only there and leaves ``born_on`` and
+        ``disability`` None. Events of versions 1 and 2 are upcast (``sealed`` None): their
+        fields stay in the clear, as they were stored. The state keeps ``birth_date``."""
 
         TOPIC = "registry.Participant.Created"
-        class_version = 2
+        class_version = 3
         full_name: str
         organisation_id: UUID
         born_on: date | None
         disability: str | None
         name_latin: str | None = None
+        sealed: str | None = None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["born_on"] = state.pop("birth_date")
             state["name_latin"] = None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["sealed"] = None
 
         def apply(self, aggregate: Any) -> None:
             aggregate.full_name = self.full_name
@@ -48,6 +77,21 @@ class Participant(Aggregate):
             aggregate.birth_date = self.born_on
             aggregate.disability = self.disability
             aggregate.name_latin = self.name_latin
+            aggregate.sealed = self.sealed
+            aggregate.erased = False
+
+    class PersonalDataErased(Event):
+        """The person's sensitive fields were erased (RULES.md "Erasure"): their key is
+        destroyed, and the state forgets them. Who did it and why stay on record."""
+
+        TOPIC = "registry.Participant.PersonalDataErased"
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.birth_date = None
+            aggregate.disability = None
+            aggregate.sealed = None
+            aggregate.erased = True
 
     if TYPE_CHECKING:  # state set by the events; not dataclass fields
         full_name: str
@@ -55,6 +99,8 @@ class Participant(Aggregate):
         birth_date: date | None
         disability: str | None
         name_latin: str | None
+        sealed: str | None
+        erased: bool
 
     @classmethod
     def register(
@@ -66,22 +112,56 @@ class Participant(Aggregate):
         birth_date: date | None = None,
         disability: str | None = None,
         name_latin: str | None = None,
+        seal: Seal | None = None,
         at: datetime | None = None,
     ) -> Participant:
+        """Register a person. With ``seal`` (the application always hands one in) the
+        birth date and the disability are recorded only sealed; without it (domain tests,
+        benchmarks, fixtures of the old shapes) in the clear, as versions 1-2 did."""
         full_name = checked_text(full_name, "full_name")
         if birth_date is not None and not (date(1900, 1, 1) <= birth_date <= date(2100, 1, 1)):
             raise DomainError("out-of-range", "birth_date: not a plausible date of birth")
+        personal = PersonalData(birth_date, checked_optional_text(disability, "disability"))
+        participant_id = ids.participant_id(organisation_id, full_name, birth_date)
+        sealed = seal(participant_id, personal) if seal is not None else None
         return cls._create(
             cls.Created,
-            id=ids.participant_id(organisation_id, full_name, birth_date),
+            id=participant_id,
             actor=actor,
             full_name=full_name,
             organisation_id=organisation_id,
-            born_on=birth_date,
-            disability=checked_optional_text(disability, "disability"),
+            born_on=None if sealed is not None else personal.birth_date,
+            disability=None if sealed is not None else personal.disability,
             name_latin=checked_optional_text(name_latin, "name_latin"),
+            sealed=sealed,
             timestamp=at,
         )
 
-    def same_as(self, other: Participant) -> bool:
-        return same_fields(self, other, _STATE)
+    def personal_data(self, open_sealed: Open) -> PersonalData | None:
+        """The person's sensitive fields, or None once erased (or when the key is gone)."""
+        if self.erased:
+            return None
+        if self.sealed is not None:
+            return open_sealed(self.id, self.sealed)
+        return PersonalData(self.birth_date, self.disability)  # recorded in the clear (v1-2)
+
+    def same_as(self, other: Participant, open_sealed: Open) -> bool:
+        """Whether ``other`` (a new registration) repeats this one: the same name,
+        organisation and Latin name, and the same personal data once opened (an erased
+        person's repeat compares the rest only: the id already names the same birth date)."""
+        if (self.full_name, self.organisation_id, self.name_latin) != (
+            other.full_name,
+            other.organisation_id,
+            other.name_latin,
+        ):
+            return False
+        return self.erased or self.personal_data(open_sealed) == other.personal_data(open_sealed)
+
+    def erase_personal_data(self, *, actor: UUID, reason: str, at: datetime | None = None) -> bool:
+        """Record the erasure of the person's sensitive fields; False (nothing recorded)
+        when they were erased already."""
+        reason = checked_reason(reason)
+        if self.erased:
+            return False
+        self.trigger_event(self.PersonalDataErased, actor=actor, reason=reason, timestamp=at)
+        return True

@@ -120,7 +120,7 @@ class PrizeProgramme(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             entry = aggregate.entries[self.entry_id]
-            entry.status = prizes.DECIDED_STATUS[self.decision]
+            entry.status = prizes.status_after(self.decision, entry.status, entry.awarded_on)
             entry.reason = self.reason
             if self.awarded_on is not None:
                 entry.awarded_on = self.awarded_on
@@ -195,8 +195,12 @@ class PrizeProgramme(Aggregate):
         checked = tuple(
             sorted(
                 (
-                    prizes.Prize(p.place, ids.clean_text(p.description), p.amount_kzt)
-                    for p in prizes_by_place
+                    prizes.Prize(
+                        p.place,
+                        checked_text(p.description, f"prizes[{i}].description", required=False),
+                        p.amount_kzt,
+                    )
+                    for i, p in enumerate(prizes_by_place)
                 ),
                 key=lambda p: p.place,
             )
@@ -285,9 +289,15 @@ class PrizeProgramme(Aggregate):
         decision: str,
         reason: str | None = None,
         awarded_on: date | None = None,
+        today: date | None = None,
+        published_on: date | None = None,
         at: datetime | None = None,
     ) -> bool:
-        """approve | reject (reason) | award (date) | revoke (reason) an entry."""
+        """approve | reject (reason) | award (date) | revoke (reason) an entry.
+
+        An award's date is checked against ``today`` and ``published_on`` (the day the
+        entry's result was published), days the application gives: an award without them
+        is refused, so no caller can skip the rule."""
         entry = self.entries.get(entry_id)
         if entry is None:
             raise DomainError("not-found", f"no entry {entry_id} in this programme")
@@ -303,6 +313,11 @@ class PrizeProgramme(Aggregate):
         if decision == "award":
             if awarded_on is None:
                 raise DomainError("invalid-input", "awarded_on: the date the prize was handed over")
+            if today is None or published_on is None:
+                raise DomainError(
+                    "invalid-state", "the entry's result has no publication date to check against"
+                )
+            prizes.check_award_date(awarded_on, today=today, published_on=published_on)
         else:
             awarded_on = None
         self.trigger_event(

@@ -6,13 +6,17 @@
   at place 3 gives two entries and a tie at 2 leaves no place 3;
 * an entry's life: proposed → approved | rejected (reason) → awarded (date) | revoked (reason);
   an amendment that changes the place behind an entry flags it ``needs_review``, from which
-  the akimat confirms (approve), rejects or revokes it.
+  the akimat confirms (approve: back to the status it had, an awarded entry stays awarded
+  with its date), rejects or revokes it (``status_after``);
+* an award's date is not in the future and not before the day the result was published
+  (``check_award_date``; days in Kazakhstan, given by the application).
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
+from datetime import date
 from uuid import UUID, uuid5
 
 import msgspec
@@ -135,6 +139,33 @@ def nomination_id(programme_id: UUID, title_ru: str) -> UUID:
 
 def nominee_id(nomination: UUID, organisation_id: UUID) -> UUID:
     return uuid5(NAMESPACE, f"nominee/{nomination}/{organisation_id}")
+
+
+def status_after(decision: str, status: EntryStatus, awarded_on: date | None) -> EntryStatus:
+    """The status ``decision`` gives an entry that is ``status`` now (RULES.md "Prizes").
+
+    Confirming (approving) an entry flagged ``needs_review`` restores the status it had: an
+    entry that was awarded (it holds its award date, which only an award sets) stays awarded;
+    any other becomes approved. Every other decision gives its own status."""
+    if decision == "approve" and status is EntryStatus.NEEDS_REVIEW and awarded_on is not None:
+        return EntryStatus.AWARDED
+    return DECIDED_STATUS[decision]
+
+
+def check_award_date(awarded_on: date, *, today: date, published_on: date) -> None:
+    """A prize is handed over after its result was published and not after today (both days
+    in Kazakhstan): a date in the future or before the publication is a typing error."""
+    if awarded_on > today:
+        raise DomainError(
+            "invalid-input",
+            f"awarded_on: {awarded_on.isoformat()} is in the future (today is {today.isoformat()})",
+        )
+    if awarded_on < published_on:
+        raise DomainError(
+            "invalid-input",
+            f"awarded_on: {awarded_on.isoformat()} is before the result was published "
+            f"({published_on.isoformat()})",
+        )
 
 
 def is_repeat(decision: str, status: EntryStatus, what: str = "entry") -> bool:

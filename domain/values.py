@@ -1,12 +1,16 @@
 """Value types shared by aggregates, rules, projections and the API.
 
-Marks are ``Decimal`` with exactly two places; no float ever touches one.
+Marks are ``Decimal`` with exactly two places; no float ever touches one. ``parse_mark`` and
+``parse_score`` accept exactly what API.md promises (``"7.50"``; a judgement score 0-3).
+Dates the registry checks (an award's) are dates in Kazakhstan (``LOCAL_TIME``, UTC+5).
 """
 
 from __future__ import annotations
 
 import enum
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 import msgspec
@@ -16,6 +20,16 @@ from domain.errors import DomainError
 TWO_PLACES = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal("100.00")
+
+
+#: Kazakhstan's time (one zone, UTC+5, since 1 March 2024): "today" and the day a result was
+#: published are days there, not in UTC (a result published at 22:00 UTC is the next day).
+LOCAL_TIME = timezone(timedelta(hours=5), "UTC+05:00")
+
+
+def local_date(moment: datetime) -> date:
+    """The day in Kazakhstan at ``moment`` (an aware datetime)."""
+    return moment.astimezone(LOCAL_TIME).date()
 
 
 class ChampionshipKind(enum.StrEnum):
@@ -121,57 +135,101 @@ class MarkValue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     value: Decimal
 
 
+#: A mark as the contract writes it (API.md): ASCII digits, no sign, no leading zero, no
+#: exponent, white space or ``_``, and at most two places (``"7"``, ``"7.5"``, ``"7.50"``).
+#: ``[0-9]``, not ``\d``: ``\d`` would match Arabic-Indic and full-width digits.
+MARK_PATTERN = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]{1,2})?")
+#: The judgement scores (RULES.md): a whole number 0-3.
+SCORES = range(4)
+
 #: strings already parsed (a championship's marks repeat a few thousand values); bounded
 _PARSED: dict[str, Decimal] = {}
 _PARSED_MAX = 8192
+_MAX_DIGITS = 32
 _LIMIT = Decimal("1e9")
 
 
-def parse_mark(raw: str | int | Decimal, *, field: str = "value") -> Decimal:
-    """Parse a mark given as a decimal string into a Decimal with exactly 2 places.
+def parse_mark(raw: object, *, field: str = "value") -> Decimal:
+    """A measurement mark, a maximum mark or a tolerance as a Decimal with exactly 2 places.
 
-    Refuses NaN, infinities, exponents that do not fit, and more than two places
-    (``"7.555"``), so that nothing is rounded silently.
+    A string must match ``MARK_PATTERN`` exactly: ``" 1.00"``, ``"+1.00"``, ``"1e0"``,
+    ``".5"``, ``"1."``, ``"0_1"``, ``"-0.00"``, ``"7.555"`` and non-ASCII digits are refused
+    (``invalid-input``), so nothing is rounded or reinterpreted silently. A ``Decimal`` (the
+    registry's own callers: demo, benchmarks) must be finite, not negative, with at most two
+    places. Anything else (an int, a float, a bool) is refused: the contract's marks are
+    strings. Values of 10^9 or more are ``out-of-range``.
     """
     if type(raw) is str:
         known = _PARSED.get(raw)
         if known is not None:
             return known
-        value = _parse(raw, field)
+        value = _parse_text(raw, field)
         if len(_PARSED) < _PARSED_MAX:
             _PARSED[raw] = value
         return value
-    return _parse(raw, field)
+    if isinstance(raw, Decimal):
+        return _checked_decimal(raw, field)
+    raise DomainError("invalid-input", f'{field}: expected a decimal string like "7.50"')
 
 
-def _parse(raw: str | int | Decimal, field: str) -> Decimal:
-    if isinstance(raw, bool):
-        raise DomainError("invalid-input", f"{field}: expected a decimal string")
-    if isinstance(raw, int):
-        value = Decimal(raw)
-    elif isinstance(raw, Decimal):
-        value = raw
-    elif isinstance(raw, str):
-        text = raw.strip()
-        if not text or len(text) > 32:
-            raise DomainError("invalid-input", f"{field}: expected a decimal string like '7.50'")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise DomainError(
-                "invalid-input", f"{field}: {raw!r} is not a decimal number"
-            ) from None
-    else:
-        raise DomainError("invalid-input", f"{field}: expected a decimal string")
-    if not value.is_finite():
-        raise DomainError("invalid-input", f"{field}: {raw!r} is not a finite number")
-    if abs(value) >= _LIMIT:
-        raise DomainError("out-of-range", f"{field}: {raw!r} is out of range")
-    exponent = value.as_tuple().exponent
-    assert isinstance(exponent, int)
-    if exponent < -2 and value != value.quantize(TWO_PLACES):
-        raise DomainError("invalid-input", f"{field}: {raw!r} has more than two decimal places")
+def _parse_text(raw: str, field: str) -> Decimal:
+    if len(raw) > _MAX_DIGITS or MARK_PATTERN.fullmatch(raw) is None:
+        raise DomainError(
+            "invalid-input",
+            f'{field}: {_shown(raw)} is not a decimal string like "7.50" (ASCII digits, '
+            "at most two places, no sign, spaces or exponent)",
+        )
+    value = Decimal(raw)
+    if value >= _LIMIT:
+        raise DomainError("out-of-range", f"{field}: {_shown(raw)} is out of range")
     return value.quantize(TWO_PLACES)
+
+
+def _checked_decimal(value: Decimal, field: str) -> Decimal:
+    if not value.is_finite() or value.is_signed():
+        raise DomainError("invalid-input", f"{field}: {value} is not a mark (0 or more)")
+    if value >= _LIMIT:
+        raise DomainError("out-of-range", f"{field}: {value} is out of range")
+    if value != value.quantize(TWO_PLACES):
+        raise DomainError("invalid-input", f"{field}: {value} has more than two decimal places")
+    return value.quantize(TWO_PLACES)
+
+
+def parse_score(raw: object, *, field: str = "value") -> Decimal:
+    """A judgement score: a JSON integer 0-3 (API.md), as a Decimal with no places.
+
+    Not a float (``3.0``), not a bool, not a string (``"2"``: the contract promises integers,
+    and a measurement-like ``"2.00"`` sent to a judgement aspect is a client's mistake worth
+    an answer). A ``Decimal`` holding a whole number is accepted from the registry's own
+    callers. An integer outside 0-3 is ``out-of-range``.
+    """
+    if isinstance(raw, Decimal) and raw.is_finite() and raw == raw.to_integral_value():
+        raw = int(raw)
+    if type(raw) is not int:
+        raise DomainError(
+            "invalid-input",
+            f"{field}: a judgement score is a JSON integer 0-3, not {_kind(raw)}",
+        )
+    if raw not in SCORES:
+        raise DomainError("out-of-range", f"{field}: a judgement score is 0-3, not {_shown(raw)}")
+    return Decimal(raw)
+
+
+def _shown(raw: object) -> str:
+    """A refused value as a message shows it: short, and escaped (``ascii``: invisible and
+    non-ASCII digits become visible)."""
+    text = ascii(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _kind(raw: object) -> str:
+    if isinstance(raw, bool):
+        return "a boolean"
+    if isinstance(raw, str):
+        return f"the string {_shown(raw)}"
+    if isinstance(raw, float):
+        return f"the number {raw!r}"
+    return _shown(raw)
 
 
 def round_half_up(value: Decimal, places: Decimal = TWO_PLACES) -> Decimal:

@@ -47,6 +47,7 @@ from eventsourcing.utils import get_topic
 from domain import ids
 from domain.account import Account
 from domain.aggregates import AGGREGATES
+from domain.participant import Participant
 from projections.store import ViewStore
 from store.events import EventReader, EventStore, RawRow, StoredNotification
 from store.mapper import codec_for, encode_state
@@ -360,12 +361,10 @@ class LineMaker:
     def line(self, raw: RawRow, time: bytes, actor: bytes, data: bytes) -> bytes:
         """One NDJSON line (with ``state`` when exporting).
 
-        A bearer token's hash is withheld from ``data``: an auditor learns that a token was
-        issued or rotated, by whom and when, never a value to test guesses against (an
-        export still carries the stored bytes, in ``state``, for an exact restore)."""
+        What :func:`withhold` withholds is withheld from ``data`` (an export still carries
+        the stored bytes, in ``state``, for an exact restore)."""
         position, raw_id, version, topic, state = raw
-        if topic in TOKEN_TOPICS:
-            data = _TOKEN_HASH.sub(b'"token_hash":"withheld"', data)
+        data = withhold(topic, data)
         key = self._keys.get(raw_id)
         if key is None:
             if len(self._keys) > 100_000:  # bounded, like the reader's own cache
@@ -387,6 +386,27 @@ class LineMaker:
 
 TOKEN_TOPICS = frozenset({Account.Created.TOPIC, Account.TokenRotated.TOPIC})
 _TOKEN_HASH = re.compile(rb'"token_hash":"[^"]*"')
+#: a person's sensitive fields (RULES.md): clear in events stored before issue 13, sealed after
+_PERSONAL = re.compile(rb'"(born_on|disability|sealed)":(?:null|"(?:[^"\\]|\\.)*")')
+
+
+def withhold(topic: str, data: bytes) -> bytes:
+    """An event's ``data`` as the feed and the histories show it, to every reader.
+
+    * A bearer token's hash: an auditor learns that a token was issued or rotated, by whom
+      and when, never a value to test guesses against.
+    * A person's birth date, disability and sealed fields (``Participant.Created``), always
+      ``"withheld"``, null or not (a null would tell who has no disability): RULES.md keeps
+      them from admins, who read this feed, and an erasure must hide the clear fields of
+      events stored before sealing, which the feed cannot know of row by row. Organisers and
+      auditors read them, opened and erasure-aware, at ``GET /api/v1/participants/{id}``.
+    """
+    if topic in TOKEN_TOPICS:
+        return _TOKEN_HASH.sub(b'"token_hash":"withheld"', data)
+    if topic == Participant.Created.TOPIC:
+        return _PERSONAL.sub(rb'"\1":"withheld"', data)
+    return data
+
 
 LINE = (
     b'{"position":%d,"time":"%b","actor":%b,"type":%b,"aggregate_id":"%b","version":%d,"data":%b}\n'
@@ -609,7 +629,7 @@ def aggregate_history(app: EventStore, aggregate_id: UUID) -> AggregateHistory |
                     type=row.topic,
                     version=row.originator_version,
                     reason=decoded.reason,
-                    data=msgspec.Raw(decoded.data),
+                    data=msgspec.Raw(withhold(row.topic, decoded.data)),
                 )
             )
         if len(rows) < BATCH:

@@ -194,6 +194,18 @@ class PrizesProjection(ViewProjection):
                     event.awarded_on.isoformat(),
                     str(event.entry_id),
                 )
+            elif event.decision == "approve":
+                # Confirming an entry flagged needs_review restores it: one that was awarded
+                # (it holds an award date) stays awarded (``domain.prizes.status_after``).
+                self._do(
+                    f"UPDATE {e} SET status = CASE WHEN status = ? AND awarded_on IS NOT NULL "
+                    "THEN ? ELSE ? END, reason = ? WHERE id = ?",
+                    EntryStatus.NEEDS_REVIEW.value,
+                    EntryStatus.AWARDED.value,
+                    status,
+                    event.reason,
+                    str(event.entry_id),
+                )
             else:
                 self._do(
                     f"UPDATE {e} SET status = ?, reason = ? WHERE id = ?",
@@ -210,6 +222,13 @@ class PrizesProjection(ViewProjection):
                 reason=event.reason,
                 awarded_on=event.awarded_on,
             )
+            if event.decision == "approve":  # the status the entry was given, as above
+                self._do(
+                    f"UPDATE {self.t('v_prize_history')} SET status = "
+                    f"(SELECT status FROM {e} WHERE id = ?) WHERE position = ?",
+                    str(event.entry_id),
+                    notification.id,
+                )
         elif isinstance(event, PrizeProgramme.NominationDefined):
             self._do(
                 f"INSERT INTO {self.t('v_nomination')} VALUES (?, ?, ?, ?, ?)",

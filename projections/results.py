@@ -150,12 +150,15 @@ class ResultsProjection(ViewProjection):
                 event.region,
             )
         elif isinstance(event, Participant.Created):
+            # The birth date and the disability are never copied into a view (issue 13):
+            # they are read through the application, which opens them with the person's
+            # key and honours an erasure. The columns stay for the tables' shape.
             self.participants[event.originator_id] = (
                 str(event.originator_id),
                 event.full_name,
                 str(event.organisation_id),
-                event.born_on.isoformat() if event.born_on else None,
-                event.disability,
+                None,
+                None,
             )
         elif isinstance(event, Championship.Created):
             self.championships[event.originator_id] = (

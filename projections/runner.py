@@ -12,16 +12,25 @@ Each notification is decoded once per batch and offered to every projection past
 projection that fails stops the projector with a :class:`ProjectionError` naming the position;
 nothing is skipped. A lost database connection is retried with back-off from the tracked
 position.
+
+Read-your-writes without holding a thread: :meth:`Projector.reached` is awaited on an event
+loop; the projector settles the waiters' futures (``loop.call_soon_threadsafe``) after each
+batch, and hurries (no coalescing) while anyone waits. Where the projector runs elsewhere,
+:func:`reached_in_store` polls the views' tracking rows with back-off, each poll a short trip
+to the loop's executor.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import msgspec
 from eventsourcing.persistence import ApplicationRecorder, Subscription
@@ -72,6 +81,19 @@ class CatchUpStats(msgspec.Struct):
     @property
     def rate(self) -> float:
         return self.events / self.seconds if self.seconds > 0 else 0.0
+
+
+class _Waiter(NamedTuple):
+    """A coroutine awaiting ``position``: its loop and the future the projector settles."""
+
+    position: int
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[None]
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def select_projections(names: Sequence[str] | None) -> list[type[ViewProjection]]:
@@ -127,6 +149,8 @@ class Projector:
         self._hurry = threading.Event()  # someone waits for a position: no coalescing
         self._stopping = threading.Event()
         self._progress = threading.Condition()
+        #: coroutines awaiting a position (:meth:`reached`), guarded by ``_progress``
+        self._waiters: list[_Waiter] = []
         self._threads: list[threading.Thread] = []
         self._subscription: Subscription[ApplicationRecorder] | None = None
 
@@ -170,9 +194,22 @@ class Projector:
                 mine = items if own <= start else [i for i in items if i[0].id > own]
                 if mine:
                     self.positions[projection.tracking_name] = projection.process(mine, own)
+        self._progressed()
+        return len(notifications)
+
+    def _progressed(self) -> None:
+        """Tell the waiters: threads (``wait_for``) and coroutines (``reached``) whose
+        position is reached, or all of them once the projector has stopped on an error."""
         with self._progress:
             self._progress.notify_all()
-        return len(notifications)
+            position, failed = self.position, self.error is not None
+            ready = [w for w in self._waiters if failed or w.position <= position]
+            if not ready:
+                return
+            self._waiters = [w for w in self._waiters if not (failed or w.position <= position)]
+        for waiter in ready:
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+                waiter.loop.call_soon_threadsafe(_settle, waiter.future)
 
     def catch_up(
         self,
@@ -242,7 +279,7 @@ class Projector:
                 if self.run_once() == 0:
                     self._wake.wait(self.poll_interval)
                     self._wake.clear()
-                elif self.coalesce:
+                elif self.coalesce and not self._waiters:
                     # At least as long as the batch took: under load the projector uses at
                     # most about half of the interpreter, the rest serves requests.
                     self._hurry.wait(max(self.coalesce, time.perf_counter() - started))
@@ -254,8 +291,7 @@ class Projector:
             except ProjectionError as error:
                 log.error("%s", error)
                 self.error = error
-                with self._progress:
-                    self._progress.notify_all()
+                self._progressed()
                 return
             except Exception as error:  # a lost connection, a locked database: retry
                 log.warning(
@@ -303,6 +339,52 @@ class Projector:
                 self._hurry.set()
                 self._progress.wait(min(remaining, 0.05))
         return True
+
+    async def reached(self, position: int, timeout: float) -> bool:
+        """Await (at most ``timeout`` s, holding no thread) until every view has processed
+        ``position``; False on timeout or when the projector has stopped on an error."""
+        if self.position >= position:
+            return True
+        loop = asyncio.get_running_loop()
+        waiter = _Waiter(position, loop, loop.create_future())
+        with self._progress:
+            if self.position >= position:
+                return True
+            if self.error is not None:
+                return False
+            self._waiters.append(waiter)
+        self._wake.set()
+        self._hurry.set()
+        try:
+            await asyncio.wait_for(waiter.future, timeout)
+        except TimeoutError:
+            pass
+        finally:
+            with self._progress:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+        return self.position >= position
+
+
+def views_reached(store: ViewStore, position: int) -> bool:
+    """Whether every view group has processed ``position`` (one lookup per group)."""
+    return all(store.position(name) >= position for name in PROJECTIONS)
+
+
+async def reached_in_store(store: ViewStore, position: int, timeout: float) -> bool:
+    """Read-your-writes for a process that does not run the projector: poll the tracked
+    positions of every view group with back-off (5 ms doubling to 100 ms), each poll a short
+    trip to the loop's executor; the coroutine holds no thread in between."""
+    loop = asyncio.get_running_loop()
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while not await loop.run_in_executor(None, views_reached, store, position):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        await asyncio.sleep(min(pause, remaining))
+        pause = min(pause * 2, 0.1)
+    return True
 
 
 def wait_in_store(store: ViewStore, position: int, timeout: float) -> bool:

@@ -21,7 +21,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 
 from store.events import postgres_datastore
-from store.settings import Settings
+from store.settings import Settings, private_sqlite_file
 
 
 class ResyncNeeded(Exception):
@@ -44,7 +44,7 @@ class ViewStore:
 
             assert settings.sqlite_path is not None
             self.path = views_sqlite_path(settings.sqlite_path)
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(self.path)  # owner-only, like the events' file
             self.datastore: Any = SQLiteDatastore(self.path, lock_timeout=30, pool_size=4)
             # Views are derived data whose rows and tracking commit together: after a power
             # loss the last batches may roll back and are simply applied again. So WAL with

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import NotRequired, TypedDict, Unpack
 from uuid import UUID
 
@@ -34,7 +35,7 @@ from domain.errors import DomainError
 from domain.ids import account_id as account_id_of
 from domain.ids import clean_text as ids_clean
 from domain.organisation import Organisation
-from domain.participant import Participant
+from domain.participant import Participant, PersonalData
 from domain.prize_programme import PrizeProgramme
 from domain.prizes import Prize
 from domain.values import (
@@ -46,11 +47,13 @@ from domain.values import (
     Level,
     OrganisationKind,
     Role,
+    local_date,
     parse_mark,
 )
 from registry.accounts import AccountCreated, hash_token, new_token
 from registry.service import ServiceBase
 from registry.writer import CommandResult, Decision, check_version
+from store.keys import KeyErased, PersonalKeys
 
 __all__ = [
     "AccountCreated",
@@ -137,6 +140,13 @@ class EntryDecision(TypedDict):
     decision: str
     reason: NotRequired[str | None]
     awarded_on: NotRequired[date | None]
+
+
+class AwardDays(TypedDict, total=False):
+    """The days an award is checked against, for ``PrizeProgramme.decide``."""
+
+    today: date
+    published_on: date | None
 
 
 class NomineeDecision(TypedDict):
@@ -293,14 +303,62 @@ class RegistryApplication(ServiceBase):
     def register_participant(
         self, *, actor: UUID, **participant: Unpack[NewParticipant]
     ) -> CommandResult:
+        """Register a person; their birth date and disability are recorded only sealed with
+        their own key (``store.keys``), which the application makes here, before the
+        aggregate records the event."""
         self.organisation(participant["organisation_id"])
-        return self._run(
-            lambda: self._create(
-                Participant.register(actor=actor, **participant, at=self.clock()),
-                Participant.same_as,
-                "participant",
+
+        def attempt() -> CommandResult:
+            try:
+                new = Participant.register(
+                    actor=actor, **participant, seal=self._seal, at=self.clock()
+                )
+            except KeyErased:
+                raise DomainError(
+                    "already-exists",
+                    "this participant exists and their personal data was erased; "
+                    "it is not recorded again",
+                ) from None
+            return self._create(
+                new, lambda old, again: old.same_as(again, self._open), "participant"
             )
+
+        return self._run(attempt)
+
+    # ------------------------------------------------------------------ personal data
+
+    @cached_property
+    def personal_keys(self) -> PersonalKeys:
+        """The per-person keys (a table beside the events), opened on first use."""
+        return PersonalKeys(self.settings, self.recorder.datastore)  # type: ignore[attr-defined]
+
+    def _seal(self, participant_id: UUID, personal: PersonalData) -> str:
+        return self.personal_keys.seal(participant_id, msgspec.json.encode(personal))
+
+    def _open(self, participant_id: UUID, sealed: str) -> PersonalData | None:
+        plain = self.personal_keys.open(participant_id, sealed)
+        return None if plain is None else msgspec.json.decode(plain, type=PersonalData)
+
+    def personal_data(self, participant_id: UUID) -> PersonalData | None:
+        """A person's sensitive fields, opened; None once erased. Only for the readers
+        RULES.md allows (organisers and auditors): the caller decides who asks."""
+        return self.participant(participant_id).personal_data(self._open)
+
+    def erase_personal_data(
+        self, *, actor: UUID, participant_id: UUID, reason: str
+    ) -> CommandResult:
+        """RULES.md "Erasure": record who erased a person's sensitive fields and why, then
+        destroy their key, so the sealed fields of their events never open again. A repeat
+        records nothing but still makes sure the key is gone (a crash between the two steps
+        is finished by running the command again)."""
+        result = self.writer.change(
+            participant_id,
+            Participant,
+            "participant",
+            lambda p: p.erase_personal_data(actor=actor, reason=reason, at=self.clock()),
         )
+        self.personal_keys.destroy(participant_id)
+        return result
 
     def create_championship(
         self, *, actor: UUID, **championship: Unpack[NewChampionship]
@@ -573,12 +631,26 @@ class RegistryApplication(ServiceBase):
         **entry: Unpack[EntryDecision],
     ) -> CommandResult:
         """approve | reject (reason) | award (date) | revoke (reason); a repeat records
-        nothing."""
-        return self._on_programme(
-            programme_id,
-            expected_version,
-            lambda p: p.decide(actor=actor, **entry, at=self.clock()),
-        )
+        nothing. An award's date is checked against today and the day the entry's result was
+        published (days in Kazakhstan, ``domain.values.local_date``)."""
+
+        def decide(p: PrizeProgramme) -> bool:
+            now = self.clock()
+            return p.decide(actor=actor, **entry, **self._award_days(p, entry), at=now)
+
+        return self._on_programme(programme_id, expected_version, decide)
+
+    def _award_days(self, programme: PrizeProgramme, entry: EntryDecision) -> AwardDays:
+        """``today`` and ``published_on`` for an award (nothing for other decisions, or for
+        an unknown entry, which the programme refuses)."""
+        held = programme.entries.get(entry["entry_id"])
+        if entry["decision"] != "award" or held is None:
+            return {}
+        published = self.competition(held.placing.competition_id).published_at
+        return {
+            "today": local_date(self.clock()),
+            "published_on": local_date(published) if published is not None else None,
+        }
 
     def define_nomination(
         self,

@@ -97,7 +97,7 @@ def postgres_datastore(
         **settings.pg_datastore(),
         pool_size=pool_size,
         max_overflow=max_overflow,
-        connect_timeout=10,
+        connect_timeout=settings.pg_pool_timeout,  # the pool's wait for a connection
         **options,
     )
 

@@ -5,7 +5,14 @@
 * ``sqlite:///relative/path.sqlite`` or ``sqlite:////absolute/path.sqlite`` — the embedded
   default is ``sqlite:///var/registry.sqlite`` (the folder is created on demand);
 * ``postgresql://user[:password]@host[:port]/dbname[?schema=name]`` — the schema (created on
-  demand) keeps several registries, or each test, apart in one database.
+  demand) keeps several registries, or each test, apart in one database. ``?pool_size=N``
+  (8: N connections kept, N more on demand) and ``?pool_timeout=S`` (1: the whole seconds a
+  request waits for a pooled connection before it is answered 503 ``store-unavailable``).
+
+When PostgreSQL drops the connections (a restart, ``pg_terminate_backend``), a pooled
+connection fails its check and is replaced; while the server does not answer, the pools retry
+every 0.5 s instead of psycopg_pool's doubling back-off (1, 2, 4… s), so service resumes
+within about half a second of the server answering again (:func:`prepare_store`).
 """
 
 from __future__ import annotations
@@ -42,6 +49,8 @@ class Settings(msgspec.Struct, frozen=True):
     pg_schema: str = "public"
     pg_pool_size: int = 8
     pg_max_overflow: int = 8
+    #: whole seconds a request waits for a pooled connection (the library takes whole seconds)
+    pg_pool_timeout: int = 1
 
     def describe(self) -> str:
         """The store, for people (no password)."""
@@ -111,7 +120,9 @@ class Settings(msgspec.Struct, frozen=True):
                 },
                 POSTGRES_POOL_SIZE=str(self.pg_pool_size),
                 POSTGRES_MAX_OVERFLOW=str(self.pg_max_overflow),
-                POSTGRES_CONNECT_TIMEOUT="10",
+                # the library's name for the pool's wait for a connection (psycopg_pool's
+                # ``timeout``): short, so a lost server is a quick 503, never a hung request
+                POSTGRES_CONNECT_TIMEOUT=str(self.pg_pool_timeout),
                 POSTGRES_PRE_PING="y",
                 # Never POSTGRES_ENABLE_DB_FUNCTIONS: its insert takes no table lock and
                 # followers can skip events (NOTES-eventsourcing.md).
@@ -176,7 +187,8 @@ def parse_database_url(url: str) -> Settings:
             port = parts.port or 5432
         except ValueError:
             raise SettingsError("REGISTRY_DATABASE_URL: the port is not a number") from None
-        pool_size = int((query.get("pool_size") or ["8"])[0])
+        pool_size = _whole(query, "pool_size", 8)
+        pool_timeout = _whole(query, "pool_timeout", 1)
         return Settings(
             database_url=url,
             backend="postgres",
@@ -188,11 +200,19 @@ def parse_database_url(url: str) -> Settings:
             pg_schema=schema,
             pg_pool_size=pool_size,
             pg_max_overflow=pool_size,
+            pg_pool_timeout=pool_timeout,
         )
     raise SettingsError(
         f"REGISTRY_DATABASE_URL: {url!r} is neither sqlite:///path nor "
         "postgresql://user@host:port/dbname"
     )
+
+
+def _whole(query: dict[str, list[str]], name: str, default: int) -> int:
+    text = (query.get(name) or [str(default)])[0]
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"REGISTRY_DATABASE_URL: {name} must be a whole number of at least 1")
+    return int(text)
 
 
 def load_settings(url: str | None = None) -> Settings:
@@ -202,14 +222,57 @@ def load_settings(url: str | None = None) -> Settings:
     )
 
 
+def private_directory(path: Path) -> None:
+    """Make ``path`` and its missing parents readable by their owner only (0700), whatever
+    the umask. Folders that exist already are left as they are: they may be shared ones the
+    store was put in (``/srv``, a home directory) and are not ours to change."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # made by another process meanwhile: it made it the same way
+            continue
+        folder.chmod(0o700)  # mkdir's mode is masked by the umask
+
+
+def private_file(path: Path) -> None:
+    """Make the file ``path`` readable and writable by its owner only (0600), whatever the
+    umask: created empty when missing, tightened when it exists."""
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
+def private_sqlite_file(path: str) -> None:
+    """A SQLite database file and its folder, owner-only (issue 13, point 14). SQLite gives
+    the ``-wal``, ``-shm`` and journal files it makes the database file's mode; those left by
+    an earlier, laxer run are tightened too."""
+    database = Path(path).expanduser().resolve()
+    private_directory(database.parent)
+    private_file(database)
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = database.with_name(database.name + suffix)
+        if companion.exists():
+            companion.chmod(0o600)
+
+
 def prepare_store(settings: Settings) -> None:
-    """Create what the store needs before the library opens it (folder or schema)."""
+    """Create what the store needs before the library opens it: the SQLite file and its
+    folder, owner-only (``private_sqlite_file``), or the PostgreSQL schema."""
     if settings.backend == "sqlite":
         assert settings.sqlite_path is not None
-        Path(settings.sqlite_path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(settings.sqlite_path)
         return
     import psycopg
     from psycopg import sql
+
+    reconnect_promptly()
 
     try:
         with psycopg.connect(settings.pg_conninfo(), autocommit=True) as conn:
@@ -218,6 +281,21 @@ def prepare_store(settings: Settings) -> None:
             )
     except psycopg.OperationalError as error:
         raise SettingsError(f"cannot reach {settings.describe()}: {error}".strip()) from error
+
+
+#: seconds between reconnection attempts of a pool while the server does not answer
+RECONNECT_DELAY = 0.5
+
+
+def reconnect_promptly() -> None:
+    """Make psycopg_pool retry a lost server every :data:`RECONNECT_DELAY` s (±10 %) instead
+    of backing off 1, 2, 4… s: with back-off a server back after 10 s was used again only
+    several seconds later. A refused connection costs the server nothing, so the steady retry
+    is cheap; psycopg_pool has no per-pool setting for it, hence its class attributes."""
+    from psycopg_pool.base import AttemptWithBackoff
+
+    AttemptWithBackoff.INITIAL_DELAY = RECONNECT_DELAY
+    AttemptWithBackoff.DELAY_BACKOFF = 1.0
 
 
 SEAL_KEY_ENV = "REGISTRY_SEAL_KEY"

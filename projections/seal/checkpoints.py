@@ -3,6 +3,15 @@ position, signed with Ed25519 (:func:`sign_checkpoint`) and kept outside the dat
 file, a printout, an e-mail to the akimat). :func:`verify_checkpoint` recomputes the chain
 from the stored events alone (``projections.seal.chain.chain_head``), so a rewrite of both the
 events and the seal table is still caught.
+
+The register of checkpoints (issue 13): ``registry audit checkpoint`` also records every
+checkpoint it signs in the table ``seal_checkpoints`` of the registry's own database, beside
+the events (:func:`record_checkpoint`). Plain verification (``registry audit verify``,
+``GET /api/v1/audit/verify``) reads the newest recorded one (:func:`newest_checkpoint`) and
+fails when the store's head is behind it: deleting the newest events together with their
+seals is caught without a file at hand. The register helps, it is not the anchor: someone
+who can delete events can delete rows of this table too (a forged row is refused: its
+signature is checked), so the copies kept outside remain what settles a dispute.
 """
 
 from __future__ import annotations
@@ -16,12 +25,15 @@ import msgspec
 
 from projections.seal.chain import BATCH, _SealReader, chain_head
 from projections.store import ViewStore
-from store.events import EventStore
+from store.dialect import dialect_of
+from store.events import EventStore, datastore_of
 
 if TYPE_CHECKING:  # imported when used: most commands never sign or check a signature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 CHECKPOINT_FORMAT = "vko-registry-seal-checkpoint/1"
+#: the register of signed checkpoints, beside the events
+CHECKPOINTS_TABLE = "seal_checkpoints"
 
 
 class Checkpoint(msgspec.Struct):
@@ -232,4 +244,58 @@ def verify_checkpoint(
         head.events,
         "history-changed",
         detail,
+    )
+
+
+def _register(app: EventStore) -> tuple[str, str]:
+    """The register's qualified name and placeholder, the table made if it is missing."""
+    dialect = dialect_of(app.settings)
+    table = dialect.table(CHECKPOINTS_TABLE)
+    with datastore_of(app).transaction(commit=True) as cursor:
+        dialect.serialise_ddl(cursor, 0x5EA1_C4E7)
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            " position BIGINT NOT NULL, head_hash TEXT NOT NULL, time TEXT NOT NULL,"
+            " public_key TEXT NOT NULL, signature TEXT NOT NULL,"
+            " PRIMARY KEY (position, public_key, time))"
+        )
+    return table, dialect.placeholder
+
+
+def record_checkpoint(app: EventStore, checkpoint: Checkpoint) -> None:
+    """Add ``checkpoint`` to the register beside the events (a repeat is kept once)."""
+    table, p = _register(app)
+    with datastore_of(app).transaction(commit=True) as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (position, head_hash, time, public_key, signature)"
+            f" VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT DO NOTHING",
+            (
+                checkpoint.position,
+                checkpoint.head_hash,
+                checkpoint.time,
+                checkpoint.public_key,
+                checkpoint.signature,
+            ),
+        )
+
+
+def newest_checkpoint(app: EventStore) -> Checkpoint | None:
+    """The recorded checkpoint of the highest position (None: none recorded). Its signature
+    is not checked here (:func:`check_signature`)."""
+    table, _ = _register(app)
+    with datastore_of(app).transaction(commit=False) as cursor:
+        cursor.execute(
+            f"SELECT position, head_hash, time, public_key, signature FROM {table}"
+            " ORDER BY position DESC, time DESC LIMIT 1"
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Checkpoint(
+        CHECKPOINT_FORMAT,
+        int(row["position"]),
+        row["head_hash"],
+        row["time"],
+        row["public_key"],
+        row["signature"],
     )

@@ -15,9 +15,16 @@ events and seals by position:
   a version that is not an integer) → ``malformed``;
 * stored events above ``T`` are **not yet sealed**: the projector has not reached them. They
   are chained and counted (``checked``, ``unsealed``) and the head covers them, but they are
-  not a failure — nothing recorded contradicts them yet. A signed checkpoint
+  not a failure — nothing recorded contradicts them yet — and not a success either: the
+  report's ``status`` is ``unsealed`` (``intact`` only when every stored event is sealed), and
+  ``registry audit verify`` says so and exits 2. A signed checkpoint
   (``projections.seal.checkpoints``) is what protects them (and everything else) once it is
-  taken.
+  taken;
+* the store's head behind the sealed head ``T`` (the seal view's position is always a stored
+  event's), or behind the newest checkpoint recorded in the register beside the events
+  (``projections.seal.checkpoints.newest_checkpoint``, signature checked) → ``truncated``:
+  the newest events were deleted together with their seals. A recorded checkpoint whose
+  signature fails → ``bad-checkpoint``.
 
 Limits, by construction. The seal table lives beside the events: someone who can rewrite both
 can make them agree again, and the sealing follower (or a rebuild) would seal whatever history
@@ -45,6 +52,7 @@ from typing import NamedTuple
 import msgspec
 
 from projections.seal.chain import BATCH, GENESIS, SealProjection, _Chainer, _SealReader
+from projections.seal.checkpoints import Checkpoint, check_signature, newest_checkpoint
 from projections.store import ViewStore
 from store.events import EventReader, EventStore
 
@@ -65,9 +73,15 @@ class SealReport(msgspec.Struct, omit_defaults=True):
     unsealed: int
     #: where the history first contradicts its seals, and how
     first_bad_position: int | None = None
-    #: ``edited``, ``deleted``, ``inserted`` or ``malformed``
+    #: ``edited``, ``deleted``, ``inserted``, ``malformed``, ``truncated`` or
+    #: ``bad-checkpoint``
     problem: str | None = None
     detail: str | None = None
+    #: ``intact`` (every stored event sealed, nothing contradicts), ``unsealed`` (nothing
+    #: contradicts, but ``unsealed`` events are not sealed yet) or ``broken``
+    status: str | None = None
+    #: the newest checkpoint recorded in the register beside the events, if any
+    checkpoint_position: int | None = None
 
 
 def sealed_head(store: ViewStore) -> int:
@@ -315,22 +329,72 @@ def verify_seals(
             parts = [first, *(other.result() for other in others)]
     checked = unsealed = head_position = 0
     head_hash = GENESIS
+    recorded = newest_checkpoint(app)
+    recorded_at = None if recorded is None else recorded.position
+    problem: tuple[int, str, str] | None = None
     for part in parts:
         checked += part.checked
         unsealed += part.unsealed
         if part.head_position is not None:
             head_position, head_hash = part.head_position, part.head_hash
         if part.problem is not None:
-            position, kind, detail = part.problem
-            return SealReport(
-                False,
-                checked,
-                head_position,
-                head_hash.hex(),
-                sealed,
-                unsealed,
-                position,
-                kind,
-                detail,
+            problem = part.problem
+            break
+    if problem is None:
+        problem = _behind(head_position, sealed, recorded)
+    if problem is not None:
+        position, kind, detail = problem
+        return SealReport(
+            False,
+            checked,
+            head_position,
+            head_hash.hex(),
+            sealed,
+            unsealed,
+            position,
+            kind,
+            detail,
+            "broken",
+            recorded_at,
+        )
+    return SealReport(
+        True,
+        checked,
+        head_position,
+        head_hash.hex(),
+        sealed,
+        unsealed,
+        status="unsealed" if unsealed else "intact",
+        checkpoint_position=recorded_at,
+    )
+
+
+def _behind(head: int, sealed: int, recorded: Checkpoint | None) -> tuple[int, str, str] | None:
+    """``(position, problem, detail)`` when the store's head is behind what was sealed or
+    checkpointed (its newest events deleted with their seals), or the newest recorded
+    checkpoint is forged; None otherwise."""
+    if recorded is not None:
+        bad = check_signature(recorded)
+        if bad is not None:
+            return (
+                recorded.position,
+                "bad-checkpoint",
+                f"the newest recorded checkpoint (position {recorded.position}) is not "
+                f"genuine: {bad}",
             )
-    return SealReport(True, checked, head_position, head_hash.hex(), sealed, unsealed)
+    if sealed > head:
+        return (
+            head + 1,
+            "truncated",
+            f"the seals reach position {sealed} but the newest stored event is at position "
+            f"{head}: the events after it were deleted together with their seals",
+        )
+    if recorded is not None and recorded.position > head:
+        return (
+            head + 1,
+            "truncated",
+            f"the store's head (position {head}) is behind the newest recorded checkpoint "
+            f"(position {recorded.position}, signed {recorded.time} by key "
+            f"{recorded.public_key}): the events after position {head} were deleted",
+        )
+    return None

@@ -126,6 +126,20 @@ CASES: list[Case] = [
         "/api/v1/participants/{unknown}/results",
         everyone("404"),
     ),
+    Case(
+        "a person without a published result",
+        "GET",
+        "/api/v1/participants/{participant}",
+        {**everyone(), "public": "404"},
+    ),
+    Case(
+        "a person with a published result",
+        "GET",
+        "/api/v1/participants/{participant}",
+        everyone(),
+        state="published",
+    ),
+    Case("an unknown person", "GET", "/api/v1/participants/{unknown}", everyone("404")),
     # ------------------------------------------------------------------ audit
     Case("audit feed", "GET", "/api/v1/audit/events", only("auditor", "admin")),
     Case(
@@ -416,7 +430,7 @@ CASES: list[Case] = [
         body=lambda c: {
             "marks": [
                 {"competitor_id": person(c), "aspect_id": "B2", "value": 2},
-                {"competitor_id": person(c, "Өмірбекова Ұлжан"), "aspect_id": "B2", "value": "3"},
+                {"competitor_id": person(c, "Өмірбекова Ұлжан"), "aspect_id": "B2", "value": 3},
             ]
         },
     ),

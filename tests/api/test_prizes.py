@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
 
 from domain.ids import PRIZE_POLICY_ACTOR, SYSTEM_ACTOR
+from domain.values import local_date
 from registry.policy import PrizePolicy
 from tests.api.conftest import bearer
 from tests.prizes_world import EXPECTED, KAZAKH_LETTERS, build_prize_world
+
+#: an award is dated between the result's publication (today, in these tests) and today
+TODAY = local_date(datetime.now(UTC)).isoformat()
 
 PROGRAMME = {
     "title_ru": "Призы акима ВКО 2025",
@@ -139,7 +144,7 @@ async def test_public_sees_approved_and_awarded_only_the_akimat_everything(app, 
     assert reject.status_code == 200, reject.text
     award = await client.post(
         f"{s.url}/entries/{ids['Нұрланов Әлихан']}/award",
-        json={"awarded_on": "2025-12-19"},
+        json={"awarded_on": TODAY},
         headers=s.auth("akimat"),
     )
     assert award.status_code == 200, award.text
@@ -149,7 +154,7 @@ async def test_public_sees_approved_and_awarded_only_the_akimat_everything(app, 
         ("Нұрланов Әлихан", "awarded")
     ]
     entry = public["entries"][0]
-    assert entry["awarded_on"] == "2025-12-19"
+    assert entry["awarded_on"] == TODAY
     assert entry["reason"] is None and entry["history"] is None
     assert public["totals"] == {
         "by_place": [{"place": 2, "entries": 1, "amount_kzt": 300000}],

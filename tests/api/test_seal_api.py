@@ -72,3 +72,22 @@ async def test_the_endpoint_is_documented(sealed):
     for status in ("401", "403", "503"):
         assert "application/problem+json" in operation["responses"][status]["content"]
     assert "first_bad_position" in str(document["components"]["schemas"])
+
+
+async def test_the_newest_events_deleted_with_their_seals_fail_the_endpoint_too(sealed):
+    """Issue 13, point 15: the endpoint answers as ``registry audit verify`` does."""
+    from projections.seal import SEAL_TABLE
+
+    client, ctx, positions = sealed
+    intact = (await client.get(PATH, headers=ctx.auth("auditor"))).json()
+    assert (intact["ok"], intact["status"]) == (True, "intact")
+    store = client.app.state.read_side.store
+    for position in positions[-2:]:
+        Tamper(ctx.registry).delete(position)
+    with store.transaction(commit=True) as cursor:
+        store.execute(
+            cursor, f"DELETE FROM {store.table(SEAL_TABLE)} WHERE position > ?", (positions[-3],)
+        )
+    body = (await client.get(PATH, headers=ctx.auth("auditor"))).json()
+    assert (body["ok"], body["status"], body["problem"]) == (False, "broken", "truncated")
+    assert body["first_bad_position"] == positions[-3] + 1

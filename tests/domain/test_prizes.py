@@ -13,6 +13,9 @@ from domain.prize_programme import PrizeProgramme
 from domain.prizes import EntryStatus, Placing, Prize
 from domain.values import ChampionshipKind, Level
 
+#: the days an award is checked against: published on 16 May 2025, decided on 20 Dec 2025
+DAYS = {"today": date(2025, 12, 20), "published_on": date(2025, 5, 16)}
+
 AKIMAT = uuid4()
 PRIZES = (
     Prize(1, "Ноутбук", 500_000),
@@ -55,10 +58,11 @@ def placing(
     )
 
 
-def refused(code, call, **kwargs):
+def refused(code, call, **kwargs) -> DomainError:
     with pytest.raises(DomainError) as info:
         call(**kwargs)
     assert info.value.code == code, info.value.message
+    return info.value
 
 
 @pytest.mark.parametrize(
@@ -115,6 +119,7 @@ def test_entry_life_and_reasons():
         entry_id=entry_id,
         decision="award",
         awarded_on=date(2025, 12, 20),
+        **DAYS,
     )
     refused(
         "invalid-input", p.decide, actor=AKIMAT, entry_id=entry_id, decision="reject", reason=" "
@@ -122,7 +127,9 @@ def test_entry_life_and_reasons():
     assert p.decide(actor=AKIMAT, entry_id=entry_id, decision="approve")
     assert not p.decide(actor=AKIMAT, entry_id=entry_id, decision="approve")  # a repeat
     refused("invalid-input", p.decide, actor=AKIMAT, entry_id=entry_id, decision="award")
-    p.decide(actor=AKIMAT, entry_id=entry_id, decision="award", awarded_on=date(2025, 12, 20))
+    p.decide(
+        actor=AKIMAT, entry_id=entry_id, decision="award", awarded_on=date(2025, 12, 20), **DAYS
+    )
     assert p.entries[entry_id].status is EntryStatus.AWARDED
     assert p.entries[entry_id].awarded_on == date(2025, 12, 20)
     refused(
@@ -231,3 +238,78 @@ def test_nominations_have_several_winners_approved_one_by_one():
         organisation_id=uuid4(),
         citation="x",
     )
+
+
+# ------------------------------------------------------------------ issue 13: points 9 and 11
+
+
+def awarded_entry(place: int = 2) -> tuple[PrizeProgramme, object, Placing]:
+    p = programme()
+    spec = placing(place)
+    p.consider(actor=AKIMAT, placing=spec, reason="r")
+    [entry_id] = p.entries
+    p.decide(actor=AKIMAT, entry_id=entry_id, decision="approve")
+    p.decide(actor=AKIMAT, entry_id=entry_id, decision="award", awarded_on=date(2025, 6, 1), **DAYS)
+    return p, entry_id, spec
+
+
+def test_confirming_a_flagged_awarded_entry_keeps_it_awarded_with_its_date():
+    """RULES.md "Prizes": confirming restores the status the entry had before the flag."""
+    p, entry_id, spec = awarded_entry()
+    p.consider(actor=AKIMAT, placing=msgspec.structs.replace(spec, place=1), reason="поправка")
+    assert p.entries[entry_id].status is EntryStatus.NEEDS_REVIEW
+    assert p.decide(actor=AKIMAT, entry_id=entry_id, decision="approve") is True
+    entry = p.entries[entry_id]
+    assert (entry.status, entry.awarded_on, entry.prize) == (
+        EntryStatus.AWARDED,
+        date(2025, 6, 1),
+        PRIZES[0],
+    )
+    # replaying the events gives the same entry (the rule lives in the event's apply)
+    copy = None
+    for event in p.collect_events():
+        copy = event.mutate(copy)
+    assert copy.entries[entry_id] == entry
+    # an approved entry flagged and confirmed is approved again
+    q = programme()
+    q.consider(actor=AKIMAT, placing=spec, reason="r")
+    [other] = q.entries
+    q.decide(actor=AKIMAT, entry_id=other, decision="approve")
+    q.consider(actor=AKIMAT, placing=msgspec.structs.replace(spec, place=3), reason="поправка")
+    q.decide(actor=AKIMAT, entry_id=other, decision="approve")
+    assert (q.entries[other].status, q.entries[other].awarded_on) == (EntryStatus.APPROVED, None)
+
+
+def test_a_flagged_awarded_entry_can_still_be_revoked():
+    p, entry_id, spec = awarded_entry()
+    p.consider(actor=AKIMAT, placing=msgspec.structs.replace(spec, place=5), reason="поправка")
+    refused("invalid-state", p.decide, actor=AKIMAT, entry_id=entry_id, decision="approve")
+    p.decide(actor=AKIMAT, entry_id=entry_id, decision="revoke", reason="не призёр")
+    assert p.entries[entry_id].status is EntryStatus.REVOKED
+
+
+@pytest.mark.parametrize(
+    ("awarded_on", "ok"),
+    [
+        (date(2025, 5, 15), False),  # the day before publication
+        (date(2025, 5, 16), True),  # the day of publication
+        (date(2025, 12, 20), True),  # today
+        (date(2025, 12, 21), False),  # tomorrow
+        (date(2099, 1, 1), False),
+    ],
+)
+def test_an_award_is_dated_between_publication_and_today(awarded_on, ok):
+    p = programme()
+    p.consider(actor=AKIMAT, placing=placing(1), reason="r")
+    [entry_id] = p.entries
+    p.decide(actor=AKIMAT, entry_id=entry_id, decision="approve")
+    award = {"actor": AKIMAT, "entry_id": entry_id, "decision": "award", "awarded_on": awarded_on}
+    if ok:
+        assert p.decide(**award, **DAYS) is True
+        assert p.entries[entry_id].awarded_on == awarded_on
+        return
+    error = refused("invalid-input", p.decide, **award, **DAYS)
+    assert error.message.startswith("awarded_on: ")
+    assert p.entries[entry_id].status is EntryStatus.APPROVED
+    # without the days to check against, no award is recorded at all
+    refused("invalid-state", p.decide, **award)

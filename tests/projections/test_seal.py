@@ -329,3 +329,70 @@ def test_parallel_verification_equals_one_pass(app, views, sealed, monkeypatch, 
     assert one.ok is (change == "none")
     assert len(seal_module._split(seal_module._SealReader(views), one.sealed_position, 3)) == 2
     assert verify_seals(app, views, batch_size=4, jobs=3) == one
+
+
+# ---------------------------------------------------------------------- issue 13, point 15
+
+
+def _truncate(app, views, count: int, *, reset_tracking: bool) -> int:
+    """Delete the newest ``count`` events with their seals (and, with ``reset_tracking``,
+    move the seal view's position back to the new head, as a careful attacker would);
+    answers the new head."""
+    positions = Tamper(app).positions()
+    head = positions[-count - 1]
+    for position in positions[-count:]:
+        Tamper(app).delete(position)
+    with views.transaction(commit=True) as cursor:
+        views.execute(cursor, f"DELETE FROM {views.table(SEAL_TABLE)} WHERE position > ?", (head,))
+        if reset_tracking:
+            views.execute(
+                cursor,
+                f"UPDATE {views.tracking_table} SET notification_id = ? WHERE application_name = ?",
+                (head, SealProjection.name),
+            )
+    return head
+
+
+def test_deleting_the_newest_events_with_their_seals_fails_a_plain_verify(app, views, sealed):
+    """The seal view's position still names the last deleted event: the head is behind it."""
+    head = _truncate(app, views, 3, reset_tracking=False)
+    report = verify_seals(app, views)
+    assert (report.ok, report.status, report.problem) == (False, "broken", "truncated")
+    assert report.first_bad_position == head + 1
+    assert f"the newest stored event is at position {head}" in report.detail
+
+
+def test_a_head_behind_the_newest_recorded_checkpoint_fails_a_plain_verify(app, views, sealed):
+    """Events, seals and the seal view's position rolled back together: only the register
+    of checkpoints beside the events still knows, and a plain verify reads it."""
+    from projections.seal.checkpoints import newest_checkpoint, record_checkpoint
+
+    report = verify_seals(app, views)
+    assert (report.status, report.checkpoint_position) == ("intact", None)
+    signed = sign_checkpoint(SEED, report.head_position, report.head_hash)
+    record_checkpoint(app, signed)
+    record_checkpoint(app, signed)  # a repeat is kept once
+    assert newest_checkpoint(app) == signed
+    assert verify_seals(app, views).checkpoint_position == sealed[-1]
+    head = _truncate(app, views, 2, reset_tracking=True)
+    report = verify_seals(app, views)
+    assert (report.ok, report.problem, report.first_bad_position) == (False, "truncated", head + 1)
+    assert f"behind the newest recorded checkpoint (position {sealed[-1]}" in report.detail
+    assert report.checkpoint_position == sealed[-1]
+
+
+def test_a_forged_recorded_checkpoint_fails_a_plain_verify(app, views, sealed):
+    from projections.seal.checkpoints import record_checkpoint
+
+    signed = sign_checkpoint(SEED, sealed[-1], seals(views)[-1][1])
+    record_checkpoint(app, msgspec.structs.replace(signed, position=sealed[-1] + 1_000))
+    report = verify_seals(app, views)
+    assert (report.ok, report.problem) == (False, "bad-checkpoint")
+
+
+def test_events_after_the_last_seal_are_counted_apart_not_a_success(app, views, sealed):
+    more_events(app, 2)
+    report = verify_seals(app, views)
+    assert (report.ok, report.status, report.unsealed) == (True, "unsealed", 2)
+    seal(app, views)
+    assert verify_seals(app, views).status == "intact"

@@ -177,7 +177,7 @@ def test_concurrent_writers_all_arrive_in_position_order(app, views):
                         competition_id=world.competition,
                         competitor_id=person,
                         aspect_id=aspect,
-                        value="3" if aspect.startswith("B") else "5.00",
+                        value=3 if aspect.startswith("B") else "5.00",
                     )
         except Exception as error:
             errors.append(error)

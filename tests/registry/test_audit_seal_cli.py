@@ -189,3 +189,49 @@ def test_a_malformed_seal_key_is_a_clear_settings_error(value):
     with pytest.raises(SettingsError, match="REGISTRY_SEAL_KEY: expected the 32-byte"):
         load_seal_key({"REGISTRY_SEAL_KEY": value})
     assert load_seal_key({}) is None and load_seal_key({"REGISTRY_SEAL_KEY": " "}) is None
+
+
+def test_events_written_after_the_last_seal_exit_2_with_a_clear_message(app, positions):
+    """Issue 13, point 15: not sealed yet is neither a failure nor a success."""
+    from domain.ids import SYSTEM_ACTOR
+
+    app.register_organisation(
+        actor=SYSTEM_ACTOR,
+        name_ru="Новый колледж",
+        name_kk="Жаңа колледж",
+        kind="college",
+        region="VKO",
+    )
+    result = audit(app, "verify")
+    assert result.exit_code == 2, result.output
+    assert "NOT FULLY VERIFIED: 1 events written after the last seal" in result.output
+    report = json.loads(audit(app, "verify", "--json").stdout)["seal"]
+    assert (report["ok"], report["status"], report["unsealed"]) == (True, "unsealed", 1)
+
+
+def test_a_checkpoint_is_recorded_and_a_plain_verify_checks_the_head_against_it(
+    app, positions, tmp_path
+):
+    written = audit(app, "checkpoint", "--output", str(tmp_path / "cp.json"))
+    assert written.exit_code == 0, written.output
+    assert "recorded beside the events" in written.output
+    # the newest events deleted with their seals, the seal view's position moved back
+    store = ViewStore(app.settings)
+    try:
+        for position in positions[-2:]:
+            Tamper(app).delete(position)
+        with store.transaction(commit=True) as cursor:
+            store.execute(
+                cursor, f"DELETE FROM {store.table('v_seal')} WHERE position > ?", (positions[-3],)
+            )
+            store.execute(
+                cursor,
+                f"UPDATE {store.tracking_table} SET notification_id = ? WHERE application_name = ?",
+                (positions[-3], "seal"),
+            )
+    finally:
+        store.close()
+    result = audit(app, "verify")
+    assert result.exit_code == 1
+    assert f"BROKEN at position {positions[-3] + 1} (truncated)" in result.output
+    assert f"behind the newest recorded checkpoint (position {positions[-1]}" in result.output

@@ -56,3 +56,59 @@ def test_bad_settings_give_a_clear_error_and_non_zero_exit(url, message):
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _store_is_absent(url: str) -> bool:
+    from cli.common import store_exists
+    from store.settings import parse_database_url
+
+    return not store_exists(parse_database_url(url))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["info"],
+        ["project", "--exit-when-caught-up"],
+        ["policy", "--exit-when-caught-up"],
+        ["rebuild"],
+        ["audit", "verify"],
+        ["audit", "export", "out.jsonl"],
+        ["accounts", "rotate", "00000000-0000-0000-0000-000000000001"],
+    ],
+)
+def test_a_store_that_does_not_exist_is_refused_not_created(store_url, command, tmp_path):
+    """Issue 13, point 10: a mistyped path (or schema) is an error naming the store, and
+    leaves nothing behind; only serve, demo, accounts create and audit import make one."""
+    if command[:2] == ["audit", "export"]:
+        command = [*command[:2], str(tmp_path / "out.jsonl")]
+    result = run(*command, url=store_url)
+    assert result.returncode == 1, result.stdout
+    assert "no store at" in result.stderr and "Traceback" not in result.stderr
+    assert _store_is_absent(store_url)
+
+
+def test_accounts_create_still_makes_the_first_admin_of_a_new_store(store_url):
+    made = run(
+        "accounts", "create", "--name", "Первый администратор", "--role", "admin", url=store_url
+    )
+    assert made.returncode == 0, made.stderr
+    assert not _store_is_absent(store_url)
+    info = run("info", url=store_url)
+    assert info.returncode == 0 and "events:" in info.stdout, info.stderr
+
+
+def test_serve_on_a_busy_port_fails_first_naming_the_port(store_url):
+    """``serve`` checks its port before it makes the store, loads the demo or starts
+    anything: it says which port, exits 1, and the store is still absent."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run("serve", "--demo", "--port", str(port), url=store_url)
+    assert result.returncode == 1
+    assert f"port {port} is already in use" in result.stderr, result.stderr
+    assert "demo history" not in result.stdout and "serving" not in result.stdout
+    assert _store_is_absent(store_url)

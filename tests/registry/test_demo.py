@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from demo import data
@@ -15,10 +16,17 @@ from store.settings import parse_database_url
 
 
 def history(app: RegistryApplication) -> list[tuple]:
-    return [
-        (n.originator_id, n.originator_version, n.topic, n.state)
-        for n in app.recorder.select_notifications(start=None, limit=1_000_000)
-    ]
+    """Every stored event; a person's sealed personal data (a random key and nonce per
+    store, issue 13) as what it opens to."""
+    events = []
+    for n in app.recorder.select_notifications(start=None, limit=1_000_000):
+        state = n.state
+        if n.topic == "registry.Participant.Created":
+            opened = app.personal_data(n.originator_id)
+            opened_text = repr(opened).encode()
+            state = re.sub(rb'"sealed":"[^"]*"', lambda _, text=opened_text: text, state)
+        events.append((n.originator_id, n.originator_version, n.topic, state))
+    return events
 
 
 def test_demo_twice_adds_nothing_the_second_time(app):
@@ -151,3 +159,34 @@ def test_demo_prize_programme(app):
         for n in programme.nominations.values()
         for x in n.nominees.values()
     )
+
+
+def test_demo_rerun_never_decides_entries_of_later_results(app, monkeypatch):
+    """Issue 13, point 7: after the demo, a republican result published through the
+    application makes the policy propose new entries in the demo's programme; running the
+    demo again decides none of them (they are the akimat's), and adds nothing at all."""
+    from registry.policy import PrizePolicy
+    from tests.prizes_world import build_prize_world
+
+    load_demo(app)
+    register = app.register_organisation
+
+    def register_elsewhere(**organisation):  # the test world's colleges are not the demo's
+        return register(**{**organisation, "name_ru": organisation["name_ru"] + " (тест)"})
+
+    monkeypatch.setattr(app, "register_organisation", register_elsewhere)
+    spec = data.PRIZE_PROGRAMME
+    programme_id = ids.programme_id(spec.region, spec.year, spec.title_ru)
+    demo_entries = set(app.prize_programme(programme_id).entries)
+    build_prize_world(app)
+    PrizePolicy(app).catch_up()
+    entries = app.prize_programme(programme_id).entries
+    later = {entry_id: entry for entry_id, entry in entries.items() if entry_id not in demo_entries}
+    assert len(later) == 3
+    assert {entry.status for entry in later.values()} == {EntryStatus.PROPOSED}
+    monkeypatch.undo()
+    before = app.event_count()
+    again = load_demo(app)
+    assert again.added == 0 and app.event_count() == before
+    after = app.prize_programme(programme_id).entries
+    assert {entry_id: after[entry_id] for entry_id in later} == later

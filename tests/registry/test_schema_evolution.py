@@ -119,22 +119,30 @@ def test_every_fixture_decodes_through_the_store_and_the_mapper(app):
             assert app.mapper.to_domain_event(encode(event)) == event
 
 
-@pytest.mark.parametrize("version", [1, 2])
-def test_participant_created_v1_is_upcast_to_v2(version):
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_participant_created_v1_v2_are_upcast_to_v3(version):
     """v2 renamed ``birth_date`` to ``born_on`` (dates of events are ``*_on``) and added
-    ``name_latin`` (default None). Both shapes decode into today's class."""
+    ``name_latin`` (default None); v3 added ``sealed`` (issue 13: the birth date and the
+    disability sealed with the person's key, the clear fields left None). All three shapes
+    decode into today's class; the older ones keep their fields in the clear."""
     raw = (FIXTURES / f"registry.Participant.Created.v{version}.json").read_bytes()
     assert (b'"birth_date"' in raw) is (version == 1)
     event = MsgspecMapper(transcoder=None).to_domain_event(  # type: ignore[arg-type]
         StoredEvent(UUID(int=1), 1, "registry.Participant.Created", raw)
     )
-    assert isinstance(event, Participant.Created) and Participant.Created.class_version == 2
-    assert event.born_on == date(2008, 2, 29) and not hasattr(event, "birth_date")
+    assert isinstance(event, Participant.Created) and Participant.Created.class_version == 3
+    assert not hasattr(event, "birth_date")
     latin = None if version == 1 else "Nurlanov Alikhan"  # v1 had no such field
-    assert event.name_latin == latin
-    assert event.full_name == "Нұрланов Әлихан" and event.disability == "нарушение слуха"
+    assert event.name_latin == latin and event.full_name == "Нұрланов Әлихан"
     participant = event.mutate(None)
-    assert participant.birth_date == date(2008, 2, 29) and participant.name_latin == latin
+    if version < 3:
+        assert event.sealed is None and event.born_on == date(2008, 2, 29)
+        assert event.disability == "нарушение слуха"
+        assert participant.birth_date == date(2008, 2, 29) and participant.name_latin == latin
+    else:  # nothing personal in the clear
+        assert event.born_on is None and event.disability is None
+        assert event.sealed.startswith("k1:") and b"2008" not in raw
+        assert participant.birth_date is None and participant.sealed == event.sealed
 
 
 def test_championship_created_v1_is_upcast_to_v2():
@@ -154,7 +162,7 @@ def test_the_generator_never_overwrites_a_fixture(tmp_path, monkeypatch, capsys)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     monkeypatch.setattr(module, "HERE", tmp_path)
-    kept = tmp_path / "registry.Participant.Created.v2.json"
+    kept = tmp_path / "registry.Participant.Created.v3.json"
     kept.write_bytes(b"the bytes of an older run")
     assert module.main() == 0
     assert kept.read_bytes() == b"the bytes of an older run"

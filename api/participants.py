@@ -1,0 +1,89 @@
+"""``GET /api/v1/participants/{id}``: one person, with their sensitive personal data for the
+readers RULES.md allows.
+
+Who sees what (issue 13, point 12):
+
+* organisers and auditors: the name, the organisation and region, and the birth date and the
+  disability, opened with the person's key by the application (``personal_data: "shown"``),
+  or ``"erased"`` (both null) once the person's data was erased;
+* every other account, admins included: the name, organisation and region only
+  (``personal_data: "withheld"``, both null) — RULES.md keeps disability data from admins;
+* the public: the name, organisation and region of a person with at least one published
+  result (as the public results show them), else 404: the public never learns that a person
+  without published results is registered.
+
+The name and organisation come from the views (``X-Registry-Min-Position`` is honoured); the
+personal data from the events and the key table, so an erasure counts at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+from uuid import UUID
+
+import msgspec
+from litestar import Request
+from litestar.params import FromPath
+
+from api.problems import ApiProblem
+from api.reading import read, read_side
+from domain.values import Role
+
+#: the roles that read a person's sensitive data (RULES.md "Who and what")
+PERSONAL_DATA_READERS = frozenset({Role.ORGANISER, Role.AUDITOR})
+
+
+class ParticipantOut(msgspec.Struct, frozen=True):
+    id: UUID
+    full_name: str
+    organisation_id: UUID
+    organisation: str
+    region: str
+    #: ``shown`` (organisers, auditors), ``erased`` (to them, after an erasure), ``withheld``
+    personal_data: Literal["shown", "erased", "withheld"]
+    birth_date: date | None = None
+    disability: str | None = None
+
+
+@read(
+    "/participants/{participant_id:uuid}",
+    summary="One person",
+    description="Name, organisation and region. Organisers and auditors also get the birth "
+    "date and the disability (`personal_data`: `shown`, or `erased` after an erasure); every "
+    "other account, admins included, gets `withheld`. The public sees only people with a "
+    "published result (else 404) and never any personal data.",
+)
+def get_participant(
+    request: Request[Any, Any, Any], participant_id: FromPath[UUID]
+) -> ParticipantOut:
+    missing = ApiProblem(404, "not-found", f"no participant with id {participant_id}")
+    person = read_side(request).queries.participant_results(participant_id)
+    if person is None:
+        raise missing
+    account = request.scope.get("user")
+    if account is None and not any(r.status == "published" for r in person.results):
+        raise missing
+    answer = ParticipantOut(
+        id=participant_id,
+        full_name=person.full_name,
+        organisation_id=person.organisation_id,
+        organisation=person.organisation,
+        region=person.region,
+        personal_data="withheld",
+    )
+    if account is None or account.role not in PERSONAL_DATA_READERS:
+        return answer
+    personal = request.app.state.registry.personal_data(participant_id)
+    if personal is None:
+        return msgspec.structs.replace(answer, personal_data="erased")
+    return msgspec.structs.replace(
+        answer,
+        personal_data="shown",
+        birth_date=personal.birth_date,
+        disability=personal.disability,
+    )
+
+
+#: relative to ``/api/v1``
+PARTICIPANT_API_HANDLERS: list[Any] = [get_participant]
