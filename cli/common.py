@@ -12,15 +12,13 @@ from __future__ import annotations
 import errno
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TypeVar
 
 import click
-import psycopg
 
 from domain.errors import DomainError
 from registry.application import RegistryApplication
-from store.settings import Settings, SettingsError, load_settings
+from store.settings import SettingsError, load_settings, store_exists
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -33,30 +31,13 @@ MAX_PROCESSES = 64
 EVENTS_TABLE = f"{RegistryApplication.name.lower()}_events"
 
 
-def store_exists(settings: Settings) -> bool:
-    """Whether the store of ``settings`` was made already: the SQLite file exists, or the
-    PostgreSQL schema holds the events table. :class:`SettingsError` if the server cannot
-    be reached."""
-    if settings.backend == "sqlite":
-        assert settings.sqlite_path is not None
-        return Path(settings.sqlite_path).expanduser().exists()
-    try:
-        with psycopg.connect(settings.pg_conninfo()) as conn:
-            row = conn.execute(
-                "SELECT to_regclass(%s)", (f'"{settings.pg_schema}".{EVENTS_TABLE}',)
-            ).fetchone()
-    except psycopg.OperationalError as error:
-        raise SettingsError(f"cannot reach {settings.describe()}: {error}".strip()) from error
-    return row is not None and row[0] is not None
-
-
 @contextmanager
 def open_registry(ctx: click.Context, *, create: bool = False) -> Iterator[RegistryApplication]:
     """The registry of the command's store; a store that does not exist is refused (exit 1,
     naming it) unless ``create`` (the commands that make a store)."""
     try:
         settings = load_settings(ctx.obj.get("database_url"))
-        if not create and not store_exists(settings):
+        if not create and not store_exists(settings, EVENTS_TABLE):
             raise SettingsError(
                 f"no store at {settings.describe()}: check REGISTRY_DATABASE_URL or "
                 "--database-url (`registry serve`, `registry demo` or `registry accounts "

@@ -262,6 +262,25 @@ def private_sqlite_file(path: str) -> None:
             companion.chmod(0o600)
 
 
+def store_exists(settings: Settings, events_table: str) -> bool:
+    """Whether the store of ``settings`` was made already: the SQLite file exists, or the
+    PostgreSQL schema holds ``events_table``. :class:`SettingsError` if the server cannot
+    be reached."""
+    if settings.backend == "sqlite":
+        assert settings.sqlite_path is not None
+        return Path(settings.sqlite_path).expanduser().exists()
+    import psycopg
+
+    try:
+        with psycopg.connect(settings.pg_conninfo()) as conn:
+            row = conn.execute(
+                "SELECT to_regclass(%s)", (f'"{settings.pg_schema}".{events_table}',)
+            ).fetchone()
+    except psycopg.OperationalError as error:
+        raise SettingsError(f"cannot reach {settings.describe()}: {error}".strip()) from error
+    return row is not None and row[0] is not None
+
+
 def prepare_store(settings: Settings) -> None:
     """Create what the store needs before the library opens it: the SQLite file and its
     folder, owner-only (``private_sqlite_file``), or the PostgreSQL schema."""

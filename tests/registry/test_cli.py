@@ -59,10 +59,10 @@ def test_bad_settings_give_a_clear_error_and_non_zero_exit(url, message):
 
 
 def _store_is_absent(url: str) -> bool:
-    from cli.common import store_exists
-    from store.settings import parse_database_url
+    from cli.common import EVENTS_TABLE
+    from store.settings import parse_database_url, store_exists
 
-    return not store_exists(parse_database_url(url))
+    return not store_exists(parse_database_url(url), EVENTS_TABLE)
 
 
 @pytest.mark.parametrize(
