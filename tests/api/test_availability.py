@@ -440,9 +440,9 @@ def _check(samples: list[Sample], back: float) -> None:
     assert late and set(late) == {200}, "not back within 1 s of the server answering"
 
 
+# PostgreSQL only: the store fixture is asked for its PostgreSQL variant alone (no skip)
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
 async def test_postgres_backends_terminated_or_gone_mid_load(settings: Settings, monkeypatch):
-    if settings.backend != "postgres":
-        pytest.skip("PostgreSQL only")
     name = f"registry-test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv("PGAPPNAME", name)  # this test's connections, and only them
     outage = Outage(settings.pg_host or "127.0.0.1", settings.pg_port)
