@@ -21,6 +21,7 @@ from domain.errors import DomainError
 from domain.events import RegistryEvent, checked_reason, checked_text, clone, copy_fields
 from domain.values import (
     TWO_PLACES,
+    ZERO,
     Aspect,
     AspectType,
     Category,
@@ -484,7 +485,7 @@ class Competition(Aggregate):
         if aspect.type is AspectType.JUDGEMENT:
             return parse_score(raw)
         value = parse_mark(raw)  # an int is refused: a measurement is a string
-        if not Decimal("0.00") <= value <= aspect.max_mark:
+        if not ZERO <= value <= aspect.max_mark:
             raise DomainError(
                 "out-of-range",
                 f"value: aspect {aspect.id} takes 0.00 to {aspect.max_mark}, not {raw}",

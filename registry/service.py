@@ -169,11 +169,8 @@ class ServiceBase(Application[UUID]):
             return self.repository.get(aggregate_id)
 
     def _get(self, aggregate_id: UUID, cls: type[A], what: str) -> A:
-        try:
-            aggregate = self._load(aggregate_id)
-        except AggregateNotFoundError:
-            raise DomainError("not-found", f"no {what} with id {aggregate_id}") from None
-        if not isinstance(aggregate, cls):
+        aggregate = self._find(aggregate_id)
+        if not isinstance(aggregate, cls):  # none, or another kind of aggregate
             raise DomainError("not-found", f"no {what} with id {aggregate_id}")
         return aggregate
 

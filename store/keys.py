@@ -140,6 +140,7 @@ class PersonalKeys:
     def destroy(self, participant_id: UUID) -> None:
         """Delete the person's key for ever, leaving a tombstone (idempotent)."""
         sqlite = self.settings.backend == "sqlite"
+        now = time.time()  # the tombstone is made at the moment of erasure
         with self.datastore.transaction(commit=True) as cursor:
             if sqlite:  # the freed bytes are overwritten, not merely unlinked
                 cursor.execute("PRAGMA secure_delete = ON")
@@ -152,7 +153,7 @@ class PersonalKeys:
                     "INSERT INTO {table} (participant_id, key, created_at, erased_at) "
                     "VALUES ({p}, NULL, {p}, {p})"
                 ),
-                (str(participant_id), time.time(), time.time()),
+                (str(participant_id), now, now),
             )
         self._scrub()
 
