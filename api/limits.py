@@ -111,19 +111,17 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     limits: Limits | None = None
 
     def connection_made(self, transport: Any) -> None:
-        if type(self).limits is None:
-            type(self).limits = Limits.from_env()
+        limits = type(self).limits
+        if limits is None:
+            limits = type(self).limits = Limits.from_env()
+        #: read per header: an attribute of the connection
+        self._limits = limits
         self._refused = False
         self._in_head = True  # until the first request's head is complete
         self._head_bytes = 0  # received while the head is incomplete
         self._parsed_bytes = 0  # of the head, as parsed: the URL and the header fields
         self._header_count = 0
         super().connection_made(transport)
-
-    @property
-    def _limits(self) -> Limits:
-        assert self.limits is not None
-        return self.limits
 
     def data_received(self, data: bytes) -> None:
         if self._refused:

@@ -250,7 +250,7 @@ def store_unavailable(error: Exception) -> ApiProblem:
     return ApiProblem(
         503,
         "store-unavailable",
-        # the pools retry a lost server every 0.5 s (api/limits.py): a second is enough
+        # the pools retry a lost server every 0.5 s (store.settings): a second is enough
         "the event store cannot be reached just now; retry shortly",
         headers={"Retry-After": "1"},
     )

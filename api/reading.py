@@ -170,13 +170,17 @@ class ReadSide:
 
     def remember_standings(
         self, competition_id: UUID, position: int, answer: models.StandingsOut
-    ) -> None:
+    ) -> bytes:
+        """``answer`` encoded (the response's body), kept around its ``as_of_position`` when
+        :attr:`remembers`: encoded once, for the response and for memory."""
+        encoded = msgspec.json.encode(answer)
         if not self.remembers:
-            return
-        encoded = msgspec.json.encode(msgspec.structs.replace(answer, as_of_position=0))
-        head, found, tail = encoded.partition(b'"as_of_position":0')
+            return encoded
+        # ``as_of_position`` follows two ids and the status: its first occurrence is its own
+        head, found, rest = encoded.partition(b'"as_of_position":')
         if not found:  # pragma: no cover - the field is always there
-            return
+            return encoded
+        tail = rest[len(str(answer.as_of_position)) :]
         with self._lock:
             # A newer position told meanwhile wins; this answer then never matches.
             if self.projector is not None:
@@ -190,6 +194,7 @@ class ReadSide:
             self._encoded.move_to_end(competition_id)
             if len(self._encoded) > self.ENCODED_CACHE:
                 self._encoded.popitem(last=False)
+        return encoded
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Wait in the calling thread (tests, scripts); requests use :meth:`reach`."""
@@ -202,7 +207,7 @@ class ReadSide:
         409 (beyond the store's head), 503 ``too-many-waiters`` or 503 ``views-behind``."""
         if self.projector is not None and self.projector.position >= position:
             return
-        if self.projector is None and await sync_to_thread(self._views_reached, position):
+        if self.projector is None and await sync_to_thread(views_reached, self.store, position):
             return  # the usual case: no need to ask the store's head
         if self.head is not None:
             head = await sync_to_thread(self.head)
@@ -236,9 +241,6 @@ class ReadSide:
                 f"the views have not reached position {position} within {timeout:.0f} s",
                 headers={"Retry-After": "1"},
             )
-
-    def _views_reached(self, position: int) -> bool:
-        return views_reached(self.store, position)
 
     def position(self) -> int:
         if self.projector is not None:

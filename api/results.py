@@ -168,7 +168,8 @@ async def get_standings(
 
 def _standings(
     request: Request[Any, Any, Any], competition_id: UUID, as_of: str | None
-) -> models.StandingsOut:
+) -> models.StandingsOut | bytes:
+    """The standings at ``as_of``, or the live ones already encoded (and remembered)."""
     if as_of is not None:
         moment = _moment_of(request, competition_id, as_of, "as_of")
         return time_travel.standings_at(request.app.state.registry, moment)
@@ -177,8 +178,7 @@ def _standings(
     _check_visible(request, competition_id, live[0].status if live else None)
     assert live is not None
     standings, position = live
-    side.remember_standings(competition_id, position, standings)
-    return standings
+    return side.remember_standings(competition_id, position, standings)
 
 
 def _parse_moment(text: str, field: str) -> time_travel.AsOf:
