@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from uuid import UUID
 
 import click
 
@@ -39,9 +40,9 @@ def main(ctx: click.Context, database_url: str | None) -> None:
 def info(ctx: click.Context) -> None:
     """Print the store, the number of stored events and the head position."""
     with open_registry(ctx) as app:
-        click.echo(f"store:         {app.settings.describe()}")  # type: ignore[attr-defined]
-        click.echo(f"events:        {app.event_count()}")  # type: ignore[attr-defined]
-        click.echo(f"head position: {app.head_position()}")  # type: ignore[attr-defined]
+        click.echo(f"store:         {app.settings.describe()}")
+        click.echo(f"events:        {app.event_count()}")
+        click.echo(f"head position: {app.head_position()}")
 
 
 @main.command()
@@ -56,7 +57,7 @@ def demo(ctx: click.Context, quiet: bool) -> None:
 
     with open_registry(ctx, create=True) as app:
         progress = None if quiet else (lambda title: click.echo(f"  … {title}", err=True))
-        report = load_demo(app, progress=progress)  # type: ignore[arg-type]
+        report = load_demo(app, progress=progress)
         if report.added:
             click.echo(
                 f"demo history loaded: {report.added} events added "
@@ -70,7 +71,7 @@ def demo(ctx: click.Context, quiet: bool) -> None:
             )
         if quiet:
             return
-        click.echo(f"store: {app.settings.describe()}")  # type: ignore[attr-defined]
+        click.echo(f"store: {app.settings.describe()}")
         for summary in report.championships:
             medals = summary.vko_medals
             click.echo(
@@ -138,16 +139,16 @@ def project(ctx: click.Context, exit_when_caught_up: bool, batch_size: int) -> N
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     with open_registry(ctx) as app:
-        store = ViewStore(app.settings)  # type: ignore[attr-defined]
+        store = ViewStore(app.settings)
         try:
             projector = Projector(app, store, batch_size=batch_size)
             tune_gc()
             click.echo(
                 f"projector: {store.path}, views at position {projector.position}, "
-                f"head {app.head_position()}",  # type: ignore[attr-defined]
+                f"head {app.head_position()}",
                 err=True,
             )
-            policy = PrizePolicy(app)  # type: ignore[arg-type]
+            policy = PrizePolicy(app)
             if exit_when_caught_up:
                 proposals = policy.catch_up()
                 stats = projector.catch_up()
@@ -189,9 +190,9 @@ def policy(ctx: click.Context, exit_when_caught_up: bool) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     with open_registry(ctx) as app:
-        follower = PrizePolicy(app)  # type: ignore[arg-type]
+        follower = PrizePolicy(app)
         click.echo(
-            f"prize policy at position {follower.position}, head {app.head_position()}",  # type: ignore[attr-defined]
+            f"prize policy at position {follower.position}, head {app.head_position()}",
             err=True,
         )
         if exit_when_caught_up:
@@ -223,7 +224,7 @@ def rebuild(ctx: click.Context, views: tuple[str, ...]) -> None:
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     with open_registry(ctx) as app:
-        store = ViewStore(app.settings)  # type: ignore[attr-defined]
+        store = ViewStore(app.settings)
         try:
             stats = rebuild_views(
                 app, store, selected, progress=_progress_printer("rebuild " + ",".join(selected))
@@ -266,7 +267,7 @@ def accounts() -> None:
 )
 @click.pass_context
 def accounts_create(
-    ctx: click.Context, name: str, role: str, competitions: tuple[object, ...]
+    ctx: click.Context, name: str, role: str, competitions: tuple[UUID, ...]
 ) -> None:
     """Create an account and print its bearer token (shown only now).
 
@@ -275,7 +276,7 @@ def accounts_create(
     from domain.ids import SYSTEM_ACTOR
 
     with open_registry(ctx, create=True) as app:
-        created = app.create_account(  # type: ignore[attr-defined]
+        created = app.create_account(
             actor=SYSTEM_ACTOR, name=name, role=role, competition_ids=list(competitions)
         )
     if created.token is None:
@@ -292,12 +293,12 @@ def accounts_create(
 @accounts.command("rotate")
 @click.argument("account_id", type=click.UUID, metavar="ID")
 @click.pass_context
-def accounts_rotate(ctx: click.Context, account_id: object) -> None:
+def accounts_rotate(ctx: click.Context, account_id: UUID) -> None:
     """Issue a new token for account ID and print it; the old token is refused at once."""
     from domain.ids import SYSTEM_ACTOR
 
     with open_registry(ctx) as app:
-        rotated = app.rotate_token(actor=SYSTEM_ACTOR, account_id=account_id)  # type: ignore[attr-defined]
+        rotated = app.rotate_token(actor=SYSTEM_ACTOR, account_id=account_id)
     click.echo(f"account: {rotated.id}")
     click.echo(f"token:   {rotated.token}")
 
@@ -306,14 +307,12 @@ def accounts_rotate(ctx: click.Context, account_id: object) -> None:
 @click.argument("account_id", type=click.UUID, metavar="ID")
 @click.option("--reason", required=True, help="Why (recorded in the history).")
 @click.pass_context
-def accounts_revoke(ctx: click.Context, account_id: object, reason: str) -> None:
+def accounts_revoke(ctx: click.Context, account_id: UUID, reason: str) -> None:
     """Revoke account ID: its token is refused at once, on every API process."""
     from domain.ids import SYSTEM_ACTOR
 
     with open_registry(ctx) as app:
-        result = app.revoke_account(  # type: ignore[attr-defined]
-            actor=SYSTEM_ACTOR, account_id=account_id, reason=reason
-        )
+        result = app.revoke_account(actor=SYSTEM_ACTOR, account_id=account_id, reason=reason)
     click.echo(
         f"account {result.id} revoked"
         + ("" if result.recorded else " (it already was: nothing recorded)")
@@ -375,22 +374,22 @@ def serve(
     if projector:
         os.environ["REGISTRY_PROJECTOR"] = projector
     with open_registry(ctx, create=True) as app:  # fails fast, clearly, on a bad store
-        os.environ["REGISTRY_DATABASE_URL"] = app.settings.database_url  # type: ignore[attr-defined]
+        os.environ["REGISTRY_DATABASE_URL"] = app.settings.database_url
         from api.server import default_projector_mode
 
         try:
-            mode = default_projector_mode(app)  # type: ignore[arg-type]
+            mode = default_projector_mode(app)
         except SettingsError as error:
             raise click.ClickException(str(error)) from None
         if with_demo:
             from demo.history import load_demo
             from demo.tokens import issue_demo_tokens
 
-            report = load_demo(app)  # type: ignore[arg-type]
+            report = load_demo(app)
             click.echo(
                 f"demo history: {report.added} events added ({report.events_after} in the store)"
             )
-            issued = issue_demo_tokens(app, Path(tokens_file))  # type: ignore[arg-type]
+            issued = issue_demo_tokens(app, Path(tokens_file))
             click.echo(
                 f"demo tokens for {len(issued)} accounts "
                 f"({', '.join(sorted({t.role for t in issued}))}) written to "
