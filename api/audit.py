@@ -31,6 +31,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 
 from api.auth import AUDITORS
+from api.messages import Message
 from api.problems import found, invalid_field, problem_responses
 from api.routes import SECURITY, doc
 from projections import models
@@ -94,7 +95,12 @@ def _whole(value: str | None, field: str, *, minimum: int) -> int | None:
         return None
     text = value.strip()
     if not text.isdigit() or len(text) > 18 or int(text) < minimum:
-        raise FeedError(field, f"expected a whole number >= {minimum}, not {value!r}")
+        raise FeedError(
+            field,
+            "expected a whole number >= %(minimum)s, not %(value)r",
+            minimum=minimum,
+            value=value,
+        )
     return int(text)
 
 
@@ -104,7 +110,7 @@ def _uuid(value: str | None, field: str) -> UUID | None:
     try:
         return UUID(value.strip())
     except ValueError:
-        raise FeedError(field, f"{value!r} is not a UUID") from None
+        raise FeedError(field, "%(value)r is not a UUID", value=value) from None
 
 
 def feed_filter(
@@ -186,7 +192,7 @@ def audit_events(
         most = _whole(limit, "limit", minimum=1)
         selected = feed_filter(aggregate_id, actor, event_type, since, until)
     except FeedError as error:
-        raise invalid_field(error.field, error.message) from None
+        raise invalid_field(error.field, Message(error.template, error.params)) from None
     registry = request.app.state.registry
     head = registry.head_position()
     side = getattr(request.app.state, "read_side", None)
@@ -244,7 +250,8 @@ def audit_aggregate(
 ) -> Response[bytes]:
     history = found(
         aggregate_history(request.app.state.registry, aggregate_id),
-        f"nothing is recorded for id {aggregate_id}",
+        "nothing is recorded for id %(id)s",
+        id=aggregate_id,
     )
     # Encoded here: ``data`` is the stored JSON spliced in (msgspec.Raw), never decoded.
     return Response(
@@ -273,7 +280,9 @@ def audit_competition_marks(
 ) -> models.CompetitionMarks:
     registry = request.app.state.registry
     timeline = found(
-        for_app(registry).timeline(competition_id), f"no competition with id {competition_id}"
+        for_app(registry).timeline(competition_id),
+        "no competition with id %(id)s",
+        id=competition_id,
     )
     return marks_history(registry, timeline)
 

@@ -35,6 +35,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from api.messages import Message, OneOf
 from api.problems import forbidden, unauthorized
 from domain.account import Account
 from domain.values import ExpertRole, Role
@@ -74,8 +75,9 @@ def caller(connection: ASGIConnection) -> Account:
     return account  # type: ignore[no-any-return]
 
 
-def _describe(roles: frozenset[Role]) -> str:
-    return " or ".join(sorted(roles))
+def _describe(roles: frozenset[Role]) -> OneOf:
+    """The roles as alternatives ("admin or organiser" in the language of the answer)."""
+    return OneOf([Message("%(role)s", {"role": str(role)}) for role in sorted(roles)])
 
 
 def roles(*allowed: Role) -> Guard:
@@ -86,7 +88,8 @@ def roles(*allowed: Role) -> Guard:
         account = caller(connection)
         if account.role not in wanted:
             raise forbidden(
-                f"this needs the role {_describe(wanted)}; the token's is {account.role}"
+                "this needs the role %(wanted)s; the token's is %(role)s",
+                params={"wanted": _describe(wanted), "role": str(account.role)},
             )
 
     guard.__name__ = f"roles_{'_'.join(sorted(wanted))}"
@@ -103,8 +106,8 @@ async def competition_expert(connection: ASGIConnection, _: BaseRouteHandler) ->
     account = caller(connection)
     if account.role not in (Role.EXPERT, Role.CHIEF_EXPERT):
         raise forbidden(
-            f"marks are entered by the experts of the competition; the token's role is "
-            f"{account.role}"
+            "marks are entered by the experts of the competition; the token's role is %(role)s",
+            params={"role": str(account.role)},
         )
     if _competition_id(connection) not in account.competition_ids:
         raise forbidden("you are not an expert of this competition", code="not-assigned")
@@ -115,7 +118,8 @@ async def competition_chief(connection: ASGIConnection, _: BaseRouteHandler) -> 
     account = caller(connection)
     if account.role is not Role.CHIEF_EXPERT:
         raise forbidden(
-            f"only the competition's chief expert does this; the token's role is {account.role}"
+            "only the competition's chief expert does this; the token's role is %(role)s",
+            params={"role": str(account.role)},
         )
     competition_id = _competition_id(connection)
     if competition_id not in account.competition_ids:

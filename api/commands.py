@@ -41,6 +41,7 @@ from api.routes import (
     expected_version,
     registry_of,
 )
+from domain.errors import N_
 from registry.application import AccountCreated, AspectInput, CommandResult, RegistryApplication
 
 BY_ADMIN = Access([ADMIN], "admin")
@@ -188,20 +189,22 @@ def _sheet(data: s.MarksIn) -> list[tuple[UUID, str, str | int]]:
     if data.marks is not None:
         given = [name for name, value in single.items() if value is not None]
         if given:
+            refused = N_("not allowed with marks")
             raise ApiProblem(
                 422,
                 "invalid-input",
                 "send either one mark or a sheet of marks, not both",
-                errors=[{"field": name, "message": "not allowed with marks"} for name in given],
+                errors=[{"field": name, "message": refused} for name in given],
             )
         return [(m.competitor_id, m.aspect_id, m.value) for m in data.marks]
     missing = [name for name, value in single.items() if value is None]
     if missing:
+        required = N_("required")
         raise ApiProblem(
             422,
             "invalid-input",
             "a mark needs competitor_id, aspect_id and value (or send a sheet: marks)",
-            errors=[{"field": name, "message": "required"} for name in missing],
+            errors=[{"field": name, "message": required} for name in missing],
         )
     return [(data.competitor_id, data.aspect_id, data.value)]  # type: ignore[list-item]
 

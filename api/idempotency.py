@@ -94,7 +94,8 @@ def check_key(key: str) -> str:
         raise ApiProblem(
             400,
             "malformed-request",
-            f"Idempotency-Key: expected 1-{MAX_KEY_LENGTH} printable ASCII characters",
+            "Idempotency-Key: expected 1-%(most)s printable ASCII characters",
+            params={"most": MAX_KEY_LENGTH},
         )
     return key
 
@@ -190,8 +191,9 @@ class IdempotencyStore:
                 raise ApiProblem(
                     422,
                     "idempotency-key-reused",
-                    f"Idempotency-Key {key!r} was first used for {row['method']} {row['path']} "
+                    "Idempotency-Key %(key)r was first used for %(method)s %(path)s "
                     "with another body; use a new key for a new request",
+                    params={"key": key, "method": row["method"], "path": row["path"]},
                 )
             if row["status"] is not None:
                 return StoredAnswer(
@@ -213,7 +215,8 @@ class IdempotencyStore:
         raise ApiProblem(
             409,
             "idempotency-key-in-use",
-            f"a request with Idempotency-Key {key!r} is still being processed; retry shortly",
+            "a request with Idempotency-Key %(key)r is still being processed; retry shortly",
+            params={"key": key},
             headers={"Retry-After": "1"},
         )
 

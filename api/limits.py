@@ -52,7 +52,10 @@ from litestar.middleware.rate_limit import CacheObject, RateLimitConfig, RateLim
 from litestar.types import Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from api.i18n import from_accept_language, translator
+from api.messages import Message as Text
 from api.problems import ApiProblem, title_of
+from domain.errors import N_
 
 #: paths never rate-limited
 UNLIMITED_PATHS = ["^/healthz$", "^/readyz$"]
@@ -121,6 +124,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0  # received while the head is incomplete
         self._parsed_bytes = 0  # of the head, as parsed: the URL and the header fields
         self._header_count = 0
+        self._accept_language: str | None = None
         super().connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
@@ -133,7 +137,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self._in_head and not self._refused:
             self._head_bytes += len(data)
             if self._head_bytes > self._limits.max_header_bytes:
-                self._refuse(f"the request's headers exceed {self._limits.max_header_bytes} bytes")
+                self._refuse(
+                    N_("the request's headers exceed %(most)s bytes"),
+                    most=self._limits.max_header_bytes,
+                )
 
     def send_400_response(self, msg: str) -> None:
         if not self._refused:  # the parser stopped because of _Refused: 431 already sent
@@ -142,6 +149,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         self._in_head = True
         self._head_bytes = self._parsed_bytes = self._header_count = 0
+        self._accept_language: str | None = None
         super().on_message_begin()
 
     def on_url(self, url: bytes) -> None:
@@ -151,9 +159,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_count += 1
         if self._header_count > self._limits.max_headers:
-            self._refuse(f"the request has more than {self._limits.max_headers} header fields")
+            self._refuse(
+                N_("the request has more than %(most)s header fields"),
+                most=self._limits.max_headers,
+            )
             raise _Refused
         self._count(len(name) + len(value) + 4)  # ": " and CRLF
+        if name.lower() == b"accept-language":  # the language of a 431, if it comes to that
+            self._accept_language = value.decode("latin-1")
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
@@ -163,18 +176,24 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def _count(self, size: int) -> None:
         self._parsed_bytes += size
         if self._parsed_bytes > self._limits.max_header_bytes:
-            self._refuse(f"the request's headers exceed {self._limits.max_header_bytes} bytes")
+            self._refuse(
+                N_("the request's headers exceed %(most)s bytes"),
+                most=self._limits.max_header_bytes,
+            )
             raise _Refused
 
-    def _refuse(self, detail: str) -> None:
+    def _refuse(self, detail: str, **params: Any) -> None:
+        """Answer 431 and close: ``detail`` a msgid of the ``problems`` catalog, in the
+        language of the ``Accept-Language`` header if it came before the limit was hit."""
         self._refused = True
         self.headers = []  # drop what was kept at once
+        tr = translator(from_accept_language(self._accept_language))
         body = msgspec.json.encode(
             {
                 "type": "/problems/headers-too-large",
-                "title": title_of("headers-too-large"),
+                "title": Text(title_of("headers-too-large")).text(tr),
                 "status": 431,
-                "detail": detail,
+                "detail": Text(detail, params).text(tr),
             }
         )
         self.transport.write(
@@ -198,7 +217,7 @@ class _AddressRateLimit(RateLimitMiddleware):
 
     exempt: frozenset[str] = frozenset()
 
-    def _too_many(self, cache_object: CacheObject, detail: str) -> ApiProblem:
+    def _too_many(self, cache_object: CacheObject, detail: Text) -> ApiProblem:
         headers = self.create_response_headers(cache_object)
         headers["Retry-After"] = str(max(1, cache_object.reset - int(time())))
         return ApiProblem(429, "too-many-requests", detail, headers=headers)
@@ -222,8 +241,13 @@ class PublicRateLimit(_AddressRateLimit):
             if len(cache_object.history) >= self.max_requests:
                 raise self._too_many(
                     cache_object,
-                    f"more than {self.max_requests} requests without a token from this "
-                    "address in a minute",
+                    Text(
+                        N_(
+                            "more than %(most)s requests without a token from this address "
+                            "in a minute"
+                        ),
+                        {"most": self.max_requests},
+                    ),
                 )
             await self.set_cached_history(key=key, cache_object=cache_object, store=store)
         await self.app(scope, receive, send)
@@ -246,7 +270,10 @@ class FailedTokenRateLimit(_AddressRateLimit):
         if len(cache_object.history) >= self.max_requests:
             raise self._too_many(
                 cache_object,
-                f"more than {self.max_requests} refused tokens from this address in a minute",
+                Text(
+                    N_("more than %(most)s refused tokens from this address in a minute"),
+                    {"most": self.max_requests},
+                ),
             )
         statuses: list[int] = []
 

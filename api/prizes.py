@@ -58,7 +58,8 @@ akimat = Commands("prizes", BY_AKIMAT, errors=ERRORS, problems=PRIZE_PROBLEMS)
 def _programme(request: Request[Any, Any, Any], programme_id: UUID, *, full: bool) -> ProgrammeOut:
     return found(
         read_side(request).prizes.programme(programme_id, full=full),
-        f"no prize programme with id {programme_id}",
+        "no prize programme with id %(id)s",
+        id=programme_id,
     )
 
 

@@ -1,5 +1,10 @@
 """RFC 9457 problem details for every error the API answers.
 
+``title`` and ``detail`` (and each ``errors[].message``) are in the request's language
+(``Accept-Language``: ru, kk, en; Russian by default), translated when the answer is written
+(:meth:`ApiProblem.to_response`, catalog domain ``problems``, ``api.messages``); ``type``,
+``status``, the extension members and ``errors[].field`` never change with the language.
+
 ``type`` is ``/problems/<code>``: the domain's stable codes (``domain.errors.ERROR_STATUS``
 gives their status) plus the API's own:
 
@@ -36,14 +41,25 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any, TypeVar
 
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsException
 
+from api.i18n import from_accept_language, translator
+from api.messages import (
+    FieldList,
+    FieldRest,
+    Message,
+    gettext,
+    library_message,
+    unreadable_body,
+)
 from api.schemas import Problem
-from domain.errors import ERROR_STATUS, DomainError
+from domain.errors import ERROR_STATUS, N_, DomainError
 
 logger = logging.getLogger("api")
 T = TypeVar("T")
@@ -53,38 +69,38 @@ FIELD_CODES = frozenset({"invalid-input", "out-of-range", "scheme-total", "inval
 _FIELD_PREFIX = re.compile(r"^([A-Za-z_][A-Za-z0-9_\[\]\.]*): (.+)$", re.DOTALL)
 
 TITLES: dict[str, str] = {
-    "malformed-request": "Malformed request",
-    "unauthorized": "Unauthorized",
-    "forbidden": "Forbidden",
-    "not-found": "Not found",
-    "method-not-allowed": "Method not allowed",
-    "invalid-input": "Invalid input",
-    "idempotency-key-reused": "Idempotency key reused with another request",
-    "idempotency-key-in-use": "A request with this idempotency key is in progress",
-    "precondition-failed": "Precondition failed",
-    "payload-too-large": "Payload too large",
-    "store-unavailable": "The event store is unavailable",
-    "position-not-recorded": "No event recorded at this position",
-    "too-many-requests": "Too many requests",
-    "headers-too-large": "Request header fields too large",
-    "views-behind": "The views are behind",
-    "too-many-waiters": "Too many reads waiting for a position",
-    "internal-error": "Internal error",
-    "already-exists": "Already exists",
-    "conflict-of-interest": "Conflict of interest",
-    "disputed-aspect": "Disputed aspect",
-    "invalid-state": "Invalid state",
-    "out-of-range": "Out of range",
-    "not-assigned": "Not assigned to this competition",
-    "scheme-total": "Marking scheme does not add up to 100.00",
-    "invalid-scheme": "Invalid marking scheme",
-    "scheme-frozen": "Marking scheme frozen",
-    "mark-exists": "A different mark exists",
-    "no-mark": "No mark to change",
-    "judgement-full": "Judgement already has three scores",
-    "incomplete-marking": "Marking incomplete",
-    "not-allowed": "Not allowed",
-    "version-conflict": "Version conflict",
+    "malformed-request": N_("Malformed request"),
+    "unauthorized": N_("Unauthorized"),
+    "forbidden": N_("Forbidden"),
+    "not-found": N_("Not found"),
+    "method-not-allowed": N_("Method not allowed"),
+    "invalid-input": N_("Invalid input"),
+    "idempotency-key-reused": N_("Idempotency key reused with another request"),
+    "idempotency-key-in-use": N_("A request with this idempotency key is in progress"),
+    "precondition-failed": N_("Precondition failed"),
+    "payload-too-large": N_("Payload too large"),
+    "store-unavailable": N_("The event store is unavailable"),
+    "position-not-recorded": N_("No event recorded at this position"),
+    "too-many-requests": N_("Too many requests"),
+    "headers-too-large": N_("Request header fields too large"),
+    "views-behind": N_("The views are behind"),
+    "too-many-waiters": N_("Too many reads waiting for a position"),
+    "internal-error": N_("Internal error"),
+    "already-exists": N_("Already exists"),
+    "conflict-of-interest": N_("Conflict of interest"),
+    "disputed-aspect": N_("Disputed aspect"),
+    "invalid-state": N_("Invalid state"),
+    "out-of-range": N_("Out of range"),
+    "not-assigned": N_("Not assigned to this competition"),
+    "scheme-total": N_("Marking scheme does not add up to 100.00"),
+    "invalid-scheme": N_("Invalid marking scheme"),
+    "scheme-frozen": N_("Marking scheme frozen"),
+    "mark-exists": N_("A different mark exists"),
+    "no-mark": N_("No mark to change"),
+    "judgement-full": N_("Judgement already has three scores"),
+    "incomplete-marking": N_("Marking incomplete"),
+    "not-allowed": N_("Not allowed"),
+    "version-conflict": N_("Version conflict"),
 }
 
 
@@ -92,24 +108,41 @@ def title_of(code: str) -> str:
     return TITLES.get(code) or code.replace("-", " ").capitalize()
 
 
+def _message(text: str | Message, params: Mapping[str, Any] | None = None) -> Message:
+    return text if isinstance(text, Message) else Message(text, params)
+
+
 class ApiProblem(ProblemDetailsException):
-    """A problem answer: ``type`` ``/problems/<code>``, a title, the status, a detail."""
+    """A problem answer: ``type`` ``/problems/<code>``, a title, the status, a detail.
+
+    ``detail`` is a msgid with ``%(name)s`` placeholders filled from ``params`` (or a
+    :class:`~api.messages.Message`); an ``errors`` entry's ``message`` is a msgid or a Message
+    too. ``self.detail`` and ``self.extra["errors"]`` hold the English texts;
+    :meth:`to_response` writes them in the request's language.
+    """
 
     def __init__(
         self,
         status: int,
         code: str,
-        detail: str,
+        detail: str | Message,
         *,
-        errors: list[dict[str, str]] | None = None,
+        params: Mapping[str, Any] | None = None,
+        errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
+        self.message = _message(detail, params)
+        self.field_messages = [
+            (str(error["field"]), _message(error["message"])) for error in errors or ()
+        ]
         members: dict[str, Any] = dict(extra or {})
         if errors is not None:
-            members["errors"] = errors
+            members["errors"] = [
+                {"field": field, "message": str(message)} for field, message in self.field_messages
+            ]
         super().__init__(
-            detail=detail,
+            detail=str(self.message),
             status_code=status,
             headers=headers,
             extra=members or None,
@@ -118,31 +151,55 @@ class ApiProblem(ProblemDetailsException):
         )
         self.code = code
 
+    def to_response(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        """The problem document with ``title``, ``detail`` and ``errors[].message`` in the
+        language of the request's ``Accept-Language`` (Russian when it names none we have)."""
+        tr = translator(from_accept_language(request.headers.get("accept-language")))
+        response = super().to_response(request)
+        document = response.content
+        if self.code in TITLES:
+            document["title"] = gettext(tr, TITLES[self.code])
+        document["detail"] = self.message.text(tr)
+        if "errors" in document:
+            document["errors"] = [
+                {"field": field, "message": message.text(tr)}
+                for field, message in self.field_messages
+            ]
+        response.headers["Content-Language"] = tr.lang
+        return response
 
-def unauthorized(detail: str) -> ApiProblem:
+
+def unauthorized(detail: str | Message, params: Mapping[str, Any] | None = None) -> ApiProblem:
     return ApiProblem(
-        401, "unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="registry"'}
+        401,
+        "unauthorized",
+        detail,
+        params=params,
+        headers={"WWW-Authenticate": 'Bearer realm="registry"'},
     )
 
 
-def forbidden(detail: str, code: str = "forbidden") -> ApiProblem:
-    return ApiProblem(403, code, detail)
+def forbidden(
+    detail: str | Message, code: str = "forbidden", params: Mapping[str, Any] | None = None
+) -> ApiProblem:
+    return ApiProblem(403, code, detail, params=params)
 
 
-def invalid_field(field: str, message: str, detail: str | None = None) -> ApiProblem:
-    """400 ``invalid-input`` naming the field (a query parameter, a header)."""
-    return ApiProblem(
-        400,
-        "invalid-input",
-        f"{field}: {message}" if detail is None else detail,
-        errors=[{"field": field, "message": message}],
-    )
+def invalid_field(
+    field: str, message: str | Message, detail: str | Message | None = None
+) -> ApiProblem:
+    """400 ``invalid-input`` naming the field (a query parameter, a header): the detail is
+    ``field: message`` unless given."""
+    text = _message(message)
+    whole = FieldList([(field, text)]) if detail is None else _message(detail)
+    return ApiProblem(400, "invalid-input", whole, errors=[{"field": field, "message": text}])
 
 
-def found(value: T | None, detail: str) -> T:
-    """``value``, or 404 ``not-found`` with ``detail`` when there is none."""
+def found(value: T | None, detail: str | Message, **params: Any) -> T:
+    """``value``, or 404 ``not-found`` with ``detail`` (filled from ``params``) when there is
+    none."""
     if value is None:
-        raise ApiProblem(404, "not-found", detail)
+        raise ApiProblem(404, "not-found", detail, params=params)
     return value
 
 
@@ -167,16 +224,18 @@ def _member(key: str) -> str:
 
 
 def domain_problem(error: DomainError) -> ApiProblem:
-    """A refusal of the domain: its code is the problem type, its details extension members."""
+    """A refusal of the domain: its code is the problem type, its details extension members,
+    its text the translation of its template (``domain.errors``)."""
     details = {_member(k): _jsonable(v) for k, v in error.details.items()}
+    whole = Message(error.template, error.params)
     errors = None
     if error.code in FIELD_CODES:
         field = details.get("field")
-        message = error.message
-        match = _FIELD_PREFIX.match(message)
+        message: Message = whole
+        match = _FIELD_PREFIX.match(error.message)
         if match:
             field = field or match.group(1)
-            message = match.group(2)
+            message = FieldRest(whole, match.group(1))
         field = str(field or "body")
         if "index" in details and not field.startswith("marks["):
             field = f"marks[{details['index']}].{field}"
@@ -184,13 +243,14 @@ def domain_problem(error: DomainError) -> ApiProblem:
     return ApiProblem(
         ERROR_STATUS[error.code],
         error.code,
-        error.message,
+        whole,
         errors=errors,
         extra={k: v for k, v in details.items() if k != "field"},
     )
 
 
-def _validation_errors(extra: Any) -> list[dict[str, str]]:
+def _validation_errors(extra: Any) -> list[tuple[str, str]]:
+    """``(field, what the library says)`` of a validation error's ``extra``."""
     errors = []
     for item in extra if isinstance(extra, list) else []:
         if not isinstance(item, Mapping):
@@ -198,10 +258,7 @@ def _validation_errors(extra: Any) -> list[dict[str, str]]:
         key = str(item.get("key") or "body")
         if key == "data":
             key = "body"
-        message = str(item.get("message", "invalid"))
-        if "matching regex" in message:
-            message = "must not contain control characters (line breaks only in free text)"
-        errors.append({"field": key, "message": message})
+        errors.append((key, str(item.get("message", "invalid"))))
     return errors
 
 
@@ -212,17 +269,19 @@ def http_problem(error: HTTPException) -> ProblemDetailsException:
     status = error.status_code
     headers = dict(error.headers or {})
     if isinstance(error, ValidationException) and isinstance(error.extra, list):
-        errors = _validation_errors(error.extra)
+        found_errors = _validation_errors(error.extra)
         # A missing body reaches the validator as a missing "data" argument.
-        if errors == [{"field": "body", "message": "'data'"}]:
+        if found_errors == [("body", "'data'")]:
             return ApiProblem(
                 400, "malformed-request", "the request body is empty: a JSON object is expected"
             )
+        # what msgspec and Litestar say, in the user's words (api.messages)
+        errors = [(field, library_message(text)) for field, text in found_errors]
         return ApiProblem(
             422,
             "invalid-input",
-            "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid input",
-            errors=errors,
+            FieldList(errors),
+            errors=[{"field": field, "message": message} for field, message in errors],
         )
     code = {
         400: "malformed-request",
@@ -232,17 +291,33 @@ def http_problem(error: HTTPException) -> ProblemDetailsException:
         405: "method-not-allowed",
         413: "payload-too-large",
     }.get(status, f"http-{status}")
-    detail = str(error.detail or title_of(code))
+    said = str(error.detail or title_of(code))
+    detail = Message("%(reason)s", {"reason": said})  # Litestar's own words: rare
+    if said == _PHRASES.get(status) and code in TITLES:
+        detail = Message(TITLES[code])
     if status == 400:
-        detail = f"the request could not be read: {detail}"
-    if status == 404 and detail == "Not Found":
-        detail = "nothing at this path (ids in paths are UUIDs)"
+        if said.startswith(_NOT_JSON):
+            detail = unreadable_body(said[len(_NOT_JSON) :])
+        else:
+            detail = Message(N_("the request could not be read: %(reason)s"), {"reason": said})
+    if status == 404 and said == "Not Found":
+        detail = Message(N_("nothing at this path (ids in paths are UUIDs)"))
+    if status == 405:
+        detail = Message(
+            N_("this path does not answer this method (the Allow header lists those it does)")
+        )
     if status == 413:
-        detail = "the request body is larger than this endpoint accepts"
+        detail = Message(N_("the request body is larger than this endpoint accepts"))
     if status >= 500:
         logger.error("HTTP %s: %s", status, error.detail, exc_info=error)
-        detail = "the server could not answer; the error has been logged"
+        detail = Message(N_("the server could not answer; the error has been logged"))
     return ApiProblem(status, code, detail, headers=headers or None)
+
+
+#: What ``api.strict_json`` says of a body that is not JSON, before the reason.
+_NOT_JSON = "the body is not valid JSON: "
+#: Litestar's default details (the HTTP reason phrases): the problem's title says it.
+_PHRASES = {status.value: status.phrase for status in HTTPStatus}
 
 
 def store_unavailable(error: Exception) -> ApiProblem:

@@ -44,6 +44,7 @@ from litestar.params import HeaderParameter
 from litestar.serialization import encode_json
 
 from api.problems import ApiProblem, problem_responses
+from domain.errors import N_
 from projections import models
 from projections.prizes import PrizeQueries
 from projections.queries import ViewQueries
@@ -215,15 +216,17 @@ class ReadSide:
                 raise ApiProblem(
                     409,
                     "position-not-recorded",
-                    f"no event has been recorded at position {position}: the store's head is "
-                    f"{head}",
+                    "no event has been recorded at position %(position)s: the store's head is "
+                    "%(head)s",
+                    params={"position": position, "head": head},
                     extra={"head_position": head},
                 )
         if self.waiters >= self.max_waiters:
             raise ApiProblem(
                 503,
                 "too-many-waiters",
-                f"{self.waiters} reads already wait for a position; retry shortly",
+                "%(waiting)s reads already wait for a position; retry shortly",
+                params={"waiting": self.waiters},
                 headers={"Retry-After": "1"},
             )
         self.waiters += 1
@@ -238,7 +241,8 @@ class ReadSide:
             raise ApiProblem(
                 503,
                 "views-behind",
-                f"the views have not reached position {position} within {timeout:.0f} s",
+                "the views have not reached position %(position)s within %(seconds)s s",
+                params={"position": position, "seconds": format(timeout, ".0f")},
                 headers={"Retry-After": "1"},
             )
 
@@ -258,12 +262,13 @@ def parse_min_position(header: str | None) -> int | None:
     if header is None:
         return None
     if not _POSITION.fullmatch(header):
+        expected = N_("a decimal of at most 20 digits")
         raise ApiProblem(
             422,
             "invalid-input",
-            f"{MIN_POSITION_HEADER} must be a notification position: a decimal of at most 20 "
-            "digits",
-            errors=[{"field": MIN_POSITION_HEADER, "message": "a decimal of at most 20 digits"}],
+            "%(header)s must be a notification position: a decimal of at most 20 digits",
+            params={"header": MIN_POSITION_HEADER},
+            errors=[{"field": MIN_POSITION_HEADER, "message": expected}],
         )
     return int(header)
 

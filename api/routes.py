@@ -141,7 +141,9 @@ def expected_version(header: str | None, current: Callable[[], int]) -> int | No
     }
     if not versions:
         raise DomainError(
-            "precondition-failed", f"If-Match {header.strip()!r} matches no version of the record"
+            "precondition-failed",
+            "If-Match %(header)r matches no version of the record",
+            params={"header": header.strip()},
         )
     if len(versions) == 1:
         return versions.pop()

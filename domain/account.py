@@ -93,7 +93,9 @@ class Account(Aggregate):
 
     def _require_active(self) -> None:
         if self.revoked:
-            raise DomainError("invalid-state", f"account {self.name!r} is revoked")
+            raise DomainError(
+                "invalid-state", "account %(name)r is revoked", params={"name": self.name}
+            )
 
     def grant_scope(self, *, actor: UUID, competition_id: UUID, at: datetime | None = None) -> None:
         self._require_active()

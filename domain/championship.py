@@ -120,7 +120,11 @@ class Championship(Aggregate):
         if ends_on < starts_on:
             raise DomainError("invalid-input", "ends_on: before starts_on")
         if starts_on.year != year:
-            raise DomainError("invalid-input", f"starts_on: not in the championship's year {year}")
+            raise DomainError(
+                "invalid-input",
+                "starts_on: not in the championship's year %(year)s",
+                params={"year": year},
+            )
         tolerance = parse_mark(tie_tolerance, field="tie_tolerance")
         if not Decimal("0.00") <= tolerance <= Decimal("10.00"):
             raise DomainError("out-of-range", "tie_tolerance: expected 0.00 to 10.00")
@@ -162,7 +166,9 @@ class Championship(Aggregate):
         if category not in CATEGORIES_BY_KIND[self.kind]:
             allowed = ", ".join(sorted(CATEGORIES_BY_KIND[self.kind]))
             raise DomainError(
-                "invalid-input", f"category: {self.kind} competitions are one of: {allowed}"
+                "invalid-input",
+                "category: %(kind)s competitions are one of: %(allowed)s",
+                params={"kind": str(self.kind), "allowed": allowed},
             )
         code = code.strip().lower()
         if not code or len(code) > 64 or not code.replace("-", "").replace("_", "").isalnum():

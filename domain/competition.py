@@ -17,7 +17,7 @@ import msgspec
 from eventsourcing.domain import Aggregate
 
 from domain import scoring
-from domain.errors import DomainError
+from domain.errors import N_, DomainError, Phrase
 from domain.events import RegistryEvent, checked_reason, checked_text, clone, copy_fields
 from domain.values import (
     TWO_PLACES,
@@ -62,6 +62,18 @@ def _version_key(
     """Where ``Competition.mark_versions`` keeps the version of the event that set a mark: a
     measurement aspect holds one mark whoever entered it, a judgement aspect one per expert."""
     return (competitor_id, aspect.id, None if aspect.type is AspectType.MEASUREMENT else expert_id)
+
+
+#: Phrases that refusals take as parameters (statuses, roles), marked for the catalogs.
+PHRASES = (
+    N_("setup"),
+    N_("marking"),
+    N_("locked"),
+    N_("published"),
+    N_("setup or marking"),
+    N_("chief"),
+    N_("expert"),
+)
 
 
 class Competition(Aggregate):
@@ -266,7 +278,11 @@ class Competition(Aggregate):
             self.__dict__["_aspect_index"] = index
         aspect = index[1].get(aspect_id)
         if aspect is None:
-            raise DomainError("not-found", f"aspect {aspect_id!r} is not in the marking scheme")
+            raise DomainError(
+                "not-found",
+                "aspect %(aspect)r is not in the marking scheme",
+                params={"aspect": aspect_id},
+            )
         return aspect
 
     def aspect_marks(self, competitor_id: UUID) -> dict[str, Decimal]:
@@ -340,11 +356,17 @@ class Competition(Aggregate):
     # ---------------------------------------------------------------- commands
 
     def _require_status(self, *allowed: CompetitionStatus, doing: str) -> None:
+        """``doing`` is a phrase marked ``N_`` ("enter marks"), translated with the refusal."""
         if self.status not in allowed:
             wanted = " or ".join(allowed)
             raise DomainError(
                 "invalid-state",
-                f"cannot {doing}: the competition is {self.status}, not {wanted}",
+                "cannot %(doing)s: the competition is %(now)s, not %(wanted)s",
+                params={
+                    "doing": Phrase(doing),
+                    "now": Phrase(self.status),
+                    "wanted": Phrase(wanted),
+                },
                 status=str(self.status),
             )
 
@@ -372,7 +394,7 @@ class Competition(Aggregate):
         if aspects == self.scheme:
             return False  # a repeat: the competition already has exactly this scheme
         self._require_status(
-            CompetitionStatus.SETUP, CompetitionStatus.MARKING, doing="set the scheme"
+            CompetitionStatus.SETUP, CompetitionStatus.MARKING, doing=N_("set the scheme")
         )
         if self.has_marks:
             raise DomainError(
@@ -394,7 +416,7 @@ class Competition(Aggregate):
         if participant_id in self.entrants:
             return False
         self._require_status(
-            CompetitionStatus.SETUP, CompetitionStatus.MARKING, doing="add an entrant"
+            CompetitionStatus.SETUP, CompetitionStatus.MARKING, doing=N_("add an entrant")
         )
         self.trigger_event(
             self.EntrantAdded,
@@ -424,15 +446,18 @@ class Competition(Aggregate):
                 return False
             raise DomainError(
                 "invalid-state",
-                f"{existing.name} is already an {existing.role} of this competition",
+                "%(name)s is already an %(role)s of this competition",
+                params={"name": existing.name, "role": Phrase(existing.role)},
             )
         self._require_status(
-            CompetitionStatus.SETUP, CompetitionStatus.MARKING, doing="assign an expert"
+            CompetitionStatus.SETUP, CompetitionStatus.MARKING, doing=N_("assign an expert")
         )
         chief = self.chief()
         if role is ExpertRole.CHIEF and chief is not None:
             raise DomainError(
-                "invalid-state", f"the competition already has a chief expert: {chief.name}"
+                "invalid-state",
+                "the competition already has a chief expert: %(name)s",
+                params={"name": chief.name},
             )
         self.trigger_event(
             self.ExpertAssigned,
@@ -467,7 +492,8 @@ class Competition(Aggregate):
         if entrant is None:
             raise DomainError(
                 "not-found",
-                f"competitor {competitor_id} is not an entrant of this competition",
+                "competitor %(competitor)s is not an entrant of this competition",
+                params={"competitor": competitor_id},
                 field="competitor_id",
             )
         return entrant
@@ -476,8 +502,8 @@ class Competition(Aggregate):
         if expert.organisation_id == entrant.organisation_id:
             raise DomainError(
                 "conflict-of-interest",
-                f"{expert.name} cannot mark {entrant.full_name}: both are from the same "
-                "organisation",
+                "%(expert)s cannot mark %(competitor)s: both are from the same organisation",
+                params={"expert": expert.name, "competitor": entrant.full_name},
                 competitor_id=str(entrant.participant_id),
             )
 
@@ -488,7 +514,8 @@ class Competition(Aggregate):
         if not ZERO <= value <= aspect.max_mark:
             raise DomainError(
                 "out-of-range",
-                f"value: aspect {aspect.id} takes 0.00 to {aspect.max_mark}, not {raw}",
+                "value: aspect %(aspect)s takes 0.00 to %(max)s, not %(value)s",
+                params={"aspect": aspect.id, "max": aspect.max_mark, "value": raw},
                 field="value",
             )
         return value
@@ -507,7 +534,7 @@ class Competition(Aggregate):
         """
         if not marks:
             raise DomainError("invalid-input", "marks: the sheet is empty")
-        self._require_status(CompetitionStatus.MARKING, doing="enter marks")
+        self._require_status(CompetitionStatus.MARKING, doing=N_("enter marks"))
         expert = self._expert(actor)
         new: dict[tuple[UUID, str], MarkValue] = {}
         last_version = 0
@@ -526,7 +553,7 @@ class Competition(Aggregate):
                 if new[key].value != value:
                     raise DomainError(
                         "invalid-input",
-                        f"marks[{index}]: the sheet gives two values for one mark",
+                        "marks[%(index)s]: the sheet gives two values for one mark",
                         index=index,
                     )
                 continue
@@ -540,16 +567,21 @@ class Competition(Aggregate):
                 if held_value is None and len(scores) >= 3:
                     raise DomainError(
                         "judgement-full",
-                        f"aspect {aspect_id} already has three experts' scores for "
-                        f"{entrant.full_name}",
+                        "aspect %(aspect)s already has three experts' scores for %(competitor)s",
+                        params={"aspect": aspect_id, "competitor": entrant.full_name},
                         index=index,
                     )
             if held_value is not None:
                 if held_value != value:
                     raise DomainError(
                         "mark-exists",
-                        f"a different mark ({held_value}) is already recorded for "
-                        f"{entrant.full_name}, aspect {aspect_id}: send a correction with a reason",
+                        "a different mark (%(held)s) is already recorded for %(competitor)s, "
+                        "aspect %(aspect)s: send a correction with a reason",
+                        params={
+                            "held": held_value,
+                            "competitor": entrant.full_name,
+                            "aspect": aspect_id,
+                        },
                         index=index,
                     )
                 version = self.mark_versions[_version_key(aspect, competitor_id, actor)]
@@ -567,12 +599,18 @@ class Competition(Aggregate):
         if aspect.type is AspectType.MEASUREMENT:
             held = self.measurements.get(key)
             if held is None:
-                raise DomainError("no-mark", f"no mark is recorded for aspect {aspect.id} yet")
+                raise DomainError(
+                    "no-mark",
+                    "no mark is recorded for aspect %(aspect)s yet",
+                    params={"aspect": aspect.id},
+                )
             return held
         score = self.judgements.get(key, {}).get(expert_id)
         if score is None:
             raise DomainError(
-                "no-mark", f"no score of this expert is recorded for aspect {aspect.id} yet"
+                "no-mark",
+                "no score of this expert is recorded for aspect %(aspect)s yet",
+                params={"aspect": aspect.id},
             )
         return Decimal(score), expert_id
 
@@ -608,7 +646,7 @@ class Competition(Aggregate):
         at: datetime | None = None,
     ) -> tuple[bool, int]:
         """Correct a mark during marking: the expert who entered it, or the chief expert."""
-        self._require_status(CompetitionStatus.MARKING, doing="correct a mark")
+        self._require_status(CompetitionStatus.MARKING, doing=N_("correct a mark"))
         expert = self._expert(actor)
         reason = checked_reason(reason)
         entrant = self._entrant(competitor_id)
@@ -627,7 +665,7 @@ class Competition(Aggregate):
     def lock(self, *, actor: UUID, at: datetime | None = None) -> bool:
         if self.status in (CompetitionStatus.LOCKED, CompetitionStatus.PUBLISHED):
             return False  # a repeat: already locked (and maybe published since)
-        self._require_status(CompetitionStatus.MARKING, doing="lock")
+        self._require_status(CompetitionStatus.MARKING, doing=N_("lock"))
         expert = self._expert(actor)
         if expert.role is not ExpertRole.CHIEF:
             raise DomainError("not-allowed", "only the chief expert locks a competition")
@@ -636,21 +674,24 @@ class Competition(Aggregate):
         missing = self.marks_expected() - self.marks_present()
         if missing > 0:
             raise DomainError(
-                "incomplete-marking", f"cannot lock: {missing} marks are still missing"
+                "incomplete-marking",
+                "cannot lock: %(missing)s marks are still missing",
+                params={"missing": missing},
             )
         disputed = self.disputed()
         if disputed:
             listing = ", ".join(f"{self.entrants[c].full_name} / {a}" for c, a in disputed)
             raise DomainError(
                 "disputed-aspect",
-                f"cannot lock: judgement scores differ by more than 1 on {listing}",
+                "cannot lock: judgement scores differ by more than 1 on %(listing)s",
+                params={"listing": listing},
             )
         self.trigger_event(self.Locked, actor=actor, timestamp=at)
         return True
 
     def reopen(self, *, actor: UUID, reason: str, at: datetime | None = None) -> bool:
         reason = checked_reason(reason)
-        self._require_status(CompetitionStatus.LOCKED, doing="reopen")
+        self._require_status(CompetitionStatus.LOCKED, doing=N_("reopen"))
         expert = self._expert(actor)
         if expert.role is not ExpertRole.CHIEF:
             raise DomainError("not-allowed", "only the chief expert reopens a competition")
@@ -660,7 +701,7 @@ class Competition(Aggregate):
     def publish(self, *, actor: UUID, at: datetime | None = None) -> bool:
         if self.status is CompetitionStatus.PUBLISHED:
             return False
-        self._require_status(CompetitionStatus.LOCKED, doing="publish")
+        self._require_status(CompetitionStatus.LOCKED, doing=N_("publish"))
         self.trigger_event(
             self.Published,
             actor=actor,
@@ -682,7 +723,7 @@ class Competition(Aggregate):
         at: datetime | None = None,
     ) -> tuple[bool, int]:
         """Change a published mark (organiser). Judgement aspects name the expert's score."""
-        self._require_status(CompetitionStatus.PUBLISHED, doing="amend a mark")
+        self._require_status(CompetitionStatus.PUBLISHED, doing=N_("amend a mark"))
         reason = checked_reason(reason)
         self._entrant(competitor_id)
         aspect = self.aspect(aspect_id)

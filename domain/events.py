@@ -83,10 +83,14 @@ def checked_text(
     than ``max_len`` (by default the cap of its field, ``TEXT_CAPS``)."""
     cleaned = ids.clean_text(value, field)
     if required and not cleaned:
-        raise DomainError("invalid-input", f"{field}: must not be empty")
+        raise DomainError("invalid-input", "%(field)s: must not be empty", params={"field": field})
     cap = max_len if max_len is not None else TEXT_CAPS.get(field.rpartition(".")[2], MAX_TITLE)
     if len(cleaned) > cap:
-        raise DomainError("invalid-input", f"{field}: longer than {cap} characters")
+        raise DomainError(
+            "invalid-input",
+            "%(field)s: longer than %(cap)s characters",
+            params={"field": field, "cap": cap},
+        )
     return cleaned
 
 

@@ -39,8 +39,13 @@ def clean_text(text: str, field: str = "text") -> str:
             if char not in _ALLOWED_CONTROLS and unicodedata.category(char)[0] == "C":
                 raise DomainError(
                     "invalid-input",
-                    f"{field}: must not contain invisible or control characters "
-                    f"(U+{ord(char):04X} {unicodedata.name(char, 'unnamed')})",
+                    "%(field)s: must not contain invisible or control characters "
+                    "(U+%(code)s %(name)s)",
+                    params={
+                        "field": field,
+                        "code": format(ord(char), "04X"),
+                        "name": unicodedata.name(char, "unnamed"),
+                    },
                 )
     return " ".join(normal.split())
 

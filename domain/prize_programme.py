@@ -185,8 +185,13 @@ class PrizeProgramme(Aggregate):
     ) -> PrizeProgramme:
         try:
             kinds_checked = tuple(sorted({ChampionshipKind(k) for k in kinds}))
-        except ValueError as error:
-            raise DomainError("invalid-input", f"kinds: {error}") from None
+        except ValueError:
+            unknown = next(k for k in kinds if k not in set(ChampionshipKind))
+            raise DomainError(
+                "invalid-input",
+                "kinds: %(value)r is not a championship kind (%(kinds)s)",
+                params={"value": unknown, "kinds": ", ".join(ChampionshipKind)},
+            ) from None
         title_ru = checked_text(title_ru, "title_ru")
         region = checked_region(region)
         year = checked_year(year)
@@ -300,9 +305,15 @@ class PrizeProgramme(Aggregate):
         is refused, so no caller can skip the rule."""
         entry = self.entries.get(entry_id)
         if entry is None:
-            raise DomainError("not-found", f"no entry {entry_id} in this programme")
+            raise DomainError(
+                "not-found", "no entry %(entry)s in this programme", params={"entry": entry_id}
+            )
         if decision not in prizes.TRANSITIONS:
-            raise DomainError("invalid-input", f"decision: one of {sorted(prizes.TRANSITIONS)}")
+            raise DomainError(
+                "invalid-input",
+                "decision: one of %(decisions)s",
+                params={"decisions": sorted(prizes.TRANSITIONS)},
+            )
         if prizes.is_repeat(decision, entry.status):
             return False
         reason = checked_reason(reason or "") if decision in ("reject", "revoke") else None
@@ -359,7 +370,11 @@ class PrizeProgramme(Aggregate):
     ) -> tuple[bool, UUID]:
         nomination = self.nominations.get(nomination_id)
         if nomination is None:
-            raise DomainError("not-found", f"no nomination {nomination_id} in this programme")
+            raise DomainError(
+                "not-found",
+                "no nomination %(nomination)s in this programme",
+                params={"nomination": nomination_id},
+            )
         nominee_id = prizes.nominee_id(nomination_id, organisation_id)
         if nominee_id in nomination.nominees:
             return False, nominee_id
@@ -387,7 +402,11 @@ class PrizeProgramme(Aggregate):
         nomination = self.nominations.get(nomination_id)
         nominee = nomination.nominees.get(nominee_id) if nomination else None
         if nominee is None:
-            raise DomainError("not-found", f"no nominee {nominee_id} in this nomination")
+            raise DomainError(
+                "not-found",
+                "no nominee %(nominee)s in this nomination",
+                params={"nominee": nominee_id},
+            )
         if decision not in ("approve", "reject"):
             raise DomainError("invalid-input", "decision: approve or reject")
         if prizes.is_repeat(decision, nominee.status, "nominee"):

@@ -21,7 +21,7 @@ from uuid import UUID, uuid5
 
 import msgspec
 
-from domain.errors import DomainError
+from domain.errors import N_, DomainError
 from domain.ids import NAMESPACE
 from domain.values import ChampionshipKind, Level
 
@@ -88,18 +88,28 @@ def check_prizes(prizes: Sequence[Prize]) -> None:
     for index, prize in enumerate(prizes):
         if prize.place not in PRIZE_PLACES:
             raise DomainError(
-                "out-of-range", f"prizes[{index}].place: 1, 2 or 3, not {prize.place}"
+                "out-of-range",
+                "prizes[%(index)s].place: 1, 2 or 3, not %(place)s",
+                params={"index": index, "place": prize.place},
             )
         if isinstance(prize.amount_kzt, bool) or not isinstance(prize.amount_kzt, int):
             raise DomainError(
-                "invalid-input", f"prizes[{index}].amount_kzt: a whole number of tenge"
+                "invalid-input",
+                "prizes[%(index)s].amount_kzt: a whole number of tenge",
+                params={"index": index},
             )
         if not 0 < prize.amount_kzt <= 1_000_000_000:
             raise DomainError(
-                "out-of-range", f"prizes[{index}].amount_kzt: 1 to 1,000,000,000 tenge"
+                "out-of-range",
+                "prizes[%(index)s].amount_kzt: 1 to 1,000,000,000 tenge",
+                params={"index": index},
             )
         if not prize.description.strip():
-            raise DomainError("invalid-input", f"prizes[{index}].description: must not be empty")
+            raise DomainError(
+                "invalid-input",
+                "prizes[%(index)s].description: must not be empty",
+                params={"index": index},
+            )
 
 
 def is_eligible(
@@ -158,13 +168,14 @@ def check_award_date(awarded_on: date, *, today: date, published_on: date) -> No
     if awarded_on > today:
         raise DomainError(
             "invalid-input",
-            f"awarded_on: {awarded_on.isoformat()} is in the future (today is {today.isoformat()})",
+            "awarded_on: %(date)s is in the future (today is %(today)s)",
+            params={"date": awarded_on.isoformat(), "today": today.isoformat()},
         )
     if awarded_on < published_on:
         raise DomainError(
             "invalid-input",
-            f"awarded_on: {awarded_on.isoformat()} is before the result was published "
-            f"({published_on.isoformat()})",
+            "awarded_on: %(date)s is before the result was published (%(published)s)",
+            params={"date": awarded_on.isoformat(), "published": published_on.isoformat()},
         )
 
 
@@ -176,7 +187,13 @@ def is_repeat(decision: str, status: EntryStatus, what: str = "entry") -> bool:
     allowed = TRANSITIONS[decision]
     if status not in allowed:
         wanted = " or ".join(sorted(allowed))
+        if what == "nominee":
+            template = N_("cannot %(decision)s a %(status)s nominee; it must be %(wanted)s")
+        else:
+            template = N_("cannot %(decision)s a %(status)s entry; it must be %(wanted)s")
         raise DomainError(
-            "invalid-state", f"cannot {decision} a {status} {what}; it must be {wanted}"
+            "invalid-state",
+            template,
+            params={"decision": decision, "status": status, "wanted": wanted},
         )
     return False

@@ -119,47 +119,60 @@ def check_scheme(aspects: Sequence[Aspect]) -> None:
         raise DomainError("invalid-scheme", "a marking scheme needs at least one aspect")
     seen: set[str] = set()
     for position, aspect in enumerate(aspects, start=1):
-        where = f"aspect {position}"
         if _blank(aspect.id):
-            raise DomainError("invalid-scheme", f"{where}: the id is empty")
-        where = f"aspect {aspect.id!r}"
+            raise DomainError(
+                "invalid-scheme",
+                "aspect %(position)s: the id is empty",
+                params={"position": position},
+            )
         if aspect.id in seen:
-            raise DomainError("invalid-scheme", f"{where}: duplicate aspect id", aspect=aspect.id)
+            raise DomainError(
+                "invalid-scheme", "aspect %(aspect)r: duplicate aspect id", aspect=aspect.id
+            )
         seen.add(aspect.id)
         if _blank(aspect.criterion):
             raise DomainError(
-                "invalid-scheme", f"{where}: the criterion is empty", aspect=aspect.id
+                "invalid-scheme", "aspect %(aspect)r: the criterion is empty", aspect=aspect.id
             )
         if _CRITERION.fullmatch(aspect.criterion) is None:
             raise DomainError(
                 "invalid-scheme",
-                f"{where}: criterion {aspect.criterion!r} is not 1-3 uppercase Latin letters "
-                "(A, B, ..., AA)",
+                "aspect %(aspect)r: criterion %(criterion)r is not 1-3 uppercase Latin "
+                "letters (A, B, ..., AA)",
+                params={"criterion": aspect.criterion},
                 aspect=aspect.id,
             )
         if _blank(aspect.description):
             raise DomainError(
-                "invalid-scheme", f"{where}: the description is empty", aspect=aspect.id
+                "invalid-scheme", "aspect %(aspect)r: the description is empty", aspect=aspect.id
             )
         try:
             AspectType(aspect.type)
         except ValueError:
             raise DomainError(
-                "invalid-scheme", f"{where}: unknown aspect type {aspect.type!r}", aspect=aspect.id
+                "invalid-scheme",
+                "aspect %(aspect)r: unknown aspect type %(type)r",
+                params={"type": aspect.type},
+                aspect=aspect.id,
             ) from None
         max_mark = aspect.max_mark
         if not isinstance(max_mark, Decimal) or not max_mark.is_finite():
             raise DomainError(
-                "invalid-scheme", f"{where}: max_mark must be a finite decimal", aspect=aspect.id
+                "invalid-scheme",
+                "aspect %(aspect)r: max_mark must be a finite decimal",
+                aspect=aspect.id,
             )
         if max_mark <= 0:
             raise DomainError(
-                "invalid-scheme", f"{where}: max_mark must be greater than 0", aspect=aspect.id
+                "invalid-scheme",
+                "aspect %(aspect)r: max_mark must be greater than 0",
+                aspect=aspect.id,
             )
         if _decimal_places(max_mark) > 2:
             raise DomainError(
                 "invalid-scheme",
-                f"{where}: max_mark {max_mark} has more than two decimal places",
+                "aspect %(aspect)r: max_mark %(max)s has more than two decimal places",
+                params={"max": max_mark},
                 aspect=aspect.id,
             )
     with localcontext() as ctx:
@@ -169,7 +182,8 @@ def check_scheme(aspects: Sequence[Aspect]) -> None:
             shown = round_half_up(total) if total.adjusted() < _PRECISION - 3 else total
             raise DomainError(
                 "scheme-total",
-                f"max marks add up to {shown}, not {HUNDRED}",
+                "max marks add up to %(total)s, not %(hundred)s",
+                params={"hundred": HUNDRED},
                 total=str(shown),
             )
 

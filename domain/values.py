@@ -15,7 +15,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain.errors import DomainError
+from domain.errors import N_, DomainError
 
 TWO_PLACES = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -169,29 +169,50 @@ def parse_mark(raw: object, *, field: str = "value") -> Decimal:
         return value
     if isinstance(raw, Decimal):
         return _checked_decimal(raw, field)
-    raise DomainError("invalid-input", f'{field}: expected a decimal string like "7.50"')
+    raise DomainError(
+        "invalid-input",
+        '%(field)s: expected a decimal string like "7.50"',
+        params={"field": field},
+    )
 
 
 def _parse_text(raw: str, field: str) -> Decimal:
     if len(raw) > _MAX_DIGITS or MARK_PATTERN.fullmatch(raw) is None:
         raise DomainError(
             "invalid-input",
-            f'{field}: {_shown(raw)} is not a decimal string like "7.50" (ASCII digits, '
+            '%(field)s: %(value)s is not a decimal string like "7.50" (ASCII digits, '
             "at most two places, no sign, spaces or exponent)",
+            params={"field": field, "value": _shown(raw)},
         )
     value = Decimal(raw)
     if value >= _LIMIT:
-        raise DomainError("out-of-range", f"{field}: {_shown(raw)} is out of range")
+        raise DomainError(
+            "out-of-range",
+            "%(field)s: %(value)s is out of range",
+            params={"field": field, "value": _shown(raw)},
+        )
     return value.quantize(TWO_PLACES)
 
 
 def _checked_decimal(value: Decimal, field: str) -> Decimal:
     if not value.is_finite() or value.is_signed():
-        raise DomainError("invalid-input", f"{field}: {value} is not a mark (0 or more)")
+        raise DomainError(
+            "invalid-input",
+            "%(field)s: %(value)s is not a mark (0 or more)",
+            params={"field": field, "value": value},
+        )
     if value >= _LIMIT:
-        raise DomainError("out-of-range", f"{field}: {value} is out of range")
+        raise DomainError(
+            "out-of-range",
+            "%(field)s: %(value)s is out of range",
+            params={"field": field, "value": value},
+        )
     if value != value.quantize(TWO_PLACES):
-        raise DomainError("invalid-input", f"{field}: {value} has more than two decimal places")
+        raise DomainError(
+            "invalid-input",
+            "%(field)s: %(value)s has more than two decimal places",
+            params={"field": field, "value": value},
+        )
     return value.quantize(TWO_PLACES)
 
 
@@ -206,12 +227,13 @@ def parse_score(raw: object, *, field: str = "value") -> Decimal:
     if isinstance(raw, Decimal) and raw.is_finite() and raw == raw.to_integral_value():
         raw = int(raw)
     if type(raw) is not int:
-        raise DomainError(
-            "invalid-input",
-            f"{field}: a judgement score is a JSON integer 0-3, not {_kind(raw)}",
-        )
+        raise _not_a_score(raw, field)
     if raw not in SCORES:
-        raise DomainError("out-of-range", f"{field}: a judgement score is 0-3, not {_shown(raw)}")
+        raise DomainError(
+            "out-of-range",
+            "%(field)s: a judgement score is 0-3, not %(value)s",
+            params={"field": field, "value": _shown(raw)},
+        )
     return Decimal(raw)
 
 
@@ -222,14 +244,22 @@ def _shown(raw: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _kind(raw: object) -> str:
+def _not_a_score(raw: object, field: str) -> DomainError:
+    """The refusal of a score that is not an integer, saying what was sent instead."""
     if isinstance(raw, bool):
-        return "a boolean"
-    if isinstance(raw, str):
-        return f"the string {_shown(raw)}"
-    if isinstance(raw, float):
-        return f"the number {raw!r}"
-    return _shown(raw)
+        template = N_("%(field)s: a judgement score is a JSON integer 0-3, not a boolean")
+    elif isinstance(raw, str):
+        template = N_(
+            "%(field)s: a judgement score is a JSON integer 0-3, not the string %(value)s"
+        )
+    elif isinstance(raw, float):
+        template = N_(
+            "%(field)s: a judgement score is a JSON integer 0-3, not the number %(value)s"
+        )
+    else:
+        template = N_("%(field)s: a judgement score is a JSON integer 0-3, not %(value)s")
+    shown = repr(raw) if isinstance(raw, float) else _shown(raw)
+    return DomainError("invalid-input", template, params={"field": field, "value": shown})
 
 
 def round_half_up(value: Decimal, places: Decimal = TWO_PLACES) -> Decimal:

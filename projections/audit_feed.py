@@ -60,11 +60,18 @@ _json = msgspec.json.Encoder()
 
 
 class FeedError(ValueError):
-    """A parameter of the feed cannot be used; the message says why (a 400 answer)."""
+    """A parameter of the feed cannot be used; the message says why (a 400 answer).
 
-    def __init__(self, field: str, message: str) -> None:
+    ``template`` is an English msgid with ``%(name)s`` placeholders filled from ``params``
+    (the API translates it, catalog domain ``problems``); ``message`` is the English text.
+    """
+
+    def __init__(self, field: str, template: str, /, **params: Any) -> None:
+        message = template % params if params else template
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.template = template
+        self.params = params
         self.message = message
 
 
@@ -107,8 +114,9 @@ def resolve_types(values: Iterable[str]) -> tuple[str, ...]:
                 if not matches:
                     raise FeedError(
                         "type",
-                        f"{value!r} names no event; e.g. MarksEntered, "
+                        "%(value)r names no event; e.g. MarksEntered, "
                         "Competition.MarkAmended or registry.Account.Created",
+                        value=value,
                     )
                 chosen |= matches
     return tuple(sorted(chosen))
@@ -137,10 +145,12 @@ def parse_moment(value: str, field: str) -> datetime:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
         raise FeedError(
-            field, f"{value!r} is not an ISO 8601 time (e.g. 2025-05-12T10:00:00+05:00)"
+            field,
+            "%(value)r is not an ISO 8601 time (e.g. 2025-05-12T10:00:00+05:00)",
+            value=value,
         ) from None
     if moment.tzinfo is None:
-        raise FeedError(field, f"{value!r} has no UTC offset (add Z or e.g. +05:00)")
+        raise FeedError(field, "%(value)r has no UTC offset (add Z or e.g. +05:00)", value=value)
     return moment.astimezone(UTC)
 
 

@@ -79,7 +79,7 @@ def parse_as_of(value: str, field: str = "as_of") -> AsOf:
     text = value.strip()
     if text.isdigit():
         if len(text) > 18:
-            raise FeedError(field, f"{text} is not a notification position")
+            raise FeedError(field, "%(text)s is not a notification position", text=text)
         return AsOf(position=int(text))
     if not text:
         raise FeedError(field, "give a notification position or an ISO 8601 time")
@@ -203,13 +203,21 @@ class TimeTravel:
         if as_of.position is not None:
             head = self.app.head_position()
             if as_of.position > head:
-                raise NotYet(field, f"position {as_of.position} is beyond the head ({head})")
+                raise NotYet(
+                    field,
+                    "position %(position)s is beyond the head (%(head)s)",
+                    position=as_of.position,
+                    head=head,
+                )
         else:
             assert as_of.moment is not None
             now = self.app.clock()
             if as_of.moment > now:
                 raise NotYet(
-                    field, f"{time_text(as_of.moment)} is in the future (now {time_text(now)})"
+                    field,
+                    "%(moment)s is in the future (now %(now)s)",
+                    moment=time_text(as_of.moment),
+                    now=time_text(now),
                 )
 
     def at(self, timeline: Timeline, as_of: AsOf) -> Moment | None:

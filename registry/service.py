@@ -10,7 +10,7 @@ create every registration shares.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -19,11 +19,28 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import ProcessRecorder, Tracking
 
-from domain.errors import DomainError
+from domain.errors import N_, DomainError
 from registry.accounts import AccountCache
 from registry.writer import Cache, CommandResult, FileTurns, Writer
 from store.events import EventLookups
 from store.settings import Settings, load_settings, prepare_store
+
+#: The refusals naming what was looked for (msgids, one per kind of record: no grammar is
+#: built from a record's name).
+NOT_FOUND: dict[str, str] = {
+    "organisation": N_("no organisation with id %(id)s"),
+    "participant": N_("no participant with id %(id)s"),
+    "championship": N_("no championship with id %(id)s"),
+    "competition": N_("no competition with id %(id)s"),
+    "account": N_("no account with id %(id)s"),
+    "prize programme": N_("no prize programme with id %(id)s"),
+}
+ALREADY_EXISTS: dict[str, str] = {
+    "organisation": N_("a different organisation with the same natural key exists: %(id)s"),
+    "participant": N_("a different participant with the same natural key exists: %(id)s"),
+    "championship": N_("a different championship with the same natural key exists: %(id)s"),
+    "prize programme": N_("a different prize programme with the same natural key exists: %(id)s"),
+}
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -171,7 +188,8 @@ class ServiceBase(Application[UUID]):
     def _get(self, aggregate_id: UUID, cls: type[A], what: str) -> A:
         aggregate = self._find(aggregate_id)
         if not isinstance(aggregate, cls):  # none, or another kind of aggregate
-            raise DomainError("not-found", f"no {what} with id {aggregate_id}")
+            template = NOT_FOUND.get(what, N_("no %(what)s with id %(id)s"))
+            raise DomainError("not-found", template, params={"what": what, "id": aggregate_id})
         return aggregate
 
     def _find(self, aggregate_id: UUID) -> Aggregate | None:
@@ -187,17 +205,23 @@ class ServiceBase(Application[UUID]):
         what: str,
         *also: Aggregate,
         refusal: str | None = None,
+        refusal_params: Mapping[str, Any] | None = None,
     ) -> CommandResult:
         """Save ``new`` (and ``also``, in the same transaction) unless its id is taken: by
         an aggregate ``same`` as it (a repeat: the position of its creation), or another
-        (``already-exists`` with ``refusal``, or the natural-key message)."""
+        (``already-exists`` with ``refusal``, a msgid filled from ``refusal_params``, or the
+        natural-key message)."""
         existing = self._find(new.id)
         if existing is not None:
             if type(existing) is type(new) and same(existing, new):  # type: ignore[arg-type]
                 return CommandResult(new.id, self.position_of(new.id, 1), False, existing.version)
+            template = refusal or ALREADY_EXISTS.get(
+                what, N_("a different %(what)s with the same natural key exists: %(id)s")
+            )
             raise DomainError(
                 "already-exists",
-                refusal or f"a different {what} with the same natural key exists: {new.id}",
+                template,
+                params={"what": what, **(refusal_params or {})},
                 id=str(new.id),
             )
         return CommandResult(new.id, self._save(new, *also), True, new.version)

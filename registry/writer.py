@@ -150,7 +150,8 @@ def check_version(aggregate: Aggregate, expected_version: int | None) -> None:
     if expected_version is not None and aggregate.version != expected_version:
         raise DomainError(
             "precondition-failed",
-            f"the record is at version {aggregate.version}, not {expected_version}",
+            "the record is at version %(version)s, not %(expected)s",
+            params={"expected": expected_version},
             version=aggregate.version,
         )
 

@@ -448,7 +448,11 @@ class EventLookups(EventsTable):
             (self.id_param(aggregate_id), version),
         )
         if row is None:  # pragma: no cover - the event was just read from the store
-            raise DomainError("not-found", f"event {aggregate_id} v{version} is not stored")
+            raise DomainError(
+                "not-found",
+                "event %(id)s v%(version)s is not stored",
+                params={"id": aggregate_id, "version": version},
+            )
         return int(row[0])
 
     def close(self) -> None:

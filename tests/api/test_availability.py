@@ -22,6 +22,7 @@ import pytest
 import uvicorn
 from litestar.testing import AsyncTestClient
 
+from api.i18n import translator
 from api.limits import LimitedHttpToolsProtocol, Limits
 from api.server import build_app
 from projections.runner import Projector
@@ -295,9 +296,20 @@ def test_request_headers_are_bounded_431_at_once(small_server):
     answer, _ = _exchange(small_server, big)
     assert answer.startswith(b"HTTP/1.1 431"), answer[:80]
     assert b"/problems/headers-too-large" in answer
-    many = b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(30))
-    answer, _ = _exchange(small_server, many + b"\r\n")
+    many = b"".join(b"X-%d: 1\r\n" % i for i in range(30)) + b"\r\n"
+    english = b"GET / HTTP/1.1\r\nHost: x\r\nAccept-Language: en\r\n" + many
+    answer, _ = _exchange(small_server, english)
     assert answer.startswith(b"HTTP/1.1 431") and b"header fields" in answer
+    # in the language asked for before the limit was hit; Russian without one
+    for language, header in (("kk", b"Accept-Language: kk\r\n"), ("ru", b"")):
+        answer, _ = _exchange(small_server, b"GET / HTTP/1.1\r\nHost: x\r\n" + header + many)
+        problem = msgspec.json.decode(answer.partition(b"\r\n\r\n")[2])
+        assert problem["type"] == "/problems/headers-too-large"
+        tr = translator(language)
+        assert problem["detail"] == tr.gettext(
+            "the request has more than %(most)s header fields", most=SmallHeaders.limits.max_headers
+        )
+        assert problem["detail"] != "the request has more than 20 header fields"
     # an endless head is cut off early, not read to the end
     answer, sent = _exchange(small_server, b"GET / HTTP/1.1\r\nHost: x\r\n", stream=32 * 2**20)
     assert answer.startswith(b"HTTP/1.1 431")

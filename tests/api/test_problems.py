@@ -246,7 +246,7 @@ async def test_problem_shape_of_a_domain_refusal(client, ctx):
     response = await client.post(
         f"/api/v1/competitions/{ctx.competition2}/marks",
         json=mark(ctx, "5.00"),
-        headers=ctx.auth("outsider"),
+        headers=ctx.auth("outsider", **{"Accept-Language": "en"}),  # the msgids
     )
     assert response.status_code == 409
     problem = response.json()
