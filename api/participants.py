@@ -28,7 +28,9 @@ from litestar.params import FromPath
 
 from api.problems import ApiProblem
 from api.reading import read, read_side
+from api.results import participant_results
 from domain.values import Role
+from projections import models
 
 #: the roles that read a person's sensitive data (RULES.md "Who and what")
 PERSONAL_DATA_READERS = frozenset({Role.ORGANISER, Role.AUDITOR})
@@ -57,7 +59,9 @@ class ParticipantOut(msgspec.Struct, frozen=True):
 def get_participant(
     request: Request[Any, Any, Any], participant_id: FromPath[UUID]
 ) -> ParticipantOut:
-    missing = ApiProblem(404, "not-found", f"no participant with id {participant_id}")
+    missing = ApiProblem(
+        404, "not-found", "no participant with id %(id)s", params={"id": participant_id}
+    )
     person = read_side(request).queries.participant_results(participant_id)
     if person is None:
         raise missing
@@ -82,6 +86,36 @@ def get_participant(
         personal_data="shown",
         birth_date=personal.birth_date,
         disability=personal.disability,
+    )
+
+
+def visible_person(
+    request: Request[Any, Any, Any], participant_id: UUID
+) -> models.ParticipantResults:
+    """A person with the results the caller may see (:func:`api.results.participant_results`);
+    404, as :func:`get_participant` answers it, for the public when none is published."""
+    person = participant_results(request, participant_id)
+    if request.scope.get("user") is None and not person.results:
+        raise ApiProblem(
+            404, "not-found", "no participant with id %(id)s", params={"id": participant_id}
+        )
+    return person
+
+
+#: at most this many people answer a search by name
+SEARCH_LIMIT = 50
+
+
+def find_participants(
+    request: Request[Any, Any, Any], text: str, limit: int = SEARCH_LIMIT
+) -> list[models.ParticipantFound]:
+    """People by name (API.md additions, ``GET /participants?q=``): the public (and every
+    account but organisers and auditors) finds only people with a published result; name,
+    organisation and region only, never personal data."""
+    account = request.scope.get("user")
+    everyone = account is not None and account.role in PERSONAL_DATA_READERS
+    return read_side(request).queries.find_participants(
+        text, published_only=not everyone, limit=limit
     )
 
 

@@ -29,6 +29,7 @@ from litestar.concurrency import sync_to_thread
 from litestar.enums import MediaType
 from litestar.params import FromPath, QueryParameter
 
+from api.messages import Message
 from api.problems import ApiProblem, forbidden, found, invalid_field, unauthorized
 from api.reading import (
     READ_RESPONSES,
@@ -39,6 +40,7 @@ from api.reading import (
     read_side,
     versioned,
 )
+from domain.errors import N_, Phrase
 from domain.values import Role
 from projections import models, time_travel
 from projections.audit_feed import FeedError
@@ -61,24 +63,32 @@ def _viewer(request: Request[Any, Any, Any]) -> Any:
     return request.scope.get("user")
 
 
-def _may_see(request: Request[Any, Any, Any], competition_id: UUID, status: str | None) -> bool:
+def may_see(account: Any, competition_id: UUID, status: str | None) -> bool:
+    """Whether ``account`` (None: the public) may see a competition in ``status``."""
     if status == "published":
         return True
-    account = _viewer(request)
     if account is None:
         return False
     return account.role in PRIVILEGED or competition_id in account.competition_ids
+
+
+def _may_see(request: Request[Any, Any, Any], competition_id: UUID, status: str | None) -> bool:
+    return may_see(_viewer(request), competition_id, status)
 
 
 def _check_visible(
     request: Request[Any, Any, Any], competition_id: UUID, status: str | None
 ) -> None:
     if status is None:
-        raise ApiProblem(404, "not-found", f"no competition with id {competition_id}")
+        raise ApiProblem(
+            404, "not-found", "no competition with id %(id)s", params={"id": competition_id}
+        )
     if _may_see(request, competition_id, status):
         return
     if _viewer(request) is None:
-        raise ApiProblem(404, "not-found", f"no competition with id {competition_id}")
+        raise ApiProblem(
+            404, "not-found", "no competition with id %(id)s", params={"id": competition_id}
+        )
     raise forbidden("this competition's results are not published yet")
 
 
@@ -103,13 +113,22 @@ def get_championship(
     championship_id: FromPath[UUID],
     if_none_match: IfNoneMatch = None,
 ) -> Response[Any]:
+    detail = championship_detail(request, championship_id)
+    return versioned(detail, detail.version, if_none_match)
+
+
+def championship_detail(
+    request: Request[Any, Any, Any], championship_id: UUID
+) -> models.ChampionshipDetail:
+    """The championship with the competitions the caller may see (404 if unknown):
+    ``GET /championships/{id}`` and the championship's page."""
     detail = found(
         read_side(request).queries.championship(championship_id),
-        f"no championship with id {championship_id}",
+        "no championship with id %(id)s",
+        id=championship_id,
     )
     visible = [c for c in detail.competitions if _may_see(request, c.id, c.status)]
-    detail = msgspec.structs.replace(detail, competitions=visible)
-    return versioned(detail, detail.version, if_none_match)
+    return msgspec.structs.replace(detail, competitions=visible)
 
 
 @read(
@@ -123,11 +142,19 @@ def get_competition(
     competition_id: FromPath[UUID],
     if_none_match: IfNoneMatch = None,
 ) -> Response[Any]:
-    queries = read_side(request).queries
-    detail = queries.competition(competition_id)
+    detail = competition_detail(request, competition_id)
+    return versioned(detail, detail.version, if_none_match)
+
+
+def competition_detail(
+    request: Request[Any, Any, Any], competition_id: UUID
+) -> models.CompetitionDetail:
+    """The competition, if the caller may see it (404 for the public before publication,
+    403 for other tokens): ``GET /competitions/{id}`` and the competition's page."""
+    detail = read_side(request).queries.competition(competition_id)
     _check_visible(request, competition_id, detail.status if detail else None)
     assert detail is not None
-    return versioned(detail, detail.version, if_none_match)
+    return detail
 
 
 @get(
@@ -171,21 +198,37 @@ def _standings(
 ) -> models.StandingsOut | bytes:
     """The standings at ``as_of``, or the live ones already encoded (and remembered)."""
     if as_of is not None:
-        moment = _moment_of(request, competition_id, as_of, "as_of")
-        return time_travel.standings_at(request.app.state.registry, moment)
+        return standings_as_of(request, competition_id, as_of)
+    return live_standings(request, competition_id)[1]
+
+
+def standings_as_of(
+    request: Request[Any, Any, Any], competition_id: UUID, as_of: str
+) -> models.StandingsOut:
+    """The standings at a past moment, if the caller may see that moment: ``GET .../
+    standings?as_of=`` and the auditor's time travel on the competition's page."""
+    moment = _moment_of(request, competition_id, as_of, "as_of")
+    return time_travel.standings_at(request.app.state.registry, moment)
+
+
+def live_standings(
+    request: Request[Any, Any, Any], competition_id: UUID
+) -> tuple[models.StandingsOut, bytes]:
+    """The live standings, if the caller may see them, and the JSON answer's bytes (encoded
+    once and remembered by the read side): ``GET .../standings`` and the competition's page."""
     side = read_side(request)
     live = side.queries.standings_at_position(competition_id)
     _check_visible(request, competition_id, live[0].status if live else None)
     assert live is not None
     standings, position = live
-    return side.remember_standings(competition_id, position, standings)
+    return standings, side.remember_standings(competition_id, position, standings)
 
 
 def _parse_moment(text: str, field: str) -> time_travel.AsOf:
     try:
         return time_travel.parse_as_of(text, field)
     except FeedError as error:
-        raise invalid_field(error.field, error.message) from None
+        raise invalid_field(error.field, Message(error.template, error.params)) from None
 
 
 def _timeline(request: Request[Any, Any, Any], competition_id: UUID) -> time_travel.Timeline:
@@ -216,23 +259,40 @@ def _at(
     try:
         travel.check(as_of, field)
     except FeedError as error:
-        raise invalid_field(field, error.message, str(error)) from None
+        raise invalid_field(field, Message(error.template, error.params)) from None
     moment = travel.at(timeline, as_of)
     if moment is None and not before_creation:
         raise ApiProblem(
             404,
             "not-found",
-            f"competition {timeline.competition_id} did not exist yet at {as_of.describe()}",
+            "competition %(id)s did not exist yet at %(moment)s",
+            params={"id": timeline.competition_id, "moment": _described(as_of)},
         )
     status = str(moment.competition.status) if moment is not None else "not yet created"
     if not _may_see(request, timeline.competition_id, status):
+        shown = Phrase(status)  # a status (or "not yet created"), translated
         if _viewer(request) is None:
             raise unauthorized(
-                f"at {as_of.describe()} the competition was not published yet ({status}): "
-                "only organisers, auditors, admins and its experts see that moment"
+                "at %(moment)s the competition was not published yet (%(status)s): "
+                "only organisers, auditors, admins and its experts see that moment",
+                params={"moment": _described(as_of), "status": shown},
             )
-        raise forbidden(f"at {as_of.describe()} this competition was not published yet")
+        raise forbidden(
+            "at %(moment)s this competition was not published yet",
+            params={"moment": _described(as_of)},
+        )
     return moment
+
+
+def _described(as_of: time_travel.AsOf) -> Message:
+    """A moment as a message names it: ``position 41`` or its time."""
+    if as_of.position is not None:
+        return Message(N_("position %(position)s"), {"position": as_of.position})
+    return Message("%(time)s", {"time": as_of.describe()})
+
+
+#: Phrases of the messages above (a competition's statuses are in ``domain.competition``).
+_PHRASES = (N_("not yet created"),)
 
 
 def _moment_of(
@@ -271,8 +331,18 @@ def get_standings_diff(
         ),
     ] = None,
 ) -> models.StandingsDiff:
+    return standings_diff(request, competition_id, from_, to)
+
+
+def standings_diff(
+    request: Request[Any, Any, Any], competition_id: UUID, from_: str | None, to: str | None
+) -> models.StandingsDiff:
+    """What changed between two moments, if the caller may see both: ``GET .../standings/
+    diff`` and the auditor's comparison on the competition's page (``api.web.audit``)."""
     if from_ is None:
-        raise invalid_field("from", "required", "from: required (a position or an ISO 8601 time)")
+        raise invalid_field(
+            "from", "required", N_("from: required (a position or an ISO 8601 time)")
+        )
     start = _parse_moment(from_, "from")
     registry = request.app.state.registry
     end = (
@@ -306,9 +376,15 @@ def get_standings_diff(
 def get_medals(
     request: Request[Any, Any, Any], championship_id: FromPath[UUID]
 ) -> models.MedalsOut:
+    return medal_table(request, championship_id)
+
+
+def medal_table(request: Request[Any, Any, Any], championship_id: UUID) -> models.MedalsOut:
+    """The medal table (published competitions only; 404 if unknown): the JSON and the page."""
     return found(
         read_side(request).queries.medals(championship_id),
-        f"no championship with id {championship_id}",
+        "no championship with id %(id)s",
+        id=championship_id,
     )
 
 
@@ -321,9 +397,17 @@ def get_medals(
 def get_participant_results(
     request: Request[Any, Any, Any], participant_id: FromPath[UUID]
 ) -> models.ParticipantResults:
+    return participant_results(request, participant_id)
+
+
+def participant_results(
+    request: Request[Any, Any, Any], participant_id: UUID
+) -> models.ParticipantResults:
+    """A person with the results the caller may see (404 if unknown): the JSON and the page."""
     results = found(
         read_side(request).queries.participant_results(participant_id),
-        f"no participant with id {participant_id}",
+        "no participant with id %(id)s",
+        id=participant_id,
     )
     visible = [r for r in results.results if _may_see(request, r.competition_id, r.status)]
     return msgspec.structs.replace(results, results=visible)

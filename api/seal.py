@@ -68,6 +68,12 @@ _one_at_a_time = threading.Lock()
     tags=["audit"],
 )
 def verify_seal_chain(request: Request[Any, Any, Any]) -> SealReport:
+    return seal_report(request)
+
+
+def seal_report(request: Request[Any, Any, Any]) -> SealReport:
+    """The verification of the whole history, one at a time in this process: ``GET /api/v1/
+    audit/verify`` and the auditor's page ``/audit/verify`` (``api.web.audit``)."""
     registry = request.app.state.registry
     store = request.app.state.read_side.store
     with _one_at_a_time:

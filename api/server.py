@@ -60,7 +60,6 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 from psycopg import Error as PsycopgError
@@ -71,6 +70,7 @@ from api.auth import BearerAuthMiddleware
 from api.commands import COMMAND_HANDLERS
 from api.idempotency import IdempotencyStore
 from api.limits import Limits, rate_limits
+from api.openapi_assets import offline_render_plugins
 from api.participants import PARTICIPANT_API_HANDLERS
 from api.prizes import PRIZE_API_HANDLERS
 from api.problems import domain_problem, http_problem, store_unavailable, unexpected_problem
@@ -78,6 +78,8 @@ from api.reading import ReadSide
 from api.results import RESULTS_API_HANDLERS, RESULTS_ROUTE_HANDLERS
 from api.schemas import Health
 from api.seal import SEAL_API_HANDLERS
+from api.streams import STREAM_API_HANDLERS, StreamHub
+from api.web import WebConfig, web_config
 from domain.errors import DomainError
 from projections.runner import Projector
 from projections.store import ViewStore
@@ -147,7 +149,7 @@ def openapi_config() -> OpenAPIConfig:
         version="1.0.0",
         description=OPENAPI_DESCRIPTION,
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin()],
+        render_plugins=offline_render_plugins("/schema"),  # no CDN
         components=Components(
             security_schemes={
                 "bearerAuth": SecurityScheme(
@@ -183,6 +185,7 @@ def create_app(
     close_registry: bool = False,
     threads: int | None = None,
     limits: Limits | None = None,
+    web: WebConfig | None = None,
     debug: bool = False,
 ) -> Litestar:
     """The HTTP API around ``registry``.
@@ -191,7 +194,8 @@ def create_app(
     the command handlers under ``/api/v1`` (paths relative to it). Both get the same
     authentication and problem details. ``on_startup`` hooks
     run after the executor is sized; ``on_shutdown`` hooks run before the registry is closed
-    (only when ``close_registry``).
+    (only when ``close_registry``). ``web`` mounts the pages (:mod:`api.web`): their
+    routes, the session and CSRF middleware, the templates.
     """
     idempotency = IdempotencyStore(registry)
     size = threads or executor_threads(registry.settings)
@@ -239,13 +243,19 @@ def create_app(
             # one router for every path under /api/v1 keeps Litestar's OPTIONS handling single
             Router(path="/api/v1", route_handlers=[*COMMAND_HANDLERS, *api_handlers]),
             *route_handlers,
+            *(web.route_handlers if web else ()),
         ],
         middleware=[
             *outside_auth,
-            DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"]),
+            *(web.middleware if web else ()),
+            DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/static/"]),
+            *(web.after_auth_middleware if web else ()),
             *inside_auth,
         ],
-        plugins=[problems],
+        template_config=web.template_config if web else None,
+        csrf_config=web.csrf_config if web else None,
+        stores=web.stores if web else None,
+        plugins=[problems, *(web.plugins if web else ())],
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
         request_class=RegistryRequest,
@@ -306,6 +316,7 @@ def build_app(
         side.close()
         store.close()
 
+    streams = StreamHub(registry, side)  # live standings and audit feed (SSE)
     app = create_app(
         registry,
         route_handlers=RESULTS_ROUTE_HANDLERS,
@@ -315,13 +326,16 @@ def build_app(
             *PRIZE_API_HANDLERS,
             *AUDIT_API_HANDLERS,
             *SEAL_API_HANDLERS,
+            *STREAM_API_HANDLERS,
         ],
-        on_startup=[start],
-        on_shutdown=[stop],
+        on_startup=[start, streams.start],
+        on_shutdown=[streams.stop, stop],
         close_registry=close_registry,
+        web=options.pop("web", None) or web_config(registry.settings),
         **options,
     )
     app.state.read_side = side
+    app.state.streams = streams
     return app
 
 

@@ -362,10 +362,11 @@ def serve(
     access_log: bool,
     projector: str | None,
 ) -> None:
-    """Serve the HTTP API and the results (uvicorn, factory
+    """Serve the web pages, the HTTP API and the results (uvicorn, factory
     api.server:create_server_app_from_env), with the projector.
 
-    OpenAPI at /schema (Swagger UI /schema/swagger, ReDoc /schema/redoc); /healthz, /readyz.
+    Pages at / (sign-in at /login); OpenAPI at /schema (Swagger UI /schema/swagger, ReDoc
+    /schema/redoc); /healthz, /readyz.
     """
     import os
     from pathlib import Path
@@ -409,10 +410,16 @@ def serve(
         follower = Projector(projector_app, ViewStore(projector_app.settings)).start()
         prize_policy = PrizePolicy(projector_app).start()
         os.environ["REGISTRY_PROJECTOR"] = "external"
+    address = f"http://{host}:{port}"
     click.echo(
-        f"serving http://{host}:{port} (OpenAPI: http://{host}:{port}/schema/swagger), "
-        f"projector {mode}"
+        f"serving {address} (pages: {address}/ ; sign-in: {address}/login ; "
+        f"OpenAPI: {address}/schema/swagger), projector {mode}"
     )
+    if with_demo:
+        click.echo(
+            f"sign in at {address}/login with a token from {Path(tokens_file).resolve()} "
+            "(the auditor's opens the audit workbench at /audit)"
+        )
     from api.limits import LimitedHttpToolsProtocol
 
     try:

@@ -193,6 +193,16 @@ class ParticipantResults(msgspec.Struct, frozen=True):
     results: list[ParticipantResult]
 
 
+class ParticipantFound(msgspec.Struct, frozen=True):
+    """A person found by name: name, organisation and region only."""
+
+    id: UUID
+    full_name: str
+    organisation_id: UUID
+    organisation: str
+    region: str
+
+
 class AuditEntry(msgspec.Struct, frozen=True):
     position: int
     time: str

@@ -260,6 +260,31 @@ class ViewQueries:
             results=[_answer(r, models.ParticipantResult) for r in rows],
         )
 
+    def find_participants(
+        self, text: str, *, published_only: bool, limit: int = 50
+    ) -> list[models.ParticipantFound]:
+        """People whose name contains every word of ``text`` (any case, ё as е; Kazakh
+        letters as they are), by name; ``published_only``: those with a published result.
+        Matching is done here rather than in SQL so that both stores fold case alike."""
+        words = _folded(text).split()
+        if not words:
+            return []
+        published = (
+            f"WHERE EXISTS (SELECT 1 FROM {self.t('v_standing')} s "
+            f"JOIN {self.t('v_competition')} c ON c.id = s.competition_id "
+            "WHERE s.competitor_id = p.id AND c.status = 'published')"
+            if published_only
+            else ""
+        )
+        rows = self.store.fetchall(
+            f"SELECT p.id, p.full_name, p.organisation_id, o.name_ru AS organisation, o.region "
+            f"FROM {self.t('v_participant')} p JOIN {self.t('v_organisation')} o "
+            f"ON o.id = p.organisation_id {published}"
+        )
+        matching = [r for r in rows if all(w in _folded(r["full_name"]) for w in words)]
+        matching.sort(key=lambda r: (_folded(r["full_name"]), r["id"]))
+        return [_answer(r, models.ParticipantFound) for r in matching[: max(1, limit)]]
+
     # ------------------------------------------------------------------ audit index
 
     def audit(
@@ -295,6 +320,11 @@ class ViewQueries:
             tuple(params),
         )
         return [_answer(r, models.AuditEntry) for r in rows]
+
+
+def _folded(text: str) -> str:
+    """``text`` for matching names: case folded, ``ё`` as ``е``, spaces collapsed."""
+    return " ".join(text.casefold().replace("ё", "е").split())
 
 
 #: the columns of ``v_standing``, in order (``ResultsProjection._standing_rows`` makes them)

@@ -81,6 +81,11 @@ class AccountCache:
         account_id = token_account_id(token)
         if account_id is None:
             return None
+        return self.authenticate_hash(account_id, hash_token(token))
+
+    def authenticate_hash(self, account_id: UUID, token_hash: str) -> Account | None:
+        """As :meth:`authenticate`, from the account id and the hash of its token (a web
+        session keeps these, never the token): None once the token is rotated or revoked."""
         account: Aggregate | None = self._accounts.get(account_id)
         if account is None or account.version != self._stored_version(account_id):
             account = self._find(account_id)
@@ -90,6 +95,6 @@ class AccountCache:
                 self._accounts[account_id] = account
         if not isinstance(account, Account) or account.revoked or not account.token_hash:
             return None
-        if not hmac.compare_digest(account.token_hash, hash_token(token)):
+        if not hmac.compare_digest(account.token_hash, token_hash):
             return None
         return account

@@ -30,7 +30,7 @@ import msgspec
 from domain.account import Account
 from domain.championship import Championship
 from domain.competition import Competition
-from domain.errors import DomainError
+from domain.errors import N_, DomainError
 from domain.ids import account_id as account_id_of
 from domain.ids import clean_text as ids_clean
 from domain.organisation import Organisation
@@ -161,7 +161,8 @@ class RegistryApplication(ServiceBase):
                 new,
                 lambda old, fresh: old.role == fresh.role and set(scopes) <= old.competition_ids,
                 "account",
-                refusal=f"an account named {new.name!r} exists",
+                refusal=N_("an account named %(name)r exists"),
+                refusal_params={"name": new.name},
             )
 
         result = self._run(attempt)
@@ -192,6 +193,11 @@ class RegistryApplication(ServiceBase):
         """The live account a bearer token belongs to, or None (unknown, rotated, revoked);
         see ``registry.accounts.AccountCache``. Read it, never change it."""
         return self._accounts.authenticate(token)
+
+    def authenticate_session(self, account_id: UUID, token_hash: str) -> Account | None:
+        """The live account of a web session (its account id and token hash), or None once
+        the token is rotated or the account revoked."""
+        return self._accounts.authenticate_hash(account_id, token_hash)
 
     # ------------------------------------------------------------------ registration
 
@@ -315,8 +321,11 @@ class RegistryApplication(ServiceBase):
                 lambda old, new: (old.title_ru, old.title_kk) == (new.title_ru, new.title_kk),
                 "competition",
                 championship,
-                refusal=f"this championship already has competition {code!r} ({category}) "
-                "with other titles",
+                refusal=N_(
+                    "this championship already has competition %(code)r (%(category)s) "
+                    "with other titles"
+                ),
+                refusal_params={"code": code, "category": category},
             )
 
         return self._run(attempt)
@@ -389,10 +398,20 @@ class RegistryApplication(ServiceBase):
             check_version(competition, expected_version)
             account = self.account(account_id)
             if account.role not in allowed:
+                if role is ExpertRole.CHIEF:
+                    template = N_(
+                        "account %(name)r has role %(role)s; a chief of a competition needs "
+                        "chief_expert"
+                    )
+                else:
+                    template = N_(
+                        "account %(name)r has role %(role)s; a expert of a competition needs "
+                        "chief_expert or expert"
+                    )
                 raise DomainError(
                     "invalid-input",
-                    f"account {account.name!r} has role {account.role}; a {role} of a "
-                    f"competition needs {' or '.join(sorted(allowed))}",
+                    template,
+                    params={"name": account.name, "role": account.role},
                 )
             changed = competition.assign_expert(
                 actor=actor,

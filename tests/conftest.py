@@ -8,6 +8,7 @@ a failure, never a skip: set ``REGISTRY_TEST_DATABASES=sqlite`` to run deliberat
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 
@@ -21,6 +22,10 @@ from store.settings import Settings, parse_database_url
 POSTGRES_URL = os.environ.get(
     "REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
+# Web sessions and the CSRF secret of the apps built by tests (PostgreSQL ones would otherwise
+# use var/web in the working directory).
+os.environ.setdefault("REGISTRY_WEB_DIR", tempfile.mkdtemp(prefix="registry-test-web-"))
+
 DATABASES = [
     name.strip()
     for name in os.environ.get("REGISTRY_TEST_DATABASES", "sqlite,postgres").split(",")
