@@ -95,7 +95,9 @@ def _paths(api: Any, ids: dict[str, list[str]], head: int) -> list[str]:
     for route in api.routes:
         if "GET" not in getattr(route, "methods", ()) or route.path.startswith("/schema/{"):
             continue
-        if route.path.startswith(("/static/", "/schema/assets/")) or route.path.endswith("/stream"):
+        if route.path.startswith(("/static/", "/schema/assets/")) or route.path.endswith(
+            ("/stream", "/live")
+        ):
             continue  # our own assets; streams never end (tests/api/test_streams.py)
         names = PARAM.findall(route.path)
         if not names:
