@@ -30,10 +30,11 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 
-from api.auth import AUDITORS
+from api.auth import AUDITORS, caller, roles
 from api.messages import Message
-from api.problems import found, invalid_field, problem_responses
+from api.problems import forbidden, found, invalid_field, problem_responses
 from api.routes import SECURITY, doc
+from domain.values import ExpertRole, Role
 from projections import models
 from projections.audit_feed import (
     Feed,
@@ -278,14 +279,79 @@ def audit_aggregate(
 def audit_competition_marks(
     request: Request[Any, Any, Any], competition_id: FromPath[UUID]
 ) -> models.CompetitionMarks:
-    registry = request.app.state.registry
+    return competition_marks(request.app.state.registry, competition_id)
+
+
+def competition_marks(
+    registry: Any, competition_id: UUID, expert_id: UUID | None = None
+) -> models.CompetitionMarks:
+    """Every mark of a competition with its history (404 if unknown); ``expert_id``: only
+    that expert's. ``GET /audit/competitions/{id}/marks``, ``GET /competitions/{id}/marks``
+    and the marking sheet share it."""
     timeline = found(
         for_app(registry).timeline(competition_id),
         "no competition with id %(id)s",
         id=competition_id,
     )
-    return marks_history(registry, timeline)
+    return marks_history(registry, timeline, expert_id)
+
+
+MARK_READERS = roles(Role.ORGANISER, Role.AUDITOR, Role.CHIEF_EXPERT, Role.EXPERT)
+
+
+async def _scoped_expert(connection: Any, _: Any) -> None:
+    """Experts and chief experts read the marks of the competitions they judge only."""
+    account = caller(connection)
+    if account.role in (Role.EXPERT, Role.CHIEF_EXPERT):
+        value = connection.path_params["competition_id"]
+        competition_id = value if isinstance(value, UUID) else UUID(str(value))
+        if competition_id not in account.competition_ids:
+            raise forbidden("you are not an expert of this competition", code="not-assigned")
+
+
+def marks_for(registry: Any, account: Any, competition_id: UUID) -> models.CompetitionMarks:
+    """The marks ``account`` may read, with their histories: an expert of the competition
+    their own; its chief, organisers and auditors all of them."""
+    if account.role in (Role.ORGANISER, Role.AUDITOR):
+        return competition_marks(registry, competition_id)
+    expert = registry.competition(competition_id).experts.get(account.id)
+    if expert is not None and expert.role is ExpertRole.CHIEF:
+        return competition_marks(registry, competition_id)
+    return competition_marks(registry, competition_id, account.id)
+
+
+@get(
+    "/competitions/{competition_id:uuid}/marks",
+    guards=[MARK_READERS, _scoped_expert],
+    sync_to_thread=True,
+    summary="The marks of a competition with their histories (experts: their own)",
+    description=doc(
+        "Per mark (competitor × aspect × the expert who holds it): its current value and "
+        "every value it had, oldest first — `entered`, `corrected` (with the reason) or "
+        "`amended` — with the event's position, time, actor and version (the shape of "
+        "`GET /audit/competitions/{id}/marks`). An expert of the competition gets the "
+        "marks they hold; its chief expert, organisers and auditors get every mark. "
+        "Read from the events: always up to date, no `X-Registry-Min-Position` needed.",
+        "expert or chief_expert assigned to this competition (an expert: their own marks), "
+        "organiser, auditor; not admin (accounts only)",
+        "Errors are RFC 9457 problem details (`application/problem+json`): 401 no or an "
+        "unknown token, 403 another role or an expert of another competition "
+        "(`/problems/not-assigned`), 404 an unknown competition.",
+    ),
+    responses=READ_PROBLEMS,
+    security=SECURITY,
+    tags=["marking"],
+)
+def get_competition_marks(
+    request: Request[Any, Any, Any], competition_id: FromPath[UUID]
+) -> models.CompetitionMarks:
+    return marks_for(request.app.state.registry, caller(request), competition_id)
 
 
 #: handlers under /api/v1
-AUDIT_API_HANDLERS: list[Any] = [audit_events, audit_aggregate, audit_competition_marks]
+AUDIT_API_HANDLERS: list[Any] = [
+    audit_events,
+    audit_aggregate,
+    audit_competition_marks,
+    get_competition_marks,
+]

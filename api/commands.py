@@ -22,26 +22,33 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar import Request, Response
+import msgspec
+from litestar import Request, Response, post
 from litestar.concurrency import sync_to_thread
 from litestar.params import FromPath, JSONBody
 
 from api import schemas as s
 from api.auth import ADMIN, ORGANISER, caller, competition_chief, competition_expert
-from api.problems import ApiProblem
+from api.problems import ApiProblem, problem_responses
+from api.reading import read_side
 from api.routes import (
+    COMMAND_ERRORS,
     COMPETITION,
+    SECURITY,
     Access,
     Call,
     Commands,
     IdempotencyKey,
     IfMatch,
     answer,
+    doc,
     execute,
     expected_version,
     registry_of,
 )
 from domain.errors import N_
+from projections.models import AmendmentPreviewOut
+from projections.time_travel import amendment_preview
 from registry.application import AccountCreated, AspectInput, CommandResult, RegistryApplication
 
 BY_ADMIN = Access([ADMIN], "admin")
@@ -106,8 +113,14 @@ def register_organisation(r: RegistryApplication, call: Call[s.OrganisationIn]) 
 @registration(
     "/participants",
     "Register a participant",
-    "A competitor (natural key: organisation + full name + birth date). `disability` is "
-    "sensitive: never returned to the public.",
+    "A person (natural key: full name + birth date; the organisation is only the default "
+    "of their competition entries). `disability` is sensitive: never returned to the "
+    "public. A namesake with the same birth date is this person (200, `recorded: false`). "
+    "When a namesake exists and either birth date is unknown: 409 "
+    "`/problems/possible-duplicate` with `people: [{id, full_name, organisation_id, "
+    "birth_date_known}]`, unless the body says `same_person: <id>` (that person is "
+    "answered, nothing recorded) or `new_person: true` (another person is recorded, its id "
+    "derived from the organisation, name and birth date). An exact repeat answers the first.",
     created=True,
 )
 def register_participant(r: RegistryApplication, call: Call[s.ParticipantIn]) -> CommandResult:
@@ -154,7 +167,10 @@ def set_scheme(r: RegistryApplication, call: Call[s.SchemeIn]) -> CommandResult:
 @registration(
     "/competitions/{competition_id:uuid}/entrants",
     "Enter a participant into a competition",
-    "While the competition is in setup or marking.",
+    "While the competition is in setup or marking. `organisation_id` (optional) is the "
+    "organisation of this entry, shown in the standings and the person's results; by default "
+    "the one the person was registered with. Entering them again from another organisation: "
+    "409 `already-exists`.",
     created=True,
 )
 def add_entrant(r: RegistryApplication, call: Call[s.EntrantIn]) -> CommandResult:
@@ -270,13 +286,31 @@ def correct_mark(r: RegistryApplication, call: Call[s.CorrectionIn]) -> CommandR
 
 
 @marking(
+    "/competitions/{competition_id:uuid}/sign-off",
+    "Sign off: the calling expert confirms their marks",
+    "The caller (an expert or the chief of this competition) confirms their marks while the "
+    "competition is in marking; no body (an empty body or `{}` is ignored). Answers the "
+    "sign-off's `position`; a repeat while the sign-off holds answers 200 `recorded: false`. "
+    "A later correction by or of this expert, or a new mark of theirs, withdraws the "
+    "sign-off (event `SignOffWithdrawn`, in the competition's history): they sign off again. "
+    "`GET /competitions/{id}` shows each expert's `signed_off`.",
+)
+def sign_off(r: RegistryApplication, call: Call[None]) -> CommandResult:
+    return r.sign_off(**call.keywords())
+
+
+@marking(
     "/competitions/{competition_id:uuid}/lock",
     "Lock the competition (marking → locked)",
     "Every aspect of every competitor has its mark and nothing is disputed (else 409 "
-    "`/problems/incomplete-marking` or `/problems/disputed-aspect`).",
+    "`/problems/incomplete-marking` or `/problems/disputed-aspect`), and every assigned "
+    "expert (the chief too) has signed off — else 409 `/problems/sign-off-missing` whose "
+    "`missing: [{expert_id, name}]` names who has not. The body is optional: "
+    "`{override_reason}` locks without the missing sign-offs, and the reason is recorded in "
+    "the `Locked` event (it is recorded only when some sign-off was missing).",
     access=BY_CHIEF,
 )
-def lock(r: RegistryApplication, call: Call[None]) -> CommandResult:
+def lock(r: RegistryApplication, call: Call[s.LockIn | None]) -> CommandResult:
     return r.lock(**call.keywords())
 
 
@@ -312,6 +346,45 @@ def amend_mark(r: RegistryApplication, call: Call[s.AmendmentIn]) -> CommandResu
     return r.amend_mark(**call.keywords())
 
 
+@post(
+    "/competitions/{competition_id:uuid}/amendments/preview",
+    guards=[ORGANISER],
+    sync_to_thread=True,
+    status_code=200,
+    summary="Preview an amendment: what it would change (records nothing)",
+    description=doc(
+        "The same body as `POST .../amendments`; answers what recording it would change, "
+        "computed by the rules the views and the prize policy use, and records nothing: "
+        "`{competition_id, as_of_position, mark: {competitor_id, aspect_id, expert_id, "
+        "previous, value}, changes: [{competitor_id, full_name, changed, before, after}], "
+        "prize_entries: [{programme_id, entry_id, competitor_id, full_name, place_before, "
+        "place_after, status_before, status_after, needs_review}]}`. `changes` has the shape "
+        "of a standings diff (`GET .../standings/diff`): the competitors whose rank, total, "
+        "scaled score, medal or medallion would change (`changed` names which). "
+        "`prize_entries`: the entries the amendment would move (`needs_review`: flagged for "
+        "the akimat's review; `status_before` null: newly proposed). An amendment that "
+        "would be refused is refused here the same way (404, 409, 422).",
+        BY_ORGANISER.roles,
+        COMMAND_ERRORS,
+    ),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 503),
+    security=SECURITY,
+    tags=["marking"],
+)
+def preview_amendment(
+    request: Request[Any, Any, Any], competition_id: FromPath[UUID], data: JSONBody[s.AmendmentIn]
+) -> AmendmentPreviewOut:
+    registry = registry_of(request)
+    programmes = [p.id for p in read_side(request).prizes.programmes()]
+    preview = registry.preview_amendment(
+        actor=caller(request).id,
+        competition_id=competition_id,
+        programme_ids=programmes,
+        **msgspec.structs.asdict(data),
+    )
+    return amendment_preview(registry, preview, registry.head_position())
+
+
 #: the command endpoints, relative to ``/api/v1``
 COMMAND_HANDLERS = [
     create_account,
@@ -327,8 +400,10 @@ COMMAND_HANDLERS = [
     start_marking,
     enter_marks,
     correct_mark,
+    sign_off,
     lock,
     reopen,
     publish,
     amend_mark,
+    preview_amendment,
 ]

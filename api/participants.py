@@ -26,6 +26,7 @@ import msgspec
 from litestar import Request
 from litestar.params import FromPath
 
+from api.lists import LIST_PROBLEMS, After, Limit, Q, page_of, paging
 from api.problems import ApiProblem
 from api.reading import read, read_side
 from api.results import participant_results
@@ -119,5 +120,77 @@ def find_participants(
     )
 
 
+class ParticipantListed(msgspec.Struct, frozen=True):
+    """A person in the list: as :class:`ParticipantOut` (the registered organisation)."""
+
+    id: UUID
+    full_name: str
+    organisation_id: UUID
+    organisation: str
+    region: str
+    personal_data: Literal["shown", "erased", "withheld"]
+    birth_date: date | None = None
+    disability: str | None = None
+
+
+class ParticipantPage(msgspec.Struct, frozen=True):
+    items: list[ParticipantListed]
+    #: the ``after`` of the next page; null on the last one
+    next: UUID | None
+
+
+def participant_list(
+    request: Request[Any, Any, Any], q: str | None, limit: str | None, after: str | None
+) -> ParticipantPage:
+    """A page of people by name (``GET /participants``): the public and every account but
+    organisers and auditors find only people with a published result and never personal
+    data (``withheld``); organisers and auditors find everyone, with the birth date and the
+    disability opened (``shown``, or ``erased``)."""
+    account = request.scope.get("user")
+    readers = account is not None and account.role in PERSONAL_DATA_READERS
+    found, following = page_of(
+        read_side(request).queries.participants_page,
+        paging(q, limit, after),
+        published_only=not readers,
+    )
+    registry = request.app.state.registry
+    items = []
+    for person in found:
+        item = ParticipantListed(**msgspec.structs.asdict(person), personal_data="withheld")
+        if readers:
+            personal = registry.personal_data(person.id)
+            item = (
+                msgspec.structs.replace(item, personal_data="erased")
+                if personal is None
+                else msgspec.structs.replace(
+                    item,
+                    personal_data="shown",
+                    birth_date=personal.birth_date,
+                    disability=personal.disability,
+                )
+            )
+        items.append(item)
+    return ParticipantPage(items, following)
+
+
+@read(
+    "/participants",
+    summary="People, by name (paged)",
+    description="`{items: [{id, full_name, organisation_id, organisation, region, "
+    "personal_data, birth_date, disability}], next}`. The public (and every account but "
+    "organisers and auditors, admins included) lists only people with a published result, "
+    "name and organisation only (`personal_data: withheld`); organisers and auditors list "
+    "everyone with the birth date and the disability (`shown`, or `erased`). `q`: every "
+    "word in the name, any case; `limit` 1-200 (default 50); `after` = the `next` of the "
+    "previous page (null: the last page).",
+    responses=LIST_PROBLEMS,
+    tags=["registration"],
+)
+def list_participants(
+    request: Request[Any, Any, Any], q: Q = None, limit: Limit = None, after: After = None
+) -> ParticipantPage:
+    return participant_list(request, q, limit, after)
+
+
 #: relative to ``/api/v1``
-PARTICIPANT_API_HANDLERS: list[Any] = [get_participant]
+PARTICIPANT_API_HANDLERS: list[Any] = [get_participant, list_participants]

@@ -75,7 +75,12 @@ def _full(request: Request[Any, Any, Any]) -> bool:
     "/prize-programmes",
     "Create a prize programme",
     "A programme for a year and a region: the championship kinds it covers and the prize "
-    "for each place 1-3 (a description and a whole amount in tenge). Its id is derived "
+    "for each place 1-3 (a description and a whole amount in tenge, or `amount_kzt: null` "
+    "for a prize in kind: a certificate, a grant in kind). `eligibility` (optional, each "
+    "field optional) is recorded with the programme: `{kinds, levels, places, region, "
+    "year}`; the default is today's rule — `levels: [\"republican\"]`, the programme's "
+    "`kinds`, `region` and `year`, the `places` it has prizes for; `region` or `year` null "
+    "means any. Its id is derived "
     "from region, year and Russian title: a repeat with the same settings answers 200 and "
     "records nothing. Published results of eligible championships — even those published "
     "before the programme existed — are proposed as entries by the prize policy.",
@@ -83,7 +88,10 @@ def _full(request: Request[Any, Any, Any]) -> bool:
 )
 def create_programme(r: RegistryApplication, call: Call[s.ProgrammeIn]) -> CommandResult:
     prizes = [Prize(p.place, p.description, p.amount_kzt) for p in call.body.prizes]
-    return r.create_prize_programme(**call.keywords(prizes=prizes))
+    rule = call.body.eligibility
+    return r.create_prize_programme(
+        **call.keywords(prizes=prizes, eligibility=rule.given() if rule is not None else None)
+    )
 
 
 @read(
@@ -104,8 +112,10 @@ def list_programmes(request: Request[Any, Any, Any]) -> list[ProgrammeSummary]:
     "competition_id, place, prize, amount_kzt, status, reason?}` (plus names, the basis of "
     "the proposal and, for the akimat, auditors and admins, each entry's history), "
     "nominations with their nominees, and totals by place and in tenge of what is promised "
-    "(approved or awarded). The public, organisers and experts see approved and awarded "
-    "entries and approved nominees only. Strong `ETag` (the programme's version).",
+    "(approved or awarded; a prize in kind, `amount_kzt: null`, counts as an entry and adds "
+    "no tenge). `eligibility` is the programme's recorded rule. The public, organisers and "
+    "experts see approved and awarded entries and approved nominees only. Strong `ETag` "
+    "(the programme's version).",
     responses=READ_PROBLEMS,
     tags=["prizes"],
 )
@@ -166,6 +176,15 @@ def revoke_entry(r: RegistryApplication, call: Call[s.ReasonIn]) -> CommandResul
     return _decide_entry(r, call, "revoke")
 
 
+@akimat(
+    ENTRY + "/reconsider",
+    "Reconsider a rejected prize entry, with a reason",
+    "rejected → proposed (it can then be approved or rejected again).",
+)
+def reconsider_entry(r: RegistryApplication, call: Call[s.ReasonIn]) -> CommandResult:
+    return _decide_entry(r, call, "reconsider")
+
+
 # ------------------------------------------------------------------ nominations
 
 NOMINATION = "/prize-programmes/{programme_id:uuid}/nominations"
@@ -215,6 +234,11 @@ def reject_nominee(r: RegistryApplication, call: Call[s.ReasonIn]) -> CommandRes
     return _decide_nominee(r, call, "reject")
 
 
+@akimat(NOMINEE + "/revoke", "Revoke an approved nominee, with a reason", "approved → revoked.")
+def revoke_nominee(r: RegistryApplication, call: Call[s.ReasonIn]) -> CommandResult:
+    return _decide_nominee(r, call, "revoke")
+
+
 # ------------------------------------------------------------------ exports
 
 
@@ -222,7 +246,8 @@ def reject_nominee(r: RegistryApplication, call: Call[s.ReasonIn]) -> CommandRes
     "/prize-programmes/{programme_id:uuid}/export.csv",
     summary="The prize list as CSV (Excel)",
     description="UTF-8 with BOM, `;` separator, one row per entry: championship, competency, "
-    "category, place, recipient, organisation, prize, amount in tenge, status (Russian), "
+    "category, place, recipient, organisation, prize, amount in tenge (`в натуральной "
+    "форме` for a prize in kind), status (Russian), "
     "date awarded, status code, entry id. Same visibility as the prize list: the public sees "
     "approved and awarded entries only. Cells that a spreadsheet would take for a formula "
     "are prefixed with `'`.",
@@ -266,10 +291,12 @@ PRIZE_API_HANDLERS: list[Any] = [
     reject_entry,
     award_entry,
     revoke_entry,
+    reconsider_entry,
     define_nomination,
     nominate,
     approve_nominee,
     reject_nominee,
+    revoke_nominee,
     export_csv,
     print_programme,
 ]

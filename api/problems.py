@@ -87,6 +87,7 @@ TITLES: dict[str, str] = {
     "too-many-waiters": N_("Too many reads waiting for a position"),
     "internal-error": N_("Internal error"),
     "already-exists": N_("Already exists"),
+    "possible-duplicate": N_("Possibly the same person"),
     "conflict-of-interest": N_("Conflict of interest"),
     "disputed-aspect": N_("Disputed aspect"),
     "invalid-state": N_("Invalid state"),
@@ -99,6 +100,7 @@ TITLES: dict[str, str] = {
     "no-mark": N_("No mark to change"),
     "judgement-full": N_("Judgement already has three scores"),
     "incomplete-marking": N_("Marking incomplete"),
+    "sign-off-missing": N_("Sign-off missing"),
     "not-allowed": N_("Not allowed"),
     "version-conflict": N_("Version conflict"),
 }
@@ -209,6 +211,10 @@ def found(value: T | None, detail: str | Message, **params: Any) -> T:
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
     return str(value)
 
 

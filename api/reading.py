@@ -304,17 +304,21 @@ def read(
     tags: Sequence[str] | None = None,
     media_type: str | None = None,
     waits: bool = True,
+    guards: Sequence[Any] | None = None,
 ) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
     """The route decorator of a read from the views: an async GET that first awaits
     ``X-Registry-Min-Position`` (:func:`await_position`), so no read can forget it, then runs
     the sync handler in a worker thread; the header joins the handler's parameters after the
     ids of the path. ``waits=False``: a read that does not come from the views (time travel
-    reads the events), a plain GET in a worker thread."""
+    reads the events), a plain GET in a worker thread. ``guards``: who may read (checked
+    before the wait)."""
     options: dict[str, Any] = {"tags": list(tags)} if tags else {}
     if not waits:  # a sync handler of its own; the waiting ones are async
         options["sync_to_thread"] = True
     if media_type is not None:
         options["media_type"] = media_type
+    if guards:
+        options["guards"] = list(guards)
     route = get(
         path,
         summary=summary,

@@ -46,6 +46,9 @@ from projections import models, time_travel
 from projections.audit_feed import FeedError
 
 PRIVILEGED = frozenset({Role.ORGANISER, Role.AUDITOR, Role.ADMIN})
+#: who sees which expert gave which score of a disputed aspect, besides the competition's
+#: chief (API.md "Additions"); never the public, other experts or admins (accounts only)
+SEE_SCORES = frozenset({Role.ORGANISER, Role.AUDITOR})
 
 AsOfParameter = Annotated[
     str | None,
@@ -163,6 +166,10 @@ def competition_detail(
     description="Rank, competitor, organisation, total, scaled score (WorldSkills), medal, "
     "medallion, per-criterion subtotals; disputed aspects; marking progress. Visibility as "
     "for the competition. `as_of_position` is the position the views had reached.\n\n"
+    "`disputed` entries are `{competitor_id, full_name, aspect_id, scores: [int]}` for "
+    "everyone; for the competition's chief expert, organisers and auditors they also carry "
+    "`expert_scores: [{expert_id, name, score}]` (who gave which score, in the order of "
+    "`scores`) — never for the public, other experts or admins.\n\n"
     "`?as_of=<position>|<time>`: the standings exactly as they were then, recomputed from "
     "the events (same answer shape; `as_of_position` = the position asked, or for a time "
     "the position of the competition's last event by then). Before publication a moment is "
@@ -187,8 +194,10 @@ async def get_standings(
         hit = side.cached_standings(competition_id)
         if hit is not None and _may_see(request, competition_id, hit[0]):
             _, head, tail, position = hit
-            content = head + str(position).encode() + tail
-            return Response(content=content, media_type=MediaType.JSON)
+            # nothing disputed: the answer is the same for those who see who gave what
+            if not _may_ask_scores(_viewer(request)) or b'"disputed":[]' in tail:
+                content = head + str(position).encode() + tail
+                return Response(content=content, media_type=MediaType.JSON)
     answer = await sync_to_thread(_standings, request, competition_id, as_of)
     return Response(content=answer, media_type=MediaType.JSON)
 
@@ -199,29 +208,114 @@ def _standings(
     """The standings at ``as_of``, or the live ones already encoded (and remembered)."""
     if as_of is not None:
         return standings_as_of(request, competition_id, as_of)
-    return live_standings(request, competition_id)[1]
+    return viewed_standings(request, competition_id)[1]
 
 
 def standings_as_of(
     request: Request[Any, Any, Any], competition_id: UUID, as_of: str
 ) -> models.StandingsOut:
     """The standings at a past moment, if the caller may see that moment: ``GET .../
-    standings?as_of=`` and the auditor's time travel on the competition's page."""
+    standings?as_of=`` and the auditor's time travel on the competition's page. The chief,
+    organisers and auditors see who gave which disputed score then."""
     moment = _moment_of(request, competition_id, as_of, "as_of")
-    return time_travel.standings_at(request.app.state.registry, moment)
+    answer = time_travel.standings_at(request.app.state.registry, moment)
+    state = moment.competition
+    roles = {e.account_id: str(e.role) for e in state.experts.values()}
+    if not answer.disputed or not _sees_scores(_viewer(request), competition_id, roles):
+        return answer
+    scores = [
+        [
+            models.ExpertScore(
+                expert_id=expert_id,
+                name=state.experts[expert_id].name if expert_id in state.experts else "",
+                score=score,
+            )
+            for expert_id, score in state.judgements[(d.competitor_id, d.aspect_id)].items()
+        ]
+        for d in answer.disputed
+    ]
+    return _with_scores(answer, scores)
 
 
 def live_standings(
     request: Request[Any, Any, Any], competition_id: UUID
 ) -> tuple[models.StandingsOut, bytes]:
     """The live standings, if the caller may see them, and the JSON answer's bytes (encoded
-    once and remembered by the read side): ``GET .../standings`` and the competition's page."""
+    once and remembered by the read side): the public's shape, for everyone (the
+    competition's page, the stream); :func:`viewed_standings` adds who gave which disputed
+    score for those who may see it."""
+    standings, encoded, _ = _live(request, competition_id)
+    return standings, encoded
+
+
+def _live(
+    request: Request[Any, Any, Any], competition_id: UUID
+) -> tuple[models.StandingsOut, bytes, int]:
     side = read_side(request)
     live = side.queries.standings_at_position(competition_id)
     _check_visible(request, competition_id, live[0].status if live else None)
     assert live is not None
     standings, position = live
-    return standings, side.remember_standings(competition_id, position, standings)
+    return standings, side.remember_standings(competition_id, position, standings), position
+
+
+def _may_ask_scores(account: Any) -> bool:
+    """Whether the caller's role may see who gave which score somewhere (a chief expert:
+    where they are the chief, :func:`_sees_scores`)."""
+    return account is not None and (account.role in SEE_SCORES or account.role is Role.CHIEF_EXPERT)
+
+
+def _sees_scores(account: Any, competition_id: UUID, roles: dict[UUID, str]) -> bool:
+    """Organisers, auditors, and the competition's chief (``roles``: its experts' roles)."""
+    if account is None:
+        return False
+    if account.role in SEE_SCORES:
+        return True
+    return (
+        account.role is Role.CHIEF_EXPERT
+        and competition_id in account.competition_ids
+        and roles.get(account.id) == "chief"
+    )
+
+
+def _with_scores(
+    answer: models.StandingsOut, scores: list[list[models.ExpertScore]]
+) -> models.StandingsOut:
+    disputed = [
+        models.DisputedScores(**msgspec.structs.asdict(d), expert_scores=given)
+        for d, given in zip(answer.disputed, scores, strict=True)
+    ]
+    return msgspec.structs.replace(answer, disputed=disputed)
+
+
+def viewed_standings(
+    request: Request[Any, Any, Any], competition_id: UUID
+) -> tuple[models.StandingsOut, bytes]:
+    """The live standings as the caller sees them, and their JSON bytes: for the chief of
+    the competition, organisers and auditors each disputed aspect also names who gave which
+    score (``expert_scores: [{expert_id, name, score}]``); everyone else gets the public's
+    answer, byte for byte (the remembered one — a privileged answer is never remembered).
+    ``GET .../standings`` and the chief's page."""
+    side = read_side(request)
+    viewer = _viewer(request)
+    for _ in range(3):
+        standings, encoded, position = _live(request, competition_id)
+        if not standings.disputed or not _may_ask_scores(viewer):
+            return standings, encoded
+        found = side.queries.disputed_scores(competition_id, position)
+        if found is None:
+            continue  # the competition's rows moved on meanwhile: read them again
+        scores, roles = found
+        if not _sees_scores(viewer, competition_id, roles):
+            return standings, encoded
+        answer = _with_scores(standings, scores)
+        return answer, msgspec.json.encode(answer)
+    raise ApiProblem(
+        503,
+        "views-behind",
+        "the views kept changing while the standings were read; retry",
+        headers={"Retry-After": "1"},
+    )
 
 
 def _parse_moment(text: str, field: str) -> time_travel.AsOf:

@@ -409,7 +409,11 @@ def _signature(
     parameters = [inspect.Parameter("request", kind, annotation=Request[Any, Any, Any])]
     parameters += [inspect.Parameter(name, kind, annotation=FromPath[UUID]) for name in ids]
     if body is not type(None):
-        parameters.append(inspect.Parameter("data", kind, annotation=JSONBody[body]))  # type: ignore[valid-type]
+        # ``Call[Body | None]``: the body is optional (no body, or ``null``)
+        optional = {"default": None} if type(None) in get_args(body) else {}
+        parameters.append(
+            inspect.Parameter("data", kind, annotation=JSONBody[body], **optional)  # type: ignore[valid-type]
+        )
     parameters.append(
         inspect.Parameter("idempotency_key", kind, annotation=IdempotencyKey, default=None)
     )

@@ -100,6 +100,10 @@ class ParticipantIn(Input):
     birth_date: date | None = None
     #: sensitive: never returned to the public
     disability: Text | None = None
+    #: the organiser says this is that registered namesake (answered; nothing recorded)
+    same_person: UUID | None = None
+    #: the organiser says this is another person than the namesakes (a different id)
+    new_person: bool = False
 
 
 class ChampionshipIn(Input):
@@ -137,6 +141,8 @@ class SchemeIn(Input):
 
 class EntrantIn(Input):
     participant_id: UUID
+    #: the organisation of this entry (default: the one the person was registered with)
+    organisation_id: UUID | None = None
 
 
 class ExpertIn(Input):
@@ -179,6 +185,13 @@ class ReopenIn(Input):
     reason: Text
 
 
+class LockIn(Input):
+    """The lock's body, optional: ``override_reason`` locks although some experts have not
+    signed off (recorded in the ``Locked`` event)."""
+
+    override_reason: Text | None = None
+
+
 class AmendmentIn(Input):
     competitor_id: UUID
     aspect_id: Code
@@ -194,7 +207,29 @@ class AmendmentIn(Input):
 class PrizeIn(Input):
     place: Annotated[int, msgspec.Meta(ge=1, le=3)]
     description: Name
-    amount_kzt: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
+    #: null: a prize in kind (a certificate, a grant in kind); the description says what
+    amount_kzt: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)] | None
+
+
+class EligibilityIn(Input):
+    """The settings of eligibility that differ from the default (every field optional):
+    republican championships (`levels`) of the programme's `kinds`, its `region` and `year`,
+    the `places` it has prizes for. `region` or `year` null: any."""
+
+    kinds: Annotated[list[ChampionshipKind], msgspec.Meta(max_length=3)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    levels: Annotated[list[Level], msgspec.Meta(max_length=3)] | msgspec.UnsetType = msgspec.UNSET
+    places: (
+        Annotated[list[Annotated[int, msgspec.Meta(ge=1, le=3)]], msgspec.Meta(max_length=3)]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    region: Region | msgspec.UnsetType | None = msgspec.UNSET
+    year: Annotated[int, msgspec.Meta(ge=2000, le=2100)] | msgspec.UnsetType | None = msgspec.UNSET
+
+    def given(self) -> dict[str, object]:
+        """The fields the body gave."""
+        return {k: v for k, v in msgspec.structs.asdict(self).items() if v is not msgspec.UNSET}
 
 
 class ProgrammeIn(Input):
@@ -204,6 +239,7 @@ class ProgrammeIn(Input):
     region: Region
     kinds: Annotated[list[ChampionshipKind], msgspec.Meta(min_length=1, max_length=3)]
     prizes: Annotated[list[PrizeIn], msgspec.Meta(min_length=1, max_length=3)]
+    eligibility: EligibilityIn | None = None
 
 
 class ReasonIn(Input):

@@ -70,6 +70,7 @@ from api.auth import BearerAuthMiddleware
 from api.commands import COMMAND_HANDLERS
 from api.idempotency import IdempotencyStore
 from api.limits import Limits, rate_limits
+from api.lists import LIST_API_HANDLERS
 from api.openapi_assets import offline_render_plugins
 from api.participants import PARTICIPANT_API_HANDLERS
 from api.prizes import PRIZE_API_HANDLERS
@@ -323,6 +324,7 @@ def build_app(
         api_handlers=[
             *RESULTS_API_HANDLERS,
             *PARTICIPANT_API_HANDLERS,
+            *LIST_API_HANDLERS,
             *PRIZE_API_HANDLERS,
             *AUDIT_API_HANDLERS,
             *SEAL_API_HANDLERS,

@@ -125,6 +125,8 @@ def big_competition(app: RegistryApplication) -> str:
                     reason="Ошибка ввода",
                     at=at(),
                 )
+    for expert in competition.not_signed_off():  # RULES.md: every expert signs off
+        competition.sign_off(actor=expert.account_id, at=at())
     competition.lock(actor=experts[0].id, at=at())
     competition.publish(actor=a, at=at())
     for person in people[:2]:

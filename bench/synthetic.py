@@ -198,6 +198,8 @@ def _championship(number: int, rng: random.Random, clock: _Clock) -> Iterator[li
             step(clock())
             yield [step.__self__] if hasattr(step, "__self__") else []
     for competition in competitions:
+        for expert in competition.not_signed_off():  # RULES.md: every expert signs off
+            competition.sign_off(actor=expert.account_id, at=clock())
         competition.lock(actor=experts[0].id, at=clock())
         competition.publish(actor=actor, at=clock())
     yield competitions

@@ -49,7 +49,8 @@ def info(ctx: click.Context) -> None:
 @click.option("--quiet", is_flag=True, help="Print only the one-line result.")
 @click.pass_context
 def demo(ctx: click.Context, quiet: bool) -> None:
-    """Load the demo history of the region's 2025 championships (idempotent).
+    """Load the demo history of the region's 2025 championships and of the 2026 one still in
+    progress (idempotent).
 
     A second run adds nothing and says so.
     """
@@ -74,6 +75,13 @@ def demo(ctx: click.Context, quiet: bool) -> None:
         click.echo(f"store: {app.settings.describe()}")
         for summary in report.championships:
             medals = summary.vko_medals
+            if summary.published < summary.competitions:  # still in progress
+                statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items()))
+                click.echo(
+                    f"- {summary.title} [{summary.level}]: {summary.competitions} "
+                    f"competitions, {summary.entrants} entrants, in progress: {statuses}"
+                )
+                continue
             click.echo(
                 f"- {summary.title} [{summary.level}]: {summary.competitions} competitions, "
                 f"{summary.entrants} entrants, {summary.published} published; VKO medals "

@@ -1,4 +1,5 @@
-"""Demo history of the registry: the 2025 championships of East Kazakhstan region (VKO).
+"""Demo history of the registry: the 2025 championships of East Kazakhstan region (VKO), and
+the regional championship of 2026, still in progress on the demo's "today" (2 December 2026).
 
 Pure data, no I/O, no randomness. The demo loader feeds these tables through the application
 service; :func:`check` asserts the invariants the tables promise (run this module to check them).
@@ -9,13 +10,18 @@ Tables
   ``key`` that the other tables use.
 - ``COMPETENCIES``: the catalogue of competencies with their marking schemes (every scheme adds up
   to exactly 100.00).
-- ``PEOPLE``: competitors. ``disability`` is set only for Abilympics participants (sensitive data).
+- ``PEOPLE``: competitors (of 2025, and the newcomers of 2026). ``disability`` is set only for
+  Abilympics participants (sensitive data).
 - ``EXPERTS``: judges, each from one organisation.
 - ``CHAMPIONSHIPS``: the four 2025 championships and their competitions. In every competition
   ``chief`` is the chief expert and ``experts`` are the *other* experts (never the chief), at least
   three of them, so a judgement aspect can always get its three scores.
-- ``CONFLICT_OF_INTEREST_DEMO``: the one place where an expert shares an organisation with a
-  competitor of their competition, on purpose.
+- ``CHAMPIONSHIP_2026``: WorldSkills Shygys 2026 (30 November - 4 December 2026), each
+  competition stopped at its ``stage``: one locked and waiting for publication, one with a
+  disputed judgement aspect, two partly marked, two still being set up. Experts of the colleges
+  judge there too, never their own college's competitors. ``ALL_CHAMPIONSHIPS`` holds all five.
+- ``CONFLICT_OF_INTEREST_DEMO``: the one place in 2025 where an expert shares an organisation
+  with a competitor of their competition, on purpose.
 - ``NOMINATIONS``: the akimat's three nominations of the Year of Working Professions 2025.
 
 In each regional WorldSkills competition the first competitor listed is the one meant to win;
@@ -43,6 +49,12 @@ LevelCode = Literal["regional", "republican", "international"]
 CategoryCode = Literal["main", "juniors", "schoolchildren", "students", "specialists"]
 AspectTypeCode = Literal["measurement", "judgement"]
 CriterionCode = Literal["A", "B", "C", "D", "E"]
+#: How far the demo takes a competition: ``setup_partial`` (scheme set, the first entrants
+#: registered, only the chief assigned), ``setup`` (entrants and experts, no scheme yet),
+#: ``marking`` (day one marked, day two under way), ``disputed`` (all marked, one judgement
+#: aspect disputed, the experts signed off), ``locked`` (all marked, signed off, locked,
+#: waiting for publication), ``published`` (the whole story, as in 2025).
+StageCode = Literal["setup_partial", "setup", "marking", "disputed", "locked", "published"]
 
 
 class DemoOrganisation(msgspec.Struct, frozen=True):
@@ -89,6 +101,8 @@ class DemoCompetition(msgspec.Struct, frozen=True):
     competitors: tuple[str, ...]
     chief: str
     experts: tuple[str, ...]
+    #: how far the demo takes it (``STAGES``); every 2025 competition is published
+    stage: StageCode = "published"
 
 
 class DemoChampionship(msgspec.Struct, frozen=True):
@@ -704,6 +718,35 @@ PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson("akm01", "Әубәкіров Ғабит Ерланұлы", "akm_shagalaly", "2004-06-06"),
     DemoPerson("akm02", "Шульц Андрей Викторович", "akm_shagalaly", "2005-03-17"),
     DemoPerson("akm03", "Сәдуақасова Айдана Бекқызы", "akm_shagalaly", "2004-12-01"),
+    # --- VKO: WorldSkills Shygys 2026 (newcomers; some of 2025 compete again) --------------
+    # Welding
+    DemoPerson("vko61", "Әлімжанов Бауыржан Қайратұлы", "ukvpk", "2007-02-18"),
+    DemoPerson("vko62", "Гончаров Павел Андреевич", "altai_tk", "2006-10-09"),
+    DemoPerson("vko63", "Төкенов Ерасыл", "ridder_atk", "2008-05-21"),
+    DemoPerson("vko64", "Мусин Рустам Ильдарович", "ukstk", "2007-08-30"),
+    # Electrical installation
+    DemoPerson("vko65", "Серікқали Данияр Ерланұлы", "vkpk", "2007-04-12"),
+    DemoPerson("vko66", "Шевчук Артур Вадимович", "ukstk", "2006-12-03"),
+    DemoPerson("vko67", "Байғабылов Әлішер", "vktu_college", "2008-01-25"),
+    DemoPerson("vko68", "Фёдорова Валерия Игоревна", "ridder_atk", "2007-09-14"),
+    DemoPerson("vko69", "Құрманғазы Ақжол Нұрланұлы", "altai_tk", "2008-03-07"),
+    # Car repair
+    DemoPerson("vko70", "Жексенбаев Темірлан Асанұлы", "vkpk", "2007-06-16"),
+    DemoPerson("vko71", "Лысенко Игорь Дмитриевич", "altai_tk", "2006-03-28"),
+    DemoPerson("vko72", "Оспан Мағжан", "ridder_atk", "2008-08-08"),
+    DemoPerson("vko73", "Кравец Даниил Сергеевич", "glubokoe_ak", "2007-11-19"),
+    # Cooking
+    DemoPerson("vko74", "Мамырбекова Назерке Асқарқызы", "kasu_college", "2007-07-07"),
+    DemoPerson("vko75", "Воронина Екатерина Олеговна", "vkpk", "2008-02-14"),
+    DemoPerson("vko76", "Ізбасарова Дана", "glubokoe_ak", "2007-12-30"),
+    # Restaurant service
+    DemoPerson("vko77", "Нұрланқызы Аружан", "vkgk", "2008-06-11"),
+    DemoPerson("vko78", "Ситникова Алёна Максимовна", "kasu_college", "2007-10-02"),
+    DemoPerson("vko79", "Ермұханова Сымбат Талғатқызы", "vkgk", "2008-11-20"),
+    # Hairdressing
+    DemoPerson("vko80", "Қалиақбарова Айым Ерланқызы", "vkgk", "2007-03-15"),
+    DemoPerson("vko81", "Медведева Вероника Павловна", "ukstk", "2008-09-23"),
+    DemoPerson("vko82", "Тұрсынбек Жанерке", "altai_tk", "2006-05-05"),
 )
 
 
@@ -798,6 +841,33 @@ _ABILYMPICS_2025 = _competitions(
 )
 
 
+# The regional championship of 2026, still under way on the demo's "today" (2 December
+# 2026): each competition stops at its ``stage``. Experts from the colleges judge at home:
+# they share an organisation with some competitors and never mark them (in electrical
+# installation, the chief expert too), so every competitor keeps three unconflicted experts.
+_WS_SHYGYS_2026 = _competitions(
+    ("welding", "main", "vko61 vko02 vko62 vko63 vko64", "exp01", "exp04 exp13 exp02"),
+    ("cooking", "main", "vko45 vko46 vko74 vko75 vko76", "exp18", "exp16 exp19 exp06 exp12"),
+    (
+        "electrical",
+        "main",
+        "vko65 vko66 vko67 vko09 vko68 vko69",
+        "exp20",
+        "exp21 exp17 exp22 exp12",
+    ),
+    ("car_repair", "main", "vko36 vko70 vko71 vko72 vko73", "exp08", "exp09 exp15 exp11"),
+    ("restaurant_service", "main", "vko18 vko77 vko78 vko79", "exp11", "exp02 exp13 exp16"),
+    ("hairdressing", "main", "vko22 vko80 vko81 vko82", "exp04", "exp15 exp17 exp22"),
+)
+_STAGES_2026: dict[str, StageCode] = {
+    "welding": "locked",
+    "cooking": "disputed",
+    "electrical": "marking",
+    "car_repair": "marking",
+    "restaurant_service": "setup_partial",
+    "hairdressing": "setup",
+}
+
 CHAMPIONSHIPS: tuple[DemoChampionship, ...] = (
     DemoChampionship(
         key="ws_shygys_2025",
@@ -860,6 +930,33 @@ CHAMPIONSHIPS: tuple[DemoChampionship, ...] = (
         competitions=_ABILYMPICS_2025,
     ),
 )
+
+#: The championship still in progress on the demo's "today" (2 December 2026). Not in
+#: ``CHAMPIONSHIPS`` (the finished 2025 ones); ``ALL_CHAMPIONSHIPS`` holds both.
+CHAMPIONSHIP_2026 = DemoChampionship(
+    key="ws_shygys_2026",
+    kind="worldskills",
+    level="regional",
+    year=2026,
+    region="VKO",
+    title_ru="Региональный чемпионат «WorldSkills Shygys 2026»",
+    title_kk="«WorldSkills Shygys 2026» өңірлік чемпионаты",
+    title_en="WorldSkills Shygys 2026",
+    starts_on="2026-11-30",
+    ends_on="2026-12-04",
+    tie_tolerance="0.00",
+    min_competitors_for_medals=3,
+    competitions=tuple(
+        msgspec.structs.replace(c, stage=_STAGES_2026[c.competency]) for c in _WS_SHYGYS_2026
+    ),
+)
+ALL_CHAMPIONSHIPS: tuple[DemoChampionship, ...] = (*CHAMPIONSHIPS, CHAMPIONSHIP_2026)
+#: The 2026 competitions whose expert and chief get demo tokens, by stage: the one in
+#: marking (its expert also has a competitor of their own college, to try a refusal) and
+#: the one with a disputed aspect (its chief).
+TOKENS_2026: dict[StageCode, str] = {"marking": "electrical", "disputed": "cooking"}
+#: (competency, position of the competitor, aspect): the 2026 dispute, scores 1, 3, 3.
+DISPUTE_2026: tuple[str, int, str] = ("cooking", 1, "C2")
 
 #: (championship key, competency code, expert key): the one expert who shares an organisation
 #: with a competitor of their competition (exp21 of vkpk and competitor vko40 of vkpk).
@@ -1048,11 +1145,13 @@ def check() -> None:
     judging: set[str] = set()
     in_abilympics: set[str] = set()
     conflicts: list[tuple[str, str, str]] = []
-    for champ in CHAMPIONSHIPS:
+    for champ in ALL_CHAMPIONSHIPS:
+        finished = champ is not CHAMPIONSHIP_2026
         assert champ.kind in _CATEGORIES_BY_KIND, champ.key
         assert champ.level in {"regional", "republican", "international"}, champ.key
         assert champ.region in _REGIONS, champ.key
-        assert champ.year == 2025, champ.key
+        assert champ.year == (2025 if finished else 2026), champ.key
+        assert {c.stage == "published" for c in champ.competitions} == {finished}, champ.key
         starts, ends = date.fromisoformat(champ.starts_on), date.fromisoformat(champ.ends_on)
         assert starts <= ends and starts.year == ends.year == champ.year, champ.key
         assert _MARK_PATTERN.match(champ.tie_tolerance), champ.key
@@ -1101,12 +1200,13 @@ def check() -> None:
             for expert_key in (comp.chief, *comp.experts):
                 assert expert_key in experts, f"{where}: unknown expert {expert_key}"
                 judging.add(expert_key)
-                if experts[expert_key].organisation in competitor_orgs:
+                if finished and experts[expert_key].organisation in competitor_orgs:
                     conflicts.append((champ.key, comp.competency, expert_key))
             # Every competitor can be scored by the chief and three unconflicted experts.
             for key in comp.competitors:
                 org = people[key].organisation
-                assert experts[comp.chief].organisation != org, f"{where}: chief conflicted"
+                if finished:
+                    assert experts[comp.chief].organisation != org, f"{where}: chief conflicted"
                 free = [e for e in comp.experts if experts[e].organisation != org]
                 assert len(free) >= 3, f"{where}: fewer than 3 unconflicted experts for {key}"
     ws_regional = championships["ws_shygys_2025"]
@@ -1118,6 +1218,30 @@ def check() -> None:
     assert {comp.category for c in abilympics for comp in c.competitions} == set(
         _CATEGORIES_BY_KIND["abilympics"]
     ), "Abilympics must have one competition per category"
+
+    # 2026: a competition at every stage; its chiefs are chiefs of 2025 (no account changes
+    # role); the expert (listed first) and the chief of the competition in marking whose
+    # tokens the demo issues each share a college with a competitor (a refusal to try); the
+    # chief of the disputed competition may correct the disputed score.
+    stages = {c.stage for c in CHAMPIONSHIP_2026.competitions}
+    assert stages == {"setup_partial", "setup", "marking", "disputed", "locked"}, stages
+    chiefs_2025 = {c.chief for ch in CHAMPIONSHIPS for c in ch.competitions}
+    assert {c.chief for c in CHAMPIONSHIP_2026.competitions} <= chiefs_2025
+    by_code = {c.competency: c for c in CHAMPIONSHIP_2026.competitions}
+    for stage, code in TOKENS_2026.items():
+        assert by_code[code].stage == stage, code
+    marking = by_code[TOKENS_2026["marking"]]
+    home = {people[key].organisation for key in marking.competitors}
+    assert experts[marking.chief].organisation in home, "the chief has no competitor to refuse"
+    assert experts[marking.experts[0]].organisation in home, "the expert has none to refuse"
+    code, position, aspect_id = DISPUTE_2026
+    disputed = by_code[code]
+    assert by_code[code].stage == "disputed"
+    aspect = next(a for a in competencies[code].scheme if a.id == aspect_id)
+    assert aspect.type == "judgement", DISPUTE_2026
+    assert experts[disputed.chief].organisation != (
+        people[disputed.competitors[position]].organisation
+    ), "the chief cannot correct the disputed score"
 
     # Conflict of interest: exactly the declared one, in a competition it identifies uniquely.
     assert conflicts == [CONFLICT_OF_INTEREST_DEMO], f"conflicts: {conflicts}"

@@ -1,4 +1,5 @@
-"""The demo history: the region's 2025 championships, made only through the application service.
+"""The demo history: the region's 2025 championships and its 2026 one in progress, made only
+through the application service.
 
 Deterministic: the same run always records the same events (ids, order, values and times —
 times come from a simulated clock that walks through the real championship dates). Running it
@@ -15,17 +16,26 @@ marking starts; experts enter sheets of marks; in some competitions an expert mi
 corrects with a reason; in regional welding one judgement aspect is disputed (scores 0, 2, 2),
 the chief's first lock is refused, the expert corrects, and the lock goes through; in regional
 CNC turning an expert from the competitor's own college tries to mark them and is refused
-(nothing is stored); one competition is reopened on appeal; every competition is locked and
-published; one republican result is amended after publication.
+(nothing is stored); one competition is reopened on appeal; every competition is locked
+(each assigned expert signs off first) and published; one republican result is amended after
+publication.
+
+Then the regional championship of 2026, under way on the demo's "today" (2 December 2026):
+welding is marked, signed off and locked, waiting for publication; in cooking everything is
+marked but one judgement aspect is disputed (scores 1, 3, 3), the experts have signed off and
+the chief has it to settle; electrical installation and car repair are partly marked (the
+first modules for everyone, the next ones for the first competitors); restaurant service has
+its scheme and its first entrants, hairdressing its entrants and experts but no scheme yet.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -38,7 +48,7 @@ from domain.errors import DomainError
 from domain.prize_programme import PrizeProgramme
 from domain.prizes import PUBLIC_STATUSES, EntryStatus, Prize
 from domain.standings import standings
-from domain.values import AspectType, CompetitionStatus, Level
+from domain.values import AspectType, CompetitionStatus, ExpertRole, Level
 from registry.application import AspectInput, RegistryApplication
 from registry.policy import PrizePolicy
 
@@ -78,6 +88,8 @@ class ChampionshipSummary(msgspec.Struct):
     entrants: int
     published: int
     vko_medals: dict[str, int]
+    #: competitions by status ("setup", "marking", "locked", "published")
+    statuses: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 class DemoReport(msgspec.Struct):
@@ -151,7 +163,7 @@ class _Loader:
         ).id
         self.akimat = create(actor=a, name=AKIMAT_NAME, role="akimat", issue_token=False).id
         self.auditor = create(actor=a, name=AUDITOR_NAME, role="auditor", issue_token=False).id
-        chiefs = {c.chief for ch in data.CHAMPIONSHIPS for c in ch.competitions}
+        chiefs = {c.chief for ch in data.ALL_CHAMPIONSHIPS for c in ch.competitions}
         for expert in data.EXPERTS:
             role = "chief_expert" if expert.key in chiefs else "expert"
             self.experts[expert.key] = create(
@@ -159,11 +171,16 @@ class _Loader:
             ).id
 
     def registrations(self) -> None:
+        """Organisations, and the competitors of 2025 (the newcomers of 2026 are registered
+        with their championship, see ``championship_2026``)."""
         for org in data.ORGANISATIONS:
             self.orgs[org.key] = self.app.register_organisation(
                 actor=self.organiser, **_same_named(org, "name_ru", "name_kk", "kind", "region")
             ).id
-        for person in data.PEOPLE:
+        self.register_people(p for p in data.PEOPLE if p.key not in _newcomers_2026())
+
+    def register_people(self, people: Iterable[data.DemoPerson]) -> None:
+        for person in people:
             self.people[person.key] = self.app.register_participant(
                 actor=self.organiser,
                 full_name=person.full_name,
@@ -447,7 +464,8 @@ class _Loader:
             if state.aspect(aspect_id).type is AspectType.MEASUREMENT:
                 held = (person, aspect_id) in state.measurements
             else:
-                held = account in state.judgements.get((person, aspect_id), {})
+                scores = state.judgements.get((person, aspect_id), {})
+                held = account in scores or len(scores) >= 3  # full: three others scored
             if not held:
                 missing.append((person, aspect_id, value))
         if missing:
@@ -499,6 +517,7 @@ class _Loader:
         chief = self.experts[comp.chief]
         state = app.competition(competition_id)
         if state.status is CompetitionStatus.MARKING:
+            self.sign_off_all(competition_id)
             for competitor_id, aspect_id in state.disputed():
                 try:
                     app.lock(actor=chief, competition_id=competition_id)
@@ -514,6 +533,7 @@ class _Loader:
                     value=1,
                     reason="Пересмотр оценки после обсуждения экспертами (расхождение более 1)",
                 )
+            self.sign_off_all(competition_id)  # the correction withdrew that expert's
             app.lock(actor=chief, competition_id=competition_id)
         state = app.competition(competition_id)
         if (champ.key, comp.competency) == REOPENED and state.reopen_count == 0:
@@ -533,10 +553,159 @@ class _Loader:
                 value=str(min(aspect.max_mark, held + Decimal("0.50"))),
                 reason="Апелляция удовлетворена: ошибка в протоколе измерений",
             )
+            self.sign_off_all(competition_id)
             app.lock(actor=chief, competition_id=competition_id)
         self.clock.jump_to(date.fromisoformat(champ.ends_on), hour_utc=11)
         app.publish(actor=self.organiser, competition_id=competition_id)
         self.catch_up_policy()
+
+    def sign_off_all(
+        self, competition_id: UUID, chief_too: bool = True, once: bool = False
+    ) -> None:
+        """Every assigned expert (the chief too, unless not ``chief_too``) whose sign-off
+        does not hold signs off (RULES.md "Closing a competition"); with ``once``, only
+        those who never signed off (a sign-off withdrawn since is theirs to renew)."""
+        state = self.app.competition(competition_id)
+        before = self._signed_off_ever(competition_id) if once else set()
+        for expert in state.not_signed_off():
+            if expert.account_id in before or (expert.role is ExpertRole.CHIEF and not chief_too):
+                continue
+            self.app.sign_off(actor=expert.account_id, competition_id=competition_id)
+
+    def _signed_off_ever(self, competition_id: UUID) -> set[UUID]:
+        return {
+            event.actor
+            for event in self.app.events.get(competition_id)
+            if isinstance(event, Competition.SignedOff)
+        }
+
+    # ------------------------------------------------------------------ 2026, in progress
+
+    def championship_2026(self) -> UUID:
+        """The regional championship under way on the demo's "today" (2 December 2026):
+        created in October, its newcomers registered; every competition set up as far as
+        its stage asks; then, day by day, marking starts and stops where the stage says.
+        A step whose competition has moved on (somebody started, locked or published it
+        since) is left alone, so a rerun adds nothing."""
+        champ = data.CHAMPIONSHIP_2026
+        starts = date.fromisoformat(champ.starts_on)
+        self.clock.jump_to(starts - timedelta(days=35))
+        championship_id = self.app.create_championship(
+            actor=self.organiser,
+            starts_on=starts,
+            ends_on=date.fromisoformat(champ.ends_on),
+            **_same_named(champ, *_CHAMPIONSHIP_AS_IS),
+        ).id
+        self.register_people(p for p in data.PEOPLE if p.key in _newcomers_2026())
+        self.clock.jump_to(starts - timedelta(days=14))
+        competition_ids = [self.setup_2026(championship_id, comp) for comp in champ.competitions]
+        for index, (comp, competition_id) in enumerate(
+            zip(champ.competitions, competition_ids, strict=True)
+        ):
+            if comp.stage in ("setup", "setup_partial"):
+                continue
+            self.clock.jump_to(starts + timedelta(days=min(index, 2)), hour_utc=4)
+            self.mark_2026(comp, competition_id)
+        return championship_id
+
+    def setup_2026(self, championship_id: UUID, comp: data.DemoCompetition) -> UUID:
+        app, o = self.app, self.organiser
+        competency = self.competencies[comp.competency]
+        competition_id = app.add_competition(
+            actor=o,
+            championship_id=championship_id,
+            category=comp.category,
+            **_same_named(competency, "code", "title_ru", "title_kk"),
+        ).id
+        self.competition_ids.add(competition_id)
+        state = app.competition(competition_id)
+        if state.status is not CompetitionStatus.SETUP:
+            return competition_id  # started by an earlier run (or by somebody since)
+        partial = comp.stage == "setup_partial"
+        if comp.stage != "setup" and not state.scheme:
+            app.set_scheme(
+                actor=o,
+                competition_id=competition_id,
+                aspects=[
+                    AspectInput(a.id, a.criterion, a.description, a.max_mark, AspectType(a.type))
+                    for a in competency.scheme
+                ],
+            )
+        entrants = comp.competitors[: (len(comp.competitors) + 1) // 2 if partial else None]
+        for key in entrants:
+            if self.people[key] not in state.entrants:
+                app.add_entrant(
+                    actor=o, competition_id=competition_id, participant_id=self.people[key]
+                )
+        panel = [(comp.chief, "chief")]
+        if not partial:
+            panel += [(key, "expert") for key in comp.experts]
+        for key, role in panel:
+            account = self.experts[key]
+            if account in state.experts or (role == "chief" and state.chief() is not None):
+                continue
+            app.assign_expert(
+                actor=o,
+                competition_id=competition_id,
+                account_id=account,
+                role=role,
+                organisation_id=self.orgs[self.expert_org[key]],
+            )
+        return competition_id
+
+    def mark_2026(self, comp: data.DemoCompetition, competition_id: UUID) -> None:
+        """Start marking and enter the stage's marks: all of them (``locked``,
+        ``disputed``: one judgement aspect scored 1, 3, 3), or the first modules for
+        everyone and the next ones for the first competitors (``marking``); then the
+        sign-offs and the lock the stage asks for."""
+        app = self.app
+        app.start_marking(actor=self.organiser, competition_id=competition_id)
+        state = app.competition(competition_id)
+        if state.status is not CompetitionStatus.MARKING:
+            return  # locked (or published) since
+        sheets: dict[tuple[str, UUID], list[tuple[UUID, str, str | int]]] = {}
+        for expert, person, aspect_id, value in self._plan_2026(comp):
+            sheets.setdefault((expert, person), []).append((person, aspect_id, value))
+        for (expert, _person), marks in sheets.items():
+            self.enter(state, competition_id, expert, marks)
+        if comp.stage == "marking":
+            return
+        self.clock.jump_to(self.clock.now.date(), hour_utc=11)
+        if comp.stage == "disputed":
+            # The experts confirm their sheets; the chief has the dispute to settle.
+            self.sign_off_all(competition_id, chief_too=False, once=True)
+            return
+        self.sign_off_all(competition_id)
+        app.lock(actor=self.experts[comp.chief], competition_id=competition_id)
+
+    def _plan_2026(self, comp: data.DemoCompetition) -> list[tuple[str, UUID, str, str | int]]:
+        """(expert key, competitor, aspect, value) of the marks the stage holds, each
+        entered by an expert free of conflict with the competitor."""
+        champ = data.CHAMPIONSHIP_2026
+        competency = self.competencies[comp.competency]
+        rng = random.Random(f"{champ.key}/{comp.competency}/{comp.category}")
+        measurement = [a for a in competency.scheme if a.type == "measurement"]
+        judgement = [a for a in competency.scheme if a.type == "judgement"]
+        partial = comp.stage == "marking"
+        plan: list[tuple[str, UUID, str, str | int]] = []
+        for position, key in enumerate(comp.competitors):
+            skill = 0.93 if position == 0 else rng.uniform(0.45, 0.84)
+            person, markers = self.people[key], self._markers(comp, key)
+            for index, aspect in enumerate(measurement):
+                share = min(1.0, max(0.0, skill + rng.uniform(-0.06, 0.06)))
+                value = _two(Decimal(aspect.max_mark) * Decimal(str(round(share, 4))))
+                if partial and aspect.criterion not in ("AB" if position >= 3 else "ABC"):
+                    continue  # the afternoon's modules: not marked yet
+                plan.append((markers[(position + index) % len(markers)], person, aspect.id, value))
+            base = max(0, min(3, round(skill * 3 + rng.uniform(-0.4, 0.4))))
+            judges = 3 if not partial else {0: 3, 1: 3, 2: 1}.get(position, 0)
+            for n, expert in enumerate(markers[:judges]):
+                for aspect in judgement:
+                    score = max(0, min(3, base + rng.choice((-1, 0, 0, 0, 1)) * (n % 2)))
+                    if (comp.competency, position, aspect.id) == data.DISPUTE_2026:
+                        score = 1 if n == 0 else 3  # the first expert sees it otherwise
+                    plan.append((expert, person, aspect.id, score))
+        return plan
 
 
 def load_demo(
@@ -558,6 +727,9 @@ def load_demo(
                 progress(champ.title_ru)
             championship_ids.append(loader.championship(champ))
         loader.prize_decisions()
+        if progress:
+            progress(data.CHAMPIONSHIP_2026.title_ru)
+        championship_ids.append(loader.championship_2026())
     finally:
         app.clock = previous_clock
     summaries, podiums = _summarise(app, championship_ids)
@@ -571,6 +743,17 @@ def load_demo(
         podiums=podiums,
         prizes=_prize_summary(app),
     )
+
+
+@cache
+def _newcomers_2026() -> frozenset[str]:
+    """The competitors of 2026 who did not compete in 2025: registered with the 2026
+    championship, not at the start of the demo."""
+
+    def keys(championships: Iterable[data.DemoChampionship]) -> set[str]:
+        return {k for ch in championships for c in ch.competitions for k in c.competitors}
+
+    return frozenset(keys([data.CHAMPIONSHIP_2026]) - keys(data.CHAMPIONSHIPS))
 
 
 def _prize_summary(app: RegistryApplication) -> str:
@@ -602,12 +785,14 @@ def _summarise(
     for championship_id in championship_ids:
         championship = app.championship(championship_id)
         medals = {"gold": 0, "silver": 0, "bronze": 0}
-        entrants = published = 0
+        statuses: dict[str, int] = {}
+        entrants = 0
         for competition_id in championship.competition_ids:
             competition = app.competition(competition_id)
             entrants += len(competition.entrants)
-            if competition.status is CompetitionStatus.PUBLISHED:
-                published += 1
+            statuses[competition.status] = statuses.get(competition.status, 0) + 1
+            if competition.status is not CompetitionStatus.PUBLISHED:
+                continue  # no medals before publication
             for row in standings(competition).rows:
                 if row.region == "VKO" and row.medal is not None:
                     medals[row.medal] += 1
@@ -622,8 +807,9 @@ def _summarise(
                 level=championship.level,
                 competitions=len(championship.competition_ids),
                 entrants=entrants,
-                published=published,
+                published=statuses.get(CompetitionStatus.PUBLISHED, 0),
                 vko_medals=medals,
+                statuses={str(status): count for status, count in statuses.items()},
             )
         )
     return summaries, podiums

@@ -3,8 +3,11 @@
 The demo history creates its accounts without tokens (it must stay deterministic), so nobody
 can act as them until a token is rotated in. This module rotates tokens in for one account
 of each role — admin, organiser, akimat, auditor, the chief expert and the experts of one
-demo competition, and one expert of another competition (to try a 403) — and writes them to
-a file readable only by its owner (mode 600), with names and roles.
+demo competition, and one expert of another competition (to try a 403) — and for the 2026
+championship still in progress: an expert and the chief of the competition in marking, and
+the chief of the competition with a disputed aspect (their notes begin "2026 marking:" and
+"2026 disputed:"). It writes them to a file readable only by its owner (mode 600), with
+names, roles and, in the header, the competitions' ids.
 
 Run again, it keeps the tokens of the file that still work and rotates only the others, so
 a restart of ``registry serve --demo`` records nothing new.
@@ -36,7 +39,7 @@ class DemoToken(msgspec.Struct, frozen=True):
 
 
 def _chiefs() -> set[str]:
-    return {c.chief for ch in demo_data.CHAMPIONSHIPS for c in ch.competitions}
+    return {c.chief for ch in demo_data.ALL_CHAMPIONSHIPS for c in ch.competitions}
 
 
 def demo_competition() -> tuple[demo_data.DemoChampionship, demo_data.DemoCompetition]:
@@ -58,6 +61,16 @@ def _competition_id(
         championship.kind, championship.level, championship.year, championship.region
     )
     return ids.competition_id(championship_id, competition.competency, competition.category)
+
+
+def competitions_2026() -> dict[str, demo_data.DemoCompetition]:
+    """The 2026 competitions whose expert or chief get tokens, by stage ("marking",
+    "disputed")."""
+    championship = demo_data.CHAMPIONSHIP_2026
+    return {
+        stage: next(c for c in championship.competitions if c.competency == code)
+        for stage, code in demo_data.TOKENS_2026.items()
+    }
 
 
 def wanted_accounts() -> list[tuple[str, str, str]]:
@@ -82,6 +95,22 @@ def wanted_accounts() -> list[tuple[str, str, str]]:
         if key not in judging and key not in chiefs
     )
     accounts.append(("expert", names[elsewhere], f"NOT an expert of {where}"))
+    # The championship in progress: its notes begin with "2026 <stage>:".
+    title = demo_data.CHAMPIONSHIP_2026.title_ru
+    marking = competitions_2026()["marking"]
+    disputed = competitions_2026()["disputed"]
+    at = f"{marking.competency} ({marking.category}), {title}"
+    accounts += [
+        ("expert", names[marking.experts[0]], f"2026 marking: expert of {at}, partly marked"),
+        ("chief_expert", names[marking.chief], f"2026 marking: chief expert of {at}"),
+        (
+            "chief_expert",
+            names[disputed.chief],
+            f"2026 disputed: chief expert of {disputed.competency} ({disputed.category}), "
+            f"{title}, a judgement aspect disputed",
+        ),
+    ]
+    assert len({name for _, name, _ in accounts}) == len(accounts), "one line per account"
     return accounts
 
 
@@ -128,8 +157,12 @@ def write_tokens(path: Path, tokens: list[DemoToken], store: str) -> None:
         f"# Demo bearer tokens of the registry on {store}",
         f"# written {datetime.now(tz=UTC).isoformat(timespec='seconds')}; keep private (mode 600)",
         f"# experts: competition {_competition_id(championship, competition)}",
-        "# role\tname\taccount id\ttoken\tnote",
     ]
+    lines += [
+        f"# 2026 {stage}: competition {_competition_id(demo_data.CHAMPIONSHIP_2026, c)}"
+        for stage, c in competitions_2026().items()
+    ]
+    lines.append("# role\tname\taccount id\ttoken\tnote")
     lines += [f"{t.role}\t{t.name}\t{t.account_id}\t{t.token}\t{t.note}" for t in tokens]
     private_directory(path.parent)  # a folder it makes is owner-only (0700), whatever the umask
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tokens-", text=True)

@@ -73,6 +73,7 @@ PHRASES = (
     N_("setup or marking"),
     N_("chief"),
     N_("expert"),
+    N_("sign off"),
 )
 
 
@@ -111,6 +112,7 @@ class Competition(Aggregate):
             aggregate.published_at = None
             aggregate.reopen_count = 0
             aggregate.amendment_count = 0
+            aggregate.signed_off = {}
 
     class SchemeSet(Event):
         TOPIC = "registry.Competition.SchemeSet"
@@ -171,8 +173,40 @@ class Competition(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate._set_mark(self.mark, self.originator_version)
 
+    class SignedOff(Event):
+        """An expert (or the chief) confirms their marks for the competition (RULES.md
+        "Closing a competition"); ``actor`` is that expert."""
+
+        TOPIC = "registry.Competition.SignedOff"
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.signed_off[self.actor] = self.originator_version
+
+    class SignOffWithdrawn(Event):
+        """An expert's sign-off no longer holds: a mark of theirs, or one they made, changed
+        after they signed off (recorded with the change, in the same save). ``reason`` is
+        the correction's reason, or None when the expert entered new marks (the event's
+        ``actor`` is who made the change)."""
+
+        TOPIC = "registry.Competition.SignOffWithdrawn"
+        expert_id: UUID
+        reason: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.signed_off.pop(self.expert_id, None)
+
     class Locked(Event):
+        """Version 2 added ``override_reason``: the chief's reason for locking while some
+        experts have not signed off (None when every expert had); version 1 events are
+        upcast with None (sign-off did not exist then)."""
+
         TOPIC = "registry.Competition.Locked"
+        class_version = 2
+        override_reason: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["override_reason"] = None
 
         def apply(self, aggregate: Any) -> None:
             aggregate.status = CompetitionStatus.LOCKED
@@ -237,6 +271,8 @@ class Competition(Aggregate):
         published_at: datetime | None
         reopen_count: int
         amendment_count: int
+        #: expert -> version of their sign-off, while it holds
+        signed_off: dict[UUID, int]
 
     # ---------------------------------------------------------------- state helpers
 
@@ -249,7 +285,14 @@ class Competition(Aggregate):
         """
         # the inner judgement score dicts are never changed in place (``_set_mark``
         # replaces them), so copying the outer dict suffices
-        dicts = ("entrants", "experts", "measurements", "mark_versions", "judgements")
+        dicts = (
+            "entrants",
+            "experts",
+            "measurements",
+            "mark_versions",
+            "judgements",
+            "signed_off",
+        )
         copied = clone(self, memo, dicts)
         remembered = copied.__dict__.get("_results_memo")
         if remembered is not None:
@@ -352,6 +395,11 @@ class Competition(Aggregate):
             if expert.role is ExpertRole.CHIEF:
                 return expert
         return None
+
+    def not_signed_off(self) -> list[Expert]:
+        """The assigned experts (the chief too) whose sign-off does not hold now, in the
+        order they were assigned."""
+        return [e for e in self.experts.values() if e.account_id not in self.signed_off]
 
     # ---------------------------------------------------------------- commands
 
@@ -591,7 +639,24 @@ class Competition(Aggregate):
         if not new:
             return False, last_version
         self.trigger_event(self.MarksEntered, actor=actor, marks=tuple(new.values()), timestamp=at)
+        self._withdraw_sign_offs(actor, (actor,), None, at)
         return True, self.version
+
+    def _withdraw_sign_offs(
+        self, actor: UUID, experts: tuple[UUID, ...], reason: str | None, at: datetime | None
+    ) -> None:
+        """After a change of marks: the sign-offs of ``experts`` that hold no longer do (one
+        ``SignOffWithdrawn`` each, recorded with the change). ``reason``: the correction's;
+        None for new marks entered by an expert who had signed off."""
+        for expert_id in dict.fromkeys(experts):
+            if expert_id in self.signed_off:
+                self.trigger_event(
+                    self.SignOffWithdrawn,
+                    actor=actor,
+                    expert_id=expert_id,
+                    reason=reason,
+                    timestamp=at,
+                )
 
     def _held(self, aspect: Aspect, competitor_id: UUID, expert_id: UUID) -> tuple[Decimal, UUID]:
         """The mark now held and its owner (measurement: who entered it)."""
@@ -660,9 +725,34 @@ class Competition(Aggregate):
                 "only the expert who entered a mark or the chief expert may correct it",
             )
         mark = MarkValue(competitor_id, aspect_id, owner, new_value)
-        return self._change_mark(self.MarkCorrected, actor, aspect, mark, held, reason, at)
+        changed, version = self._change_mark(
+            self.MarkCorrected, actor, aspect, mark, held, reason, at
+        )
+        if changed:
+            # RULES.md: a correction by or of an expert withdraws their sign-off
+            self._withdraw_sign_offs(actor, (owner, actor), reason, at)
+            version = self.version
+        return changed, version
 
-    def lock(self, *, actor: UUID, at: datetime | None = None) -> bool:
+    def sign_off(self, *, actor: UUID, at: datetime | None = None) -> tuple[bool, int]:
+        """The expert ``actor`` confirms their marks (RULES.md "Closing a competition").
+
+        While the sign-off holds, a repeat records nothing and answers the version of the
+        event that recorded it; a correction by or of the expert, or a new mark of theirs,
+        withdraws it (``SignOffWithdrawn``), and they sign off again."""
+        expert = self._expert(actor)
+        held = self.signed_off.get(expert.account_id)
+        if held is not None:
+            return False, held
+        self._require_status(CompetitionStatus.MARKING, doing=N_("sign off"))
+        self.trigger_event(self.SignedOff, actor=actor, timestamp=at)
+        return True, self.version
+
+    def lock(
+        self, *, actor: UUID, override_reason: str | None = None, at: datetime | None = None
+    ) -> bool:
+        """Lock (the chief): every mark entered, nothing disputed, and every assigned expert
+        signed off — or ``override_reason``, recorded in the ``Locked`` event."""
         if self.status in (CompetitionStatus.LOCKED, CompetitionStatus.PUBLISHED):
             return False  # a repeat: already locked (and maybe published since)
         self._require_status(CompetitionStatus.MARKING, doing=N_("lock"))
@@ -686,7 +776,23 @@ class Competition(Aggregate):
                 "cannot lock: judgement scores differ by more than 1 on %(listing)s",
                 params={"listing": listing},
             )
-        self.trigger_event(self.Locked, actor=actor, timestamp=at)
+        if override_reason is not None:
+            override_reason = checked_text(override_reason, "override_reason")
+        missing = self.not_signed_off()
+        if missing and override_reason is None:
+            raise DomainError(
+                "sign-off-missing",
+                "cannot lock: %(names)s have not signed off their marks; wait for their "
+                "sign-off or lock with an override reason",
+                params={"names": ", ".join(e.name for e in missing)},
+                missing=[{"expert_id": str(e.account_id), "name": e.name} for e in missing],
+            )
+        self.trigger_event(
+            self.Locked,
+            actor=actor,
+            override_reason=override_reason if missing else None,
+            timestamp=at,
+        )
         return True
 
     def reopen(self, *, actor: UUID, reason: str, at: datetime | None = None) -> bool:

@@ -55,8 +55,18 @@ def organisation_id(region: str, name_ru: str) -> UUID:
 
 
 def participant_id(organisation: UUID, full_name: str, birth_date: date | None) -> UUID:
+    """The id of a person registered before issue 15 (every stored id), and of a person the
+    organiser says is new although a namesake exists (``new_person``): the registering
+    organisation tells the two apart."""
     born = birth_date.isoformat() if birth_date else ""
     return uuid5(NAMESPACE, f"participant/{organisation}/{normalise_name(full_name)}/{born}")
+
+
+def person_id(full_name: str, birth_date: date | None) -> UUID:
+    """The id of a person registered since issue 15: their name and birth date, not their
+    organisation (which is recorded per competition entry)."""
+    born = birth_date.isoformat() if birth_date else ""
+    return uuid5(NAMESPACE, f"person/{normalise_name(full_name)}/{born}")
 
 
 def championship_id(kind: str, level: str, year: int, region: str) -> UUID:

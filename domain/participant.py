@@ -1,5 +1,15 @@
-"""The participant aggregate: a competitor as registered by their organisation. Its id is
-derived from the organisation, the name and the date of birth.
+"""The participant aggregate: a person who competes. Their identity does not depend on their
+organisation (RULES.md "Who and what"): the organisation is recorded per competition entry,
+and the one given at registration (``organisation_id``) is only the default for entries that
+name none. A person registered since issue 15 has the id ``ids.person_id(name, birth date)``;
+one registered before keeps the id it was given (``ids.participant_id(organisation, name,
+birth date)``), and so does a person the organiser declared distinct from a namesake
+(``new_person``: the registering organisation tells them apart).
+
+Two people with the same name are the same person when both birth dates are known and equal;
+when either is unknown (not given, or erased) they may be, and are never merged silently:
+``identify`` tells the application which namesakes are doubtful, and the organiser says
+``same_person`` or ``new_person`` (recorded as ``distinct_from``).
 
 A person's sensitive fields (RULES.md "Erasure": the birth date and the disability) are
 never recorded in the clear by today's code: the application seals them with the person's
@@ -12,9 +22,9 @@ opened again, and the state keeps nothing personal from then on.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
 
 import msgspec
@@ -38,6 +48,30 @@ Seal = Callable[[UUID, PersonalData], str]
 Open = Callable[[UUID, str], PersonalData | None]
 
 
+class Namesake(NamedTuple):
+    """A registered person of the same (normalised) name as a new registration."""
+
+    id: UUID
+    full_name: str
+    organisation_id: UUID
+    #: None when unknown: never given, or erased
+    birth_date: date | None
+
+
+def identify(
+    birth_date: date | None, namesakes: Sequence[Namesake]
+) -> tuple[Namesake | None, list[Namesake]]:
+    """Who a registration of ``birth_date`` is among its ``namesakes``: the same person (both
+    birth dates known and equal), and the namesakes it may be (either birth date unknown),
+    whom only the organiser can tell apart. Namesakes with another known birth date are other
+    people."""
+    same = next(
+        (n for n in namesakes if birth_date is not None and n.birth_date == birth_date), None
+    )
+    doubtful = [n for n in namesakes if birth_date is None or n.birth_date is None]
+    return same, doubtful
+
+
 class Participant(Aggregate):
     TOPIC = "registry.Participant"
 
@@ -51,16 +85,21 @@ class Participant(Aggregate):
         ``sealed``: the birth date and the disability sealed with the person's key
         (``PersonalData``); today's code writes them only there and leaves ``born_on`` and
         ``disability`` None. Events of versions 1 and 2 are upcast (``sealed`` None): their
-        fields stay in the clear, as they were stored. The state keeps ``birth_date``."""
+        fields stay in the clear, as they were stored. The state keeps ``birth_date``.
+        Version 4 (issue 15) added ``distinct_from``: the namesakes the organiser declared
+        this person is not (``new_person``); empty for every earlier event.
+        ``organisation_id`` is the organisation at registration: the default of the
+        person's competition entries, not part of who they are."""
 
         TOPIC = "registry.Participant.Created"
-        class_version = 3
+        class_version = 4
         full_name: str
         organisation_id: UUID
         born_on: date | None
         disability: str | None
         name_latin: str | None = None
         sealed: str | None = None
+        distinct_from: tuple[UUID, ...] = ()
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -71,6 +110,10 @@ class Participant(Aggregate):
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             state["sealed"] = None
 
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            state["distinct_from"] = []
+
         def apply(self, aggregate: Any) -> None:
             aggregate.full_name = self.full_name
             aggregate.organisation_id = self.organisation_id
@@ -78,6 +121,7 @@ class Participant(Aggregate):
             aggregate.disability = self.disability
             aggregate.name_latin = self.name_latin
             aggregate.sealed = self.sealed
+            aggregate.distinct_from = self.distinct_from
             aggregate.erased = False
 
     class PersonalDataErased(Event):
@@ -100,6 +144,7 @@ class Participant(Aggregate):
         disability: str | None
         name_latin: str | None
         sealed: str | None
+        distinct_from: tuple[UUID, ...]
         erased: bool
 
     @classmethod
@@ -113,16 +158,26 @@ class Participant(Aggregate):
         disability: str | None = None,
         name_latin: str | None = None,
         seal: Seal | None = None,
+        new_person: bool = False,
+        distinct_from: Sequence[UUID] = (),
         at: datetime | None = None,
     ) -> Participant:
         """Register a person. With ``seal`` (the application always hands one in) the
         birth date and the disability are recorded only sealed; without it (domain tests,
-        benchmarks, fixtures of the old shapes) in the clear, as versions 1-2 did."""
+        benchmarks, fixtures of the old shapes) in the clear, as versions 1-2 did.
+
+        The id is ``ids.person_id(name, birth date)``; ``new_person`` (the organiser says
+        this is not the namesakes ``distinct_from``) derives it with the organisation
+        (``ids.participant_id``), so it differs from theirs."""
         full_name = checked_text(full_name, "full_name")
         if birth_date is not None and not (date(1900, 1, 1) <= birth_date <= date(2100, 1, 1)):
             raise DomainError("out-of-range", "birth_date: not a plausible date of birth")
         personal = PersonalData(birth_date, checked_optional_text(disability, "disability"))
-        participant_id = ids.participant_id(organisation_id, full_name, birth_date)
+        participant_id = (
+            ids.participant_id(organisation_id, full_name, birth_date)
+            if new_person
+            else ids.person_id(full_name, birth_date)
+        )
         sealed = seal(participant_id, personal) if seal is not None else None
         return cls._create(
             cls.Created,
@@ -134,6 +189,7 @@ class Participant(Aggregate):
             disability=None if sealed is not None else personal.disability,
             name_latin=checked_optional_text(name_latin, "name_latin"),
             sealed=sealed,
+            distinct_from=tuple(dict.fromkeys(distinct_from)),
             timestamp=at,
         )
 
@@ -145,15 +201,20 @@ class Participant(Aggregate):
             return open_sealed(self.id, self.sealed)
         return PersonalData(self.birth_date, self.disability)  # recorded in the clear (v1-2)
 
-    def same_as(self, other: Participant, open_sealed: Open) -> bool:
+    def same_as(self, other: Participant, open_sealed: Open, *, organisation: bool = True) -> bool:
         """Whether ``other`` (a new registration) repeats this one: the same name,
-        organisation and Latin name, and the same personal data once opened (an erased
-        person's repeat compares the rest only: the id already names the same birth date)."""
-        if (self.full_name, self.organisation_id, self.name_latin) != (
+        organisation (unless not ``organisation``: the same person registered by another
+        one, whose name may be written in another case) and Latin name, and the same
+        personal data once opened (an erased person's repeat compares the rest only: the id
+        already names the same birth date)."""
+        if self.name_latin != other.name_latin:
+            return False
+        if organisation and (self.full_name, self.organisation_id) != (
             other.full_name,
             other.organisation_id,
-            other.name_latin,
         ):
+            return False
+        if ids.normalise_name(self.full_name) != ids.normalise_name(other.full_name):
             return False
         return self.erased or self.personal_data(open_sealed) == other.personal_data(open_sealed)
 

@@ -4,7 +4,7 @@ pure functions of ``prizes``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -24,10 +24,12 @@ from domain.events import (
     copy_fields,
     same_fields,
 )
-from domain.values import ChampionshipKind
+from domain.values import ChampionshipKind, Level
 
 #: what a programme is created with, which a repeated create must match (all of it)
-_SETTINGS = ("title_ru", "title_kk", "year", "region", "kinds", "prizes")
+_SETTINGS = ("title_ru", "title_kk", "year", "region", "kinds", "prizes", "eligibility")
+#: the fields of an eligibility a create may give (the others take the default)
+ELIGIBILITY_FIELDS = ("kinds", "levels", "places", "region", "year")
 
 
 class PrizeEntry(msgspec.Struct):
@@ -67,13 +69,30 @@ class PrizeProgramme(Aggregate):
         TOPIC = "registry.PrizeProgramme.Event"
 
     class Created(Event, Aggregate.Created):
+        """Version 2 added ``eligibility`` (issue 15: a setting of the programme, recorded
+        when it is created) and allows a prize's ``amount_kzt`` to be None (in kind). A
+        version 1 event is upcast with today's default rule (``prizes.default_eligibility``),
+        which is what it was decided with."""
+
         TOPIC = "registry.PrizeProgramme.Created"
+        class_version = 2
         title_ru: str
         title_kk: str
         year: int
         region: str
         kinds: tuple[ChampionshipKind, ...]
         prizes: tuple[prizes.Prize, ...]
+        eligibility: prizes.Eligibility
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["eligibility"] = {
+                "kinds": sorted(set(state["kinds"])),
+                "levels": [Level.REPUBLICAN.value],
+                "places": sorted({p["place"] for p in state["prizes"]}),
+                "region": state["region"],
+                "year": state["year"],
+            }
 
         def apply(self, aggregate: Any) -> None:
             copy_fields(self, aggregate)
@@ -167,6 +186,7 @@ class PrizeProgramme(Aggregate):
         region: str
         kinds: tuple[ChampionshipKind, ...]
         prizes: tuple[prizes.Prize, ...]
+        eligibility: prizes.Eligibility
         entries: dict[UUID, PrizeEntry]
         nominations: dict[UUID, Nomination]
 
@@ -181,8 +201,12 @@ class PrizeProgramme(Aggregate):
         region: str,
         kinds: Sequence[ChampionshipKind | str],
         prizes_by_place: tuple[prizes.Prize, ...],
+        eligibility: Mapping[str, Any] | None = None,
         at: datetime | None = None,
     ) -> PrizeProgramme:
+        """``eligibility`` names the fields of the rule that differ from the default
+        (``prizes.default_eligibility``: ``kinds``, ``levels``, ``places``, ``region``,
+        ``year``; ``region``/``year`` None: any)."""
         try:
             kinds_checked = tuple(sorted({ChampionshipKind(k) for k in kinds}))
         except ValueError:
@@ -211,6 +235,13 @@ class PrizeProgramme(Aggregate):
             )
         )
         prizes.check_prizes(checked)
+        rule = _eligibility(
+            prizes.default_eligibility(
+                kinds=kinds_checked, region=region, year=year, prizes=checked
+            ),
+            eligibility or {},
+            checked,
+        )
         return cls._create(
             cls.Created,
             id=ids.programme_id(region, year, title_ru),
@@ -221,6 +252,7 @@ class PrizeProgramme(Aggregate):
             region=region,
             kinds=kinds_checked,
             prizes=checked,
+            eligibility=rule,
             timestamp=at,
         )
 
@@ -244,13 +276,9 @@ class PrizeProgramme(Aggregate):
         Exactly once: an entry that already holds this placing is a repeat (no event). A
         competitor who is not eligible and has no entry changes nothing.
         """
-        eligible = prizes.is_eligible(
-            placing,
-            region=self.region,
-            kinds=self.kinds,
-            prizes=self.prizes,
-            year=self.year,
-            championship_year=championship_year,
+        eligible = (
+            prizes.is_eligible(placing, self.eligibility, championship_year=championship_year)
+            and self.prize_for(placing.place) is not None
         )
         entry_id = prizes.entry_id(self.id, placing.competition_id, placing.competitor_id)
         entry = self.entries.get(entry_id)
@@ -298,7 +326,8 @@ class PrizeProgramme(Aggregate):
         published_on: date | None = None,
         at: datetime | None = None,
     ) -> bool:
-        """approve | reject (reason) | award (date) | revoke (reason) an entry.
+        """approve | reject (reason) | award (date) | revoke (reason) | reconsider (reason: a
+        rejected entry back to proposed) an entry.
 
         An award's date is checked against ``today`` and ``published_on`` (the day the
         entry's result was published), days the application gives: an award without them
@@ -316,7 +345,7 @@ class PrizeProgramme(Aggregate):
             )
         if prizes.is_repeat(decision, entry.status):
             return False
-        reason = checked_reason(reason or "") if decision in ("reject", "revoke") else None
+        reason = checked_reason(reason or "") if decision in prizes.REASONED else None
         if decision == "approve" and entry.prize is None:
             raise DomainError(
                 "invalid-state", "the competitor no longer holds a prize place: reject or revoke"
@@ -407,8 +436,8 @@ class PrizeProgramme(Aggregate):
                 "no nominee %(nominee)s in this nomination",
                 params={"nominee": nominee_id},
             )
-        if decision not in ("approve", "reject"):
-            raise DomainError("invalid-input", "decision: approve or reject")
+        if decision not in prizes.NOMINEE_TRANSITIONS:
+            raise DomainError("invalid-input", "decision: approve, reject or revoke")
         if prizes.is_repeat(decision, nominee.status, "nominee"):
             return False
         self.trigger_event(
@@ -417,10 +446,43 @@ class PrizeProgramme(Aggregate):
             nomination_id=nomination_id,
             nominee_id=nominee_id,
             decision=decision,
-            reason=checked_reason(reason or "") if decision == "reject" else None,
+            reason=checked_reason(reason or "") if decision in prizes.REASONED else None,
             timestamp=at,
         )
         return True
+
+
+def _eligibility(
+    default: prizes.Eligibility, given: Mapping[str, Any], prizes_by_place: Sequence[prizes.Prize]
+) -> prizes.Eligibility:
+    """The default rule with the fields ``given`` replaced, checked."""
+    unknown = sorted(set(given) - set(ELIGIBILITY_FIELDS))
+    if unknown:
+        raise DomainError(
+            "invalid-input",
+            "eligibility.%(field)s: not a setting of eligibility",
+            params={"field": unknown[0]},
+        )
+    fields: dict[str, Any] = {}
+    for name, enum, what in (("kinds", ChampionshipKind, "kinds"), ("levels", Level, "levels")):
+        if name in given:
+            try:
+                fields[name] = tuple(enum(v) for v in given[name])
+            except ValueError:
+                raise DomainError(
+                    "invalid-input",
+                    "eligibility.%(field)s: one of %(values)s",
+                    params={"field": what, "values": ", ".join(enum)},
+                ) from None
+    if "places" in given:
+        fields["places"] = tuple(int(p) for p in given["places"])
+    if "region" in given:
+        region = given["region"]
+        fields["region"] = None if region is None else checked_region(region)
+    if "year" in given:
+        year = given["year"]
+        fields["year"] = None if year is None else checked_year(year)
+    return prizes.checked_eligibility(msgspec.structs.replace(default, **fields), prizes_by_place)
 
 
 #: Every aggregate class, for registries of topics and fixtures.

@@ -1,7 +1,12 @@
 """The akimat's prize rules (RULES.md "Prizes and nominations"), pure.
 
-* eligibility: a competitor from the programme's region who placed 1-3 in a published
-  competition of a republican championship of a kind the programme covers;
+* eligibility (``Eligibility``, a setting of the programme recorded when it is created): by
+  default a competitor from the programme's region who placed 1-3 (the places it has prizes
+  for) in a published competition of a republican championship of a kind the programme
+  covers, of the programme's year (``default_eligibility``); ``is_eligible`` is the one pure
+  function the programme (and so the prize policy) decides with;
+* a prize is money (a whole number of tenge) or in kind (``amount_kzt`` None: a certificate,
+  a grant in kind; its description says what);
 * the place behind an entry is the competitor's rank (standard competition ranking), so a tie
   at place 3 gives two entries and a tie at 2 leaves no place 3;
 * an entry's life: proposed → approved | rejected (reason) → awarded (date) | revoked (reason);
@@ -26,6 +31,8 @@ from domain.ids import NAMESPACE
 from domain.values import ChampionshipKind, Level
 
 PRIZE_PLACES = (1, 2, 3)
+#: the largest amount of one prize, in tenge
+MAX_AMOUNT_KZT = 1_000_000_000
 
 
 class EntryStatus(enum.StrEnum):
@@ -43,6 +50,13 @@ TRANSITIONS: dict[str, frozenset[EntryStatus]] = {
     "reject": frozenset({EntryStatus.PROPOSED, EntryStatus.NEEDS_REVIEW}),
     "award": frozenset({EntryStatus.APPROVED}),
     "revoke": frozenset({EntryStatus.APPROVED, EntryStatus.AWARDED, EntryStatus.NEEDS_REVIEW}),
+    "reconsider": frozenset({EntryStatus.REJECTED}),
+}
+#: What each decision on a nominee may follow.
+NOMINEE_TRANSITIONS: dict[str, frozenset[EntryStatus]] = {
+    "approve": frozenset({EntryStatus.PROPOSED}),
+    "reject": frozenset({EntryStatus.PROPOSED}),
+    "revoke": frozenset({EntryStatus.APPROVED}),
 }
 #: The status each decision leads to.
 DECIDED_STATUS: dict[str, EntryStatus] = {
@@ -50,18 +64,74 @@ DECIDED_STATUS: dict[str, EntryStatus] = {
     "reject": EntryStatus.REJECTED,
     "award": EntryStatus.AWARDED,
     "revoke": EntryStatus.REVOKED,
+    "reconsider": EntryStatus.PROPOSED,
 }
+#: Decisions that must give a reason.
+REASONED = frozenset({"reject", "revoke", "reconsider"})
 #: Statuses whose prize is promised (approved or awarded): what the public sees, what the
 #: totals in tenge count, what the printable list holds.
 PUBLIC_STATUSES = frozenset({EntryStatus.APPROVED, EntryStatus.AWARDED})
 
 
 class Prize(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """The prize for a place: a description and an amount in tenge (a whole number)."""
+    """The prize for a place: a description and an amount in tenge (a whole number), or
+    ``None`` for a prize in kind (a certificate, a grant in kind: the description says what)."""
 
     place: int
     description: str
-    amount_kzt: int
+    amount_kzt: int | None
+
+
+class Eligibility(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Who a programme's prizes are for (RULES.md "Prizes and nominations"): competitors
+    placed ``places`` in a published competition of a championship of one of ``kinds`` at one
+    of ``levels``, from ``region`` (None: any region) and of ``year`` (None: any year)."""
+
+    kinds: tuple[ChampionshipKind, ...]
+    levels: tuple[Level, ...]
+    places: tuple[int, ...]
+    region: str | None
+    year: int | None
+
+
+def default_eligibility(
+    *, kinds: Iterable[ChampionshipKind | str], region: str, year: int, prizes: Sequence[Prize]
+) -> Eligibility:
+    """Today's rule: republican championships of the programme's kinds, its region and year,
+    the places it has prizes for."""
+    return Eligibility(
+        kinds=tuple(sorted({ChampionshipKind(k) for k in kinds})),
+        levels=(Level.REPUBLICAN,),
+        places=tuple(sorted({p.place for p in prizes})),
+        region=region,
+        year=year,
+    )
+
+
+def checked_eligibility(eligibility: Eligibility, prizes: Sequence[Prize]) -> Eligibility:
+    """An eligibility in its stored form (sorted, no repeats), refused when a list is empty or
+    a place has no prize."""
+    if not eligibility.kinds:
+        raise DomainError("invalid-input", "eligibility.kinds: name at least one championship kind")
+    if not eligibility.levels:
+        raise DomainError("invalid-input", "eligibility.levels: name at least one level")
+    if not eligibility.places:
+        raise DomainError("invalid-input", "eligibility.places: name at least one place")
+    with_prize = {p.place for p in prizes}
+    for place in eligibility.places:
+        if place not in with_prize:
+            raise DomainError(
+                "invalid-input",
+                "eligibility.places: place %(place)s has no prize in this programme",
+                params={"place": place},
+            )
+    return Eligibility(
+        kinds=tuple(sorted(set(eligibility.kinds))),
+        levels=tuple(sorted(set(eligibility.levels))),
+        places=tuple(sorted(set(eligibility.places))),
+        region=eligibility.region,
+        year=eligibility.year,
+    )
 
 
 class Placing(msgspec.Struct, frozen=True):
@@ -79,7 +149,8 @@ class Placing(msgspec.Struct, frozen=True):
 
 
 def check_prizes(prizes: Sequence[Prize]) -> None:
-    """One prize per place 1-3, a description, a positive whole amount in tenge."""
+    """One prize per place 1-3, a description, a positive whole amount in tenge or none (a
+    prize in kind)."""
     if not prizes:
         raise DomainError("invalid-input", "prizes: name the prize of at least one place")
     places = [p.place for p in prizes]
@@ -92,13 +163,15 @@ def check_prizes(prizes: Sequence[Prize]) -> None:
                 "prizes[%(index)s].place: 1, 2 or 3, not %(place)s",
                 params={"index": index, "place": prize.place},
             )
-        if isinstance(prize.amount_kzt, bool) or not isinstance(prize.amount_kzt, int):
+        if prize.amount_kzt is None:
+            pass  # in kind: the description (required below) says what
+        elif isinstance(prize.amount_kzt, bool) or not isinstance(prize.amount_kzt, int):
             raise DomainError(
                 "invalid-input",
                 "prizes[%(index)s].amount_kzt: a whole number of tenge",
                 params={"index": index},
             )
-        if not 0 < prize.amount_kzt <= 1_000_000_000:
+        elif not 0 < prize.amount_kzt <= MAX_AMOUNT_KZT:
             raise DomainError(
                 "out-of-range",
                 "prizes[%(index)s].amount_kzt: 1 to 1,000,000,000 tenge",
@@ -113,26 +186,23 @@ def check_prizes(prizes: Sequence[Prize]) -> None:
 
 
 def is_eligible(
-    placing: Placing,
-    *,
-    region: str,
-    kinds: Iterable[ChampionshipKind],
-    prizes: Sequence[Prize],
-    year: int | None = None,
-    championship_year: int | None = None,
+    placing: Placing, eligibility: Eligibility, *, championship_year: int | None = None
 ) -> bool:
-    """Default eligibility of RULES.md (the competition is assumed published).
-
-    A programme is kept for one year: given both ``year`` (the programme's) and
-    ``championship_year``, a championship of another year never qualifies.
-    """
-    if year is not None and championship_year is not None and year != championship_year:
+    """Whether ``placing`` (in a published competition) earns a prize under ``eligibility``:
+    the one rule the programme, and so the prize policy, decides with. A championship of
+    another year never qualifies for a programme kept for one year (``championship_year``
+    unknown: not checked)."""
+    if (
+        eligibility.year is not None
+        and championship_year is not None
+        and eligibility.year != championship_year
+    ):
         return False
     return (
-        placing.level is Level.REPUBLICAN
-        and placing.kind in set(kinds)
-        and placing.region == region
-        and placing.place in {p.place for p in prizes}
+        placing.level in eligibility.levels
+        and placing.kind in eligibility.kinds
+        and (eligibility.region is None or placing.region == eligibility.region)
+        and placing.place in eligibility.places
     )
 
 
@@ -181,10 +251,11 @@ def check_award_date(awarded_on: date, *, today: date, published_on: date) -> No
 
 def is_repeat(decision: str, status: EntryStatus, what: str = "entry") -> bool:
     """Whether ``decision`` repeats the one that gave ``status`` (nothing to record); any other
-    decision must be allowed from ``status`` (``TRANSITIONS``) or it is refused."""
-    if status is DECIDED_STATUS[decision]:
+    decision must be allowed from ``status`` (``TRANSITIONS``, ``NOMINEE_TRANSITIONS``) or it
+    is refused. Reconsidering is never a repeat: a proposed entry was not rejected."""
+    if status is DECIDED_STATUS[decision] and decision != "reconsider":
         return True
-    allowed = TRANSITIONS[decision]
+    allowed = (NOMINEE_TRANSITIONS if what == "nominee" else TRANSITIONS)[decision]
     if status not in allowed:
         wanted = " or ".join(sorted(allowed))
         if what == "nominee":

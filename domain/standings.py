@@ -27,6 +27,9 @@ class Disputed(msgspec.Struct, frozen=True):
     full_name: str
     aspect_id: str
     scores: tuple[int, ...]
+    #: who gave each score (same order as ``scores``): shown to the chief, organisers and
+    #: auditors only (``api.results``), never to the public
+    expert_ids: tuple[UUID, ...] = ()
 
 
 class Standings(msgspec.Struct, frozen=True):
@@ -70,6 +73,7 @@ def standings(competition: Competition) -> Standings:
             full_name=competition.entrants[competitor_id].full_name,
             aspect_id=aspect_id,
             scores=tuple(competition.judgements[(competitor_id, aspect_id)].values()),
+            expert_ids=tuple(competition.judgements[(competitor_id, aspect_id)]),
         )
         for competitor_id, aspect_id in competition.disputed()
     )

@@ -21,6 +21,10 @@ from domain.prizes import PUBLIC_STATUSES, EntryStatus
 from domain.values import CATEGORY_RU
 from projections.prizes import ProgrammeOut
 
+#: what the amount's cell says for a prize in kind (no amount in tenge)
+IN_KIND_RU = "в натуральной форме"
+IN_KIND_KK = "заттай түрде"
+
 STATUS_RU = {
     EntryStatus.PROPOSED: "предложен",
     EntryStatus.APPROVED: "утверждён",
@@ -74,7 +78,7 @@ def programme_csv(out: ProgrammeOut) -> bytes:
                 _cell(e.full_name),
                 _cell(e.organisation),
                 _cell(e.prize),
-                "" if e.amount_kzt is None else e.amount_kzt,
+                _amount_cell(e.prize, e.amount_kzt),
                 STATUS_RU[status],
                 e.awarded_on.isoformat() if e.awarded_on else "",
                 status.value,
@@ -82,6 +86,13 @@ def programme_csv(out: ProgrammeOut) -> bytes:
             ]
         )
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def _amount_cell(prize: str | None, amount_kzt: int | None) -> str | int:
+    """The amount in tenge; "in kind" for a prize without one; empty without a prize."""
+    if amount_kzt is not None:
+        return amount_kzt
+    return IN_KIND_RU if prize is not None else ""
 
 
 def programme_csv_name(out: ProgrammeOut) -> str:
@@ -119,6 +130,12 @@ def _tenge(amount: int) -> str:
     return f"{amount:,}".replace(",", "\u202f") + "\u00a0₸"
 
 
+def _page_amount(prize: str | None, amount_kzt: int | None) -> str:
+    if amount_kzt is not None:
+        return _tenge(amount_kzt)
+    return f"{IN_KIND_RU} / <span lang=kk>{IN_KIND_KK}</span>" if prize is not None else ""
+
+
 def programme_page(out: ProgrammeOut) -> str:
     """The approved list (approved and awarded entries, approved nominees) as a page that
     prints on A4, headings in Russian and Kazakh."""
@@ -136,7 +153,7 @@ def programme_page(out: ProgrammeOut) -> str:
             f"<td>{_e(e.championship)}<br><span class=kk>{_e(e.competition)}</span></td>"
             f"<td class=num>{e.place}</td>"
             f"<td>{_e(e.prize)}</td>"
-            f"<td class=num>{_tenge(e.amount_kzt) if e.amount_kzt else ''}</td>"
+            f"<td class=num>{_page_amount(e.prize, e.amount_kzt)}</td>"
             f"<td>{_e(STATUS_RU[EntryStatus(e.status)])}"
             f"{' ' + _e(e.awarded_on.strftime('%d.%m.%Y')) if e.awarded_on else ''}</td>"
             "</tr>"

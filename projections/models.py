@@ -73,6 +73,8 @@ class ExpertOut(msgspec.Struct, frozen=True):
     name: str
     role: str
     organisation_id: UUID
+    #: whether the expert's sign-off of their marks holds now (RULES.md "Closing")
+    signed_off: bool = False
 
 
 class Progress(msgspec.Struct, frozen=True):
@@ -116,6 +118,21 @@ class DisputedOut(msgspec.Struct, frozen=True):
     full_name: str
     aspect_id: str
     scores: list[int]
+
+
+class ExpertScore(msgspec.Struct, frozen=True):
+    """One expert's score of a disputed judgement aspect."""
+
+    expert_id: UUID
+    name: str
+    score: int
+
+
+class DisputedScores(DisputedOut, frozen=True):
+    """A disputed aspect as the chief, organisers and auditors see it: also who gave which
+    score (``expert_scores``, in the order of ``scores``)."""
+
+    expert_scores: list[ExpertScore]
 
 
 class StandingsOut(msgspec.Struct, frozen=True):
@@ -182,6 +199,9 @@ class ParticipantResult(msgspec.Struct, frozen=True):
     scaled_score: int | None
     medal: str | None
     medallion: bool
+    #: the organisation of this entry (a person who moves keeps one history)
+    organisation_id: UUID | None = None
+    organisation: str = ""
 
 
 class ParticipantResults(msgspec.Struct, frozen=True):
@@ -201,6 +221,26 @@ class ParticipantFound(msgspec.Struct, frozen=True):
     organisation_id: UUID
     organisation: str
     region: str
+
+
+class OrganisationOut(msgspec.Struct, frozen=True):
+    """An organisation as listed (``GET /api/v1/organisations``)."""
+
+    id: UUID
+    name_ru: str
+    name_kk: str
+    kind: str
+    region: str
+
+
+class AccountListed(msgspec.Struct, frozen=True):
+    """An account as the admin lists it: never its token's hash."""
+
+    id: UUID
+    name: str
+    role: str
+    competition_ids: list[UUID]
+    revoked: bool
 
 
 class AuditEntry(msgspec.Struct, frozen=True):
@@ -274,6 +314,42 @@ class StandingsDiff(msgspec.Struct, frozen=True):
     changes: list[RowChange]
     #: the competition's events after ``from`` up to ``to``, in order
     events: list[EventRef]
+
+
+class PreviewMark(msgspec.Struct, frozen=True):
+    """The mark an amendment changes: who holds it, its value now and the amended one."""
+
+    competitor_id: UUID
+    aspect_id: str
+    expert_id: UUID
+    previous: str
+    value: str
+
+
+class EntryChangeOut(msgspec.Struct, frozen=True):
+    """A prize entry an amendment would move (``status_before`` null: it would be newly
+    proposed); ``needs_review``: it would be flagged for the akimat's review."""
+
+    programme_id: UUID
+    entry_id: UUID
+    competitor_id: UUID
+    full_name: str
+    place_before: int | None
+    place_after: int
+    status_before: str | None
+    status_after: str
+    needs_review: bool
+
+
+class AmendmentPreviewOut(msgspec.Struct, frozen=True):
+    """What an amendment would change; nothing is recorded. ``as_of_position``: the head
+    the preview was computed at; ``changes``: as in a standings diff."""
+
+    competition_id: UUID
+    as_of_position: int
+    mark: PreviewMark
+    changes: list[RowChange]
+    prize_entries: list[EntryChangeOut]
 
 
 class MarkChange(msgspec.Struct, frozen=True):

@@ -22,7 +22,14 @@ import msgspec
 
 from domain.ids import PSEUDO_ACTORS
 from domain.prize_programme import PrizeProgramme
-from domain.prizes import DECIDED_STATUS, PUBLIC_STATUSES, EntryStatus
+from domain.prizes import (
+    DECIDED_STATUS,
+    PUBLIC_STATUSES,
+    Eligibility,
+    EntryStatus,
+    Prize,
+    default_eligibility,
+)
 from projections.base import ViewProjection
 from projections.store import ViewStore
 from store.events import StoredNotification
@@ -47,6 +54,10 @@ class PrizesProjection(ViewProjection):
         "v_programme": "id TEXT PRIMARY KEY, title_ru TEXT NOT NULL, title_kk TEXT NOT NULL, "
         "year INTEGER NOT NULL, region TEXT NOT NULL, kinds TEXT NOT NULL, prizes TEXT NOT NULL, "
         "created_at TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL",
+        # a programme's recorded eligibility (issue 15); a programme without a row here was
+        # recorded before eligibility was (or before this table was added to the views): its
+        # rule is the default, as its upcast event says
+        "v_programme_rule": "id TEXT PRIMARY KEY, eligibility TEXT NOT NULL",
         "v_prize_entry": "id TEXT PRIMARY KEY, programme_id TEXT NOT NULL, "
         "competitor_id TEXT NOT NULL, full_name TEXT NOT NULL, organisation_id TEXT NOT NULL, "
         "region TEXT NOT NULL, championship_id TEXT NOT NULL, competition_id TEXT NOT NULL, "
@@ -119,6 +130,11 @@ class PrizesProjection(ViewProjection):
                 _time(event),
                 event.originator_version,
                 notification.id,
+            )
+            self._do(
+                f"INSERT INTO {self.t('v_programme_rule')} VALUES (?, ?)",
+                programme,
+                _json.encode(event.eligibility).decode(),
             )
             self._history(notification, event, None, "created")
             return
@@ -301,7 +317,8 @@ class HistoryItem(msgspec.Struct, frozen=True):
 class PrizeOut(msgspec.Struct, frozen=True):
     place: int
     description: str
-    amount_kzt: int
+    #: None: a prize in kind (the description says what)
+    amount_kzt: int | None
 
 
 class EntryOut(msgspec.Struct, frozen=True):
@@ -319,7 +336,9 @@ class EntryOut(msgspec.Struct, frozen=True):
     category: str
     kind: str
     place: int
+    #: the prize's description; None when the place no longer earns one
     prize: str | None
+    #: None for a prize in kind (``prize`` set) or no prize (``prize`` None)
     amount_kzt: int | None
     status: str
     #: why the entry exists: championship, competency, place
@@ -362,6 +381,8 @@ class Totals(msgspec.Struct, frozen=True):
     amount_kzt: int
     awarded: int
     awarded_kzt: int
+    #: of ``entries``, those whose prize is in kind (no tenge)
+    in_kind: int = 0
     #: entries still waiting for a decision (proposed or needs_review); akimat view only
     pending: int | None = None
 
@@ -377,8 +398,19 @@ class ProgrammeSummary(msgspec.Struct, frozen=True):
     kinds: list[str]
 
 
+class EligibilityOut(msgspec.Struct, frozen=True):
+    """A programme's rule of eligibility (``domain.prizes.Eligibility``)."""
+
+    kinds: list[str]
+    levels: list[str]
+    places: list[int]
+    region: str | None
+    year: int | None
+
+
 class ProgrammeOut(ProgrammeSummary, frozen=True):
     prizes: list[PrizeOut]
+    eligibility: EligibilityOut
     entries: list[EntryOut]
     nominations: list[NominationOut]
     totals: Totals
@@ -433,19 +465,37 @@ class PrizeQueries:
         if row is None:
             return None
         histories = self._histories(key) if full else {}
+        prizes = msgspec.json.decode(row["prizes"], type=list[PrizeOut])
         entries = [
             e for e in self._entries(key, histories, full) if full or e.status in PUBLIC_STATUSES
         ]
         nominations = self._nominations(key, histories, full)
         return ProgrammeOut(
             **msgspec.structs.asdict(self._summary(row)),
-            prizes=msgspec.json.decode(row["prizes"], type=list[PrizeOut]),
+            prizes=prizes,
+            eligibility=self._eligibility(row, prizes),
             entries=entries,
             nominations=nominations,
             totals=self._totals(entries, full),
             version=int(row["version"]),
             full=full,
         )
+
+    def _eligibility(self, row: Any, prizes: list[PrizeOut]) -> EligibilityOut:
+        """The recorded rule, or the default for a programme recorded without one."""
+        found = self.store.fetchone(
+            f"SELECT eligibility FROM {self.t('v_programme_rule')} WHERE id = ?", (row["id"],)
+        )
+        if found is not None:
+            rule = msgspec.json.decode(found["eligibility"], type=Eligibility)
+        else:
+            rule = default_eligibility(
+                kinds=msgspec.json.decode(row["kinds"]),
+                region=row["region"],
+                year=int(row["year"]),
+                prizes=[Prize(p.place, p.description, p.amount_kzt) for p in prizes],
+            )
+        return msgspec.convert(msgspec.to_builtins(rule), EligibilityOut)
 
     def _entries(
         self, programme: str, histories: dict[str, list[HistoryItem]], full: bool
@@ -557,26 +607,29 @@ class PrizeQueries:
     @staticmethod
     def _totals(entries: Iterable[EntryOut], full: bool) -> Totals:
         by_place: dict[int, list[int]] = {}
-        count = amount = awarded = awarded_kzt = pending = 0
+        count = amount = awarded = awarded_kzt = pending = in_kind = 0
         for entry in entries:
             status = EntryStatus(entry.status)
             if status in (EntryStatus.PROPOSED, EntryStatus.NEEDS_REVIEW):
                 pending += 1
-            if status not in PUBLIC_STATUSES or entry.amount_kzt is None:
+            if status not in PUBLIC_STATUSES or entry.prize is None:
                 continue
+            tenge = entry.amount_kzt or 0  # a prize in kind adds no tenge
+            in_kind += entry.amount_kzt is None
             slot = by_place.setdefault(entry.place, [0, 0])
             slot[0] += 1
-            slot[1] += entry.amount_kzt
+            slot[1] += tenge
             count += 1
-            amount += entry.amount_kzt
+            amount += tenge
             if status is EntryStatus.AWARDED:
                 awarded += 1
-                awarded_kzt += entry.amount_kzt
+                awarded_kzt += tenge
         return Totals(
             by_place=[PlaceTotal(p, n, a) for p, (n, a) in sorted(by_place.items())],
             entries=count,
             amount_kzt=amount,
             awarded=awarded,
             awarded_kzt=awarded_kzt,
+            in_kind=in_kind,
             pending=pending if full else None,
         )

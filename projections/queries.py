@@ -17,6 +17,7 @@ from uuid import UUID
 import msgspec
 
 from projections import models
+from projections.accounts import AccountsProjection
 from projections.audit import AuditProjection
 from projections.results import ResultsProjection
 from projections.store import ViewStore
@@ -45,6 +46,7 @@ class ViewQueries:
         # The live tables always exist, even before the first event is projected.
         ResultsProjection(None, store).create_tables()
         AuditProjection(None, store).create_tables()
+        AccountsProjection(None, store).create_tables()
 
     def t(self, table: str) -> str:
         return self.store.table(table)
@@ -192,6 +194,35 @@ class ViewQueries:
                 self._standings.popitem(last=False)
         return answer, key[1]
 
+    def disputed_scores(
+        self, competition_id: UUID, position: int
+    ) -> tuple[list[list[models.ExpertScore]], dict[UUID, str]] | None:
+        """Who gave which score of each disputed aspect (in the order of the standings'
+        ``disputed``) and each expert's role, as the views held them at ``position`` (the
+        standings' ``position``); None when the competition's rows have moved on since.
+        Rows written before the views knew who gave a score have empty lists (a rebuild
+        fills them)."""
+        row = self.store.fetchone(
+            f"SELECT disputed, experts FROM {self.t('v_competition')} WHERE id = ? "
+            "AND position = ?",
+            (str(competition_id), position),
+        )
+        if row is None:
+            return None
+        experts = {UUID(e["account_id"]): e for e in _decode(row["experts"])}
+        scores = [
+            [
+                models.ExpertScore(
+                    expert_id=UUID(expert_id),
+                    name=experts[UUID(expert_id)]["name"] if UUID(expert_id) in experts else "",
+                    score=score,
+                )
+                for expert_id, score in zip(d.get("expert_ids", ()), d["scores"], strict=False)
+            ]
+            for d in _decode(row["disputed"])
+        ]
+        return scores, {account: e["role"] for account, e in experts.items()}
+
     @staticmethod
     def _standing_row(row: Any) -> models.StandingRow:
         return _answer(
@@ -246,10 +277,11 @@ class ViewQueries:
             f"SELECT s.*, c.title_ru AS competition_title_ru, "
             f"c.title_kk AS competition_title_kk, c.category, c.status, c.championship_id, "
             f"ch.title_ru AS championship_title_ru, ch.title_kk AS championship_title_kk, "
-            f"ch.level, ch.year "
+            f"ch.level, ch.year, eo.name_ru AS organisation "
             f"FROM {self.t('v_standing')} s "
             f"JOIN {self.t('v_competition')} c ON c.id = s.competition_id "
             f"JOIN {self.t('v_championship')} ch ON ch.id = c.championship_id "
+            f"LEFT JOIN {self.t('v_organisation')} eo ON eo.id = s.organisation_id "
             "WHERE s.competitor_id = ? ORDER BY ch.starts_on, c.created_at",
             (str(participant_id),),
         )
@@ -257,7 +289,10 @@ class ViewQueries:
             person,
             models.ParticipantResults,
             participant_id=participant_id,
-            results=[_answer(r, models.ParticipantResult) for r in rows],
+            results=[
+                _answer(r, models.ParticipantResult, organisation=r["organisation"] or "")
+                for r in rows
+            ],
         )
 
     def find_participants(
@@ -265,10 +300,18 @@ class ViewQueries:
     ) -> list[models.ParticipantFound]:
         """People whose name contains every word of ``text`` (any case, ё as е; Kazakh
         letters as they are), by name; ``published_only``: those with a published result.
-        Matching is done here rather than in SQL so that both stores fold case alike."""
-        words = _folded(text).split()
-        if not words:
+        No words: nobody (the public search page asks for a name)."""
+        if not _folded(text):
             return []
+        return self.participants_page(text, published_only=published_only, limit=limit)[0]
+
+    def participants_page(
+        self, text: str = "", *, published_only: bool, limit: int = 50, after: UUID | None = None
+    ) -> tuple[list[models.ParticipantFound], UUID | None]:
+        """A page of people by name (``find_participants``; no words: everyone), after the
+        person ``after`` (keyset: folded name, id), and the id to ask the next page after
+        (None: this is the last). Matching is done here rather than in SQL so that both
+        stores fold case alike. ``LookupError`` when ``after`` is not one of the list."""
         published = (
             f"WHERE EXISTS (SELECT 1 FROM {self.t('v_standing')} s "
             f"JOIN {self.t('v_competition')} c ON c.id = s.competition_id "
@@ -281,9 +324,36 @@ class ViewQueries:
             f"FROM {self.t('v_participant')} p JOIN {self.t('v_organisation')} o "
             f"ON o.id = p.organisation_id {published}"
         )
-        matching = [r for r in rows if all(w in _folded(r["full_name"]) for w in words)]
-        matching.sort(key=lambda r: (_folded(r["full_name"]), r["id"]))
-        return [_answer(r, models.ParticipantFound) for r in matching[: max(1, limit)]]
+        page, next_after = _keyset(rows, text, lambda r: (r["full_name"],), limit, after)
+        return [_answer(r, models.ParticipantFound) for r in page], next_after
+
+    def organisations(
+        self, text: str = "", *, limit: int = 50, after: UUID | None = None
+    ) -> tuple[list[models.OrganisationOut], UUID | None]:
+        """A page of organisations whose Russian or Kazakh name holds every word of ``text``,
+        by Russian name (keyset, as ``participants_page``)."""
+        rows = self.store.fetchall(f"SELECT * FROM {self.t('v_organisation')}")
+        page, next_after = _keyset(rows, text, lambda r: (r["name_ru"], r["name_kk"]), limit, after)
+        return [_answer(r, models.OrganisationOut) for r in page], next_after
+
+    def accounts(
+        self, text: str = "", *, limit: int = 50, after: UUID | None = None
+    ) -> tuple[list[models.AccountListed], UUID | None]:
+        """A page of accounts by name (keyset, as ``participants_page``): role, scopes,
+        revoked; never a token's hash (the view holds none)."""
+        rows = self.store.fetchall(
+            f"SELECT id, name, role, competition_ids, revoked FROM {self.t('v_account')}"
+        )
+        page, next_after = _keyset(rows, text, lambda r: (r["name"],), limit, after)
+        return [
+            _answer(
+                r,
+                models.AccountListed,
+                competition_ids=_decode(r["competition_ids"]),
+                revoked=bool(r["revoked"]),
+            )
+            for r in page
+        ], next_after
 
     # ------------------------------------------------------------------ audit index
 
@@ -320,6 +390,41 @@ class ViewQueries:
             tuple(params),
         )
         return [_answer(r, models.AuditEntry) for r in rows]
+
+
+def _keyset(
+    rows: list[Any],
+    text: str,
+    names: Callable[[Any], tuple[str, ...]],
+    limit: int,
+    after: UUID | None,
+) -> tuple[list[Any], UUID | None]:
+    """Rows whose names (``names``) hold every word of ``text`` between them, ordered by the
+    first name folded and the id, from just after the row ``after`` (which need not match
+    ``text``, but must be a row: else ``LookupError``); at most ``limit``, and the id of the
+    last one when more follow."""
+    words = _folded(text).split()
+
+    def key(row: Any) -> tuple[str, str]:
+        return (_folded(names(row)[0]), str(row["id"]))
+
+    start: tuple[str, str] | None = None
+    if after is not None:
+        found = next((r for r in rows if str(r["id"]) == str(after)), None)
+        if found is None:
+            raise LookupError(after)
+        start = key(found)
+    matching = [
+        r
+        for r in rows
+        if (start is None or key(r) > start)
+        and all(any(w in _folded(n) for n in names(r)) for w in words)
+    ]
+    matching.sort(key=key)
+    limit = max(1, limit)
+    page = matching[:limit]
+    more = len(matching) > limit
+    return page, (UUID(str(page[-1]["id"])) if more else None)
 
 
 def _folded(text: str) -> str:

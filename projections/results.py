@@ -279,6 +279,7 @@ class ResultsProjection(ViewProjection):
 
     def _competition_row(self, competition: Competition, result: Standings, position: int) -> tuple:
         formula = competition.published_formula
+        signed_off = competition.signed_off
         return (
             str(competition.id),
             str(competition.championship_id),
@@ -292,7 +293,12 @@ class ResultsProjection(ViewProjection):
             str(competition.status),
             _dumps(list(competition.scheme)),
             _dumps(list(competition.entrants.values())),
-            _dumps(list(competition.experts.values())),
+            _dumps(
+                [
+                    {**msgspec.structs.asdict(e), "signed_off": e.account_id in signed_off}
+                    for e in competition.experts.values()
+                ]
+            ),
             result.progress.entered,
             result.progress.expected,
             _dumps(list(result.disputed)),

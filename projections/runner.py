@@ -35,6 +35,7 @@ from typing import NamedTuple
 import msgspec
 from eventsourcing.persistence import ApplicationRecorder, Subscription
 
+from projections.accounts import AccountsProjection
 from projections.audit import AuditProjection
 from projections.base import Item, ProjectionError, ViewProjection
 from projections.prizes import PrizesProjection
@@ -70,6 +71,7 @@ PROJECTIONS: dict[str, type[ViewProjection]] = {
     AuditProjection.name: AuditProjection,
     SealProjection.name: SealProjection,
     PrizesProjection.name: PrizesProjection,
+    AccountsProjection.name: AccountsProjection,
 }
 
 

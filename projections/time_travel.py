@@ -41,6 +41,9 @@ from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
+import msgspec
+
+from domain.amendments import AmendmentPreview
 from domain.competition import Competition
 from domain.organisation import Organisation
 from domain.standings import standings
@@ -317,8 +320,31 @@ def diff(
     """What changed in the standings between two moments, and the events that did it.
     ``before`` None: from before the competition existed (``since`` is that moment), so every
     competitor is new and every event up to ``after`` is listed."""
-    old = {r.competitor_id: r for r in standings_at(app, before).rows} if before else {}
-    new = {r.competitor_id: r for r in standings_at(app, after).rows}
+    changes = row_changes(
+        standings_at(app, before).rows if before else [], standings_at(app, after).rows
+    )
+    names = ActorNames(app)
+    first = before.version if before is not None else 0
+    events = [
+        _event_ref(event, timeline.positions[index], names)
+        for index, event in enumerate(timeline.events[first : after.version], start=first)
+    ]
+    return models.StandingsDiff(
+        competition_id=timeline.competition_id,
+        from_=_moment_out(before, since),
+        to=_moment_out(after),
+        changes=changes,
+        events=events,
+    )
+
+
+def row_changes(
+    before: Sequence[models.StandingRow], after: Sequence[models.StandingRow]
+) -> list[models.RowChange]:
+    """The competitors whose rank, total, scaled score, medal or medallion differ between
+    two standings (a diff of two moments, an amendment's preview)."""
+    old = {r.competitor_id: r for r in before}
+    new = {r.competitor_id: r for r in after}
     changes = []
     for competitor_id in [*new, *(c for c in old if c not in new)]:
         was, now = old.get(competitor_id), new.get(competitor_id)
@@ -337,18 +363,36 @@ def diff(
                     after=_row_state(now) if now else None,
                 )
             )
-    names = ActorNames(app)
-    first = before.version if before is not None else 0
-    events = [
-        _event_ref(event, timeline.positions[index], names)
-        for index, event in enumerate(timeline.events[first : after.version], start=first)
-    ]
-    return models.StandingsDiff(
-        competition_id=timeline.competition_id,
-        from_=_moment_out(before, since),
-        to=_moment_out(after),
-        changes=changes,
-        events=events,
+    return changes
+
+
+def amendment_preview(
+    app: EventStore, preview: AmendmentPreview, position: int
+) -> models.AmendmentPreviewOut:
+    """The answer of an amendment's preview (``domain.amendments``): the rows it would
+    change, as a standings diff shows them, and the prize entries it would move; the
+    standings of both states pass through the views' conversions (``standings_from_state``)."""
+    names = organisation_names(app)
+
+    def rows(state: Competition) -> list[models.StandingRow]:
+        return standings_from_state(
+            state, standings(state), as_of_position=position, organisation_name=names
+        ).rows
+
+    return models.AmendmentPreviewOut(
+        competition_id=preview.before.id,
+        as_of_position=position,
+        mark=models.PreviewMark(
+            competitor_id=preview.competitor_id,
+            aspect_id=preview.aspect_id,
+            expert_id=preview.expert_id,
+            previous=str(preview.previous),
+            value=str(preview.value),
+        ),
+        changes=row_changes(rows(preview.before), rows(preview.after)),
+        prize_entries=[
+            models.EntryChangeOut(**msgspec.structs.asdict(entry)) for entry in preview.entries
+        ],
     )
 
 
@@ -375,9 +419,12 @@ _MARK_KINDS: dict[type, str] = {
 }
 
 
-def marks_history(app: EventStore, timeline: Timeline) -> models.CompetitionMarks:
+def marks_history(
+    app: EventStore, timeline: Timeline, expert_id: UUID | None = None
+) -> models.CompetitionMarks:
     """Every mark of a competition with every value it ever had, oldest first: entered,
-    corrected (during marking, with a reason), amended (after publication, with a reason)."""
+    corrected (during marking, with a reason), amended (after publication, with a reason).
+    ``expert_id``: only the marks that expert holds (an expert reading their own)."""
     names = ActorNames(app)
     head = timeline.state(timeline.version)
     history: dict[tuple[UUID, str, UUID], list[models.MarkChange]] = {}
@@ -389,6 +436,8 @@ def marks_history(app: EventStore, timeline: Timeline) -> models.CompetitionMark
         marks = event.marks if kind == "entered" else (event.mark,)
         previous = None if kind == "entered" else str(event.previous)
         for mark in marks:
+            if expert_id is not None and mark.expert_id != expert_id:
+                continue
             history.setdefault((mark.competitor_id, mark.aspect_id, mark.expert_id), []).append(
                 models.MarkChange(value=str(mark.value), kind=kind, previous=previous, **recorded)
             )

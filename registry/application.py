@@ -19,7 +19,9 @@ account cache are ``registry.accounts``'; the lookups on the events table are
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from typing import Unpack
@@ -28,13 +30,14 @@ from uuid import UUID
 import msgspec
 
 from domain.account import Account
+from domain.amendments import AmendmentPreview, preview_amendment
 from domain.championship import Championship
 from domain.competition import Competition
 from domain.errors import N_, DomainError
 from domain.ids import account_id as account_id_of
 from domain.ids import clean_text as ids_clean
 from domain.organisation import Organisation
-from domain.participant import Participant, PersonalData
+from domain.participant import Namesake, Participant, PersonalData, identify
 from domain.prize_programme import PrizeProgramme
 from domain.prizes import Prize
 from domain.values import (
@@ -59,6 +62,7 @@ from registry.arguments import (
     NewProgramme,
     NomineeDecision,
 )
+from registry.people import Namesakes
 from registry.service import ServiceBase
 from registry.writer import CommandResult, Decision, check_version
 from store.keys import KeyErased, PersonalKeys
@@ -226,17 +230,54 @@ class RegistryApplication(ServiceBase):
         )
 
     def register_participant(
-        self, *, actor: UUID, **participant: Unpack[NewParticipant]
+        self,
+        *,
+        actor: UUID,
+        same_person: UUID | None = None,
+        new_person: bool = False,
+        **participant: Unpack[NewParticipant],
     ) -> CommandResult:
         """Register a person; their birth date and disability are recorded only sealed with
         their own key (``store.keys``), which the application makes here, before the
-        aggregate records the event."""
+        aggregate records the event.
+
+        Who they are does not depend on the organisation (``domain.participant``): a
+        namesake with the same known birth date is this person (answered, nothing recorded;
+        ``already-exists`` if the details differ); a namesake whose birth date, or this
+        one's, is unknown may be, and the organiser must say (``possible-duplicate`` naming
+        them): ``same_person`` (that person's id: answered, nothing recorded) or
+        ``new_person`` (recorded as another person, ``distinct_from`` them). An exact
+        repeat answers the first registration."""
         self.organisation(participant["organisation_id"])
+        if same_person is not None and new_person:
+            raise DomainError(
+                "invalid-input", "same_person: not together with new_person; say one of them"
+            )
 
         def attempt() -> CommandResult:
+            namesakes = [self.participant(i) for i in self.namesakes.of(participant["full_name"])]
+            if same_person is not None:
+                held = next((p for p in namesakes if p.id == same_person), None)
+                if held is None:
+                    raise DomainError(
+                        "invalid-input",
+                        "same_person: %(id)s is not a registered person of this name",
+                        params={"id": same_person},
+                    )
+                return CommandResult(held.id, self.position_of(held.id, 1), False, held.version)
+            known = [
+                Namesake(p.id, p.full_name, p.organisation_id, self._birth_date(p))
+                for p in namesakes
+            ]
+            same, doubtful = identify(participant.get("birth_date"), known)
             try:
                 new = Participant.register(
-                    actor=actor, **participant, seal=self._seal, at=self.clock()
+                    actor=actor,
+                    **participant,
+                    seal=self._seal,
+                    new_person=new_person,
+                    distinct_from=[n.id for n in doubtful] if new_person else (),
+                    at=self.clock(),
                 )
             except KeyErased:
                 raise DomainError(
@@ -244,11 +285,54 @@ class RegistryApplication(ServiceBase):
                     "this participant exists and their personal data was erased; "
                     "it is not recorded again",
                 ) from None
+            existing = self._find(new.id)
+            repeat = isinstance(existing, Participant) and existing.same_as(new, self._open)
+            if not repeat and not new_person:
+                if same is not None:
+                    held = next(p for p in namesakes if p.id == same.id)
+                    if not held.same_as(new, self._open, organisation=False):
+                        raise DomainError(
+                            "already-exists",
+                            "a person with this name and birth date is registered with other "
+                            "details: %(id)s",
+                            id=str(held.id),
+                        )
+                    return CommandResult(held.id, self.position_of(held.id, 1), False, held.version)
+                if doubtful:
+                    raise DomainError(
+                        "possible-duplicate",
+                        "%(name)s may be a person registered already (%(ids)s): a birth date "
+                        "is missing to tell them apart; send same_person with their id, or "
+                        "new_person: true for another person",
+                        params={
+                            "name": new.full_name,
+                            "ids": ", ".join(str(n.id) for n in doubtful),
+                        },
+                        people=[
+                            {
+                                "id": str(n.id),
+                                "full_name": n.full_name,
+                                "organisation_id": str(n.organisation_id),
+                                "birth_date_known": n.birth_date is not None,
+                            }
+                            for n in doubtful
+                        ],
+                    )
             return self._create(
                 new, lambda old, again: old.same_as(again, self._open), "participant"
             )
 
         return self._run(attempt)
+
+    @cached_property
+    def namesakes(self) -> Namesakes:
+        """People by name, read from the store (``registry.people``)."""
+        return Namesakes(self)
+
+    def _birth_date(self, person: Participant) -> date | None:
+        """A person's birth date, opened; None when not given or erased."""
+        personal = person.personal_data(self._open)
+        return personal.birth_date if personal is not None else None
 
     # ------------------------------------------------------------------ personal data
 
@@ -360,22 +444,34 @@ class RegistryApplication(ServiceBase):
         actor: UUID,
         competition_id: UUID,
         participant_id: UUID,
+        organisation_id: UUID | None = None,
         expected_version: int | None = None,
     ) -> CommandResult:
+        """Enter a person, from ``organisation_id`` (the organisation of this entry; by
+        default the one they were registered with). Entering them again from another
+        organisation is refused (``already-exists``): the entry keeps the first."""
         person = self.participant(participant_id)
-        organisation = self.organisation(person.organisation_id)
-        return self._on_competition(
-            competition_id,
-            expected_version,
-            lambda c: c.add_entrant(
+        organisation = self.organisation(organisation_id or person.organisation_id)
+
+        def decide(c: Competition) -> Decision:
+            entered = c.entrants.get(participant_id)
+            if entered is not None and entered.organisation_id != organisation.id:
+                raise DomainError(
+                    "already-exists",
+                    "this person is an entrant of the competition from another organisation: "
+                    "%(organisation)s",
+                    params={"organisation": entered.organisation_id},
+                )
+            return c.add_entrant(
                 actor=actor,
                 participant_id=participant_id,
                 full_name=person.full_name,
                 organisation_id=organisation.id,
                 region=organisation.region,
                 at=self.clock(),
-            ),
-        )
+            )
+
+        return self._on_competition(competition_id, expected_version, decide)
 
     def assign_expert(
         self,
@@ -520,11 +616,50 @@ class RegistryApplication(ServiceBase):
             lambda c: c.amend_mark(actor=actor, **mark, at=self.clock()),
         )
 
-    def lock(
+    def sign_off(
         self, *, actor: UUID, competition_id: UUID, expected_version: int | None = None
     ) -> CommandResult:
+        """The expert ``actor`` confirms their marks (a repeat while it holds is a no-op)."""
         return self._on_competition(
-            competition_id, expected_version, lambda c: c.lock(actor=actor, at=self.clock())
+            competition_id, expected_version, lambda c: c.sign_off(actor=actor, at=self.clock())
+        )
+
+    def preview_amendment(
+        self,
+        *,
+        actor: UUID,
+        competition_id: UUID,
+        programme_ids: Sequence[UUID] = (),
+        **mark: Unpack[MarkRevision],
+    ) -> AmendmentPreview:
+        """What ``amend_mark`` with these keywords would change (the competition, and the
+        entries of the prize programmes ``programme_ids``), refused exactly as the amendment
+        would be; records nothing (``domain.amendments``)."""
+        competition = self.competition(competition_id)
+        championship = self.championship(competition.championship_id)
+        programmes = [self.prize_programme(p) for p in programme_ids]
+        return preview_amendment(
+            competition,
+            programmes,
+            actor=actor,
+            championship_year=championship.year,
+            at=self.clock(),
+            **mark,
+        )
+
+    def lock(
+        self,
+        *,
+        actor: UUID,
+        competition_id: UUID,
+        override_reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """The chief locks; without every expert's sign-off only with ``override_reason``."""
+        return self._on_competition(
+            competition_id,
+            expected_version,
+            lambda c: c.lock(actor=actor, override_reason=override_reason, at=self.clock()),
         )
 
     def reopen(
@@ -575,6 +710,39 @@ class RegistryApplication(ServiceBase):
         def decide(p: PrizeProgramme) -> bool:
             now = self.clock()
             return p.decide(actor=actor, **entry, **self._award_days(p, entry), at=now)
+
+        return self._on_programme(programme_id, expected_version, decide)
+
+    def decide_prize_entries(
+        self,
+        *,
+        actor: UUID,
+        programme_id: UUID,
+        decisions: Sequence[EntryDecision],
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Several decisions on entries of one programme (the akimat's bulk approval), all
+        or nothing: each is validated on the state the ones before it left, first on a copy
+        of the programme, so that one refusal records none (its ``DomainError`` names the
+        entry: ``details["entry_id"]``); then one event per entry that changes, all saved
+        in one transaction. The entries are all in the one programme aggregate, so no
+        other writer can slip between the check and the save."""
+
+        def run(p: PrizeProgramme) -> bool:
+            now = self.clock()
+            changed = False
+            for entry in decisions:
+                try:
+                    days = self._award_days(p, entry)
+                    changed = p.decide(actor=actor, **entry, **days, at=now) or changed
+                except DomainError as error:
+                    error.details.setdefault("entry_id", str(entry["entry_id"]))
+                    raise
+            return changed
+
+        def decide(p: PrizeProgramme) -> bool:
+            run(copy.deepcopy(p))  # refused here: the programme itself is untouched
+            return run(p)
 
         return self._on_programme(programme_id, expected_version, decide)
 

@@ -7,10 +7,10 @@ method, the call and the aggregate's signature; callers keep calling with keywor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 from uuid import UUID
 
 import msgspec
@@ -80,6 +80,8 @@ class NewProgramme(TypedDict):
     year: int
     region: str
     kinds: Sequence[ChampionshipKind | str]
+    #: the settings of eligibility that differ from the default (``PrizeProgramme.create``)
+    eligibility: NotRequired[Mapping[str, Any] | None]
 
 
 class EntryDecision(TypedDict):

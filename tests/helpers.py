@@ -135,3 +135,10 @@ def mark_everything(
                     (world.people[name], "B2", b2[index]),
                 ],
             )
+
+
+def sign_off_all(app: RegistryApplication, world: World) -> None:
+    """Every assigned expert (the chief too) signs off their marks, as RULES.md "Closing a
+    competition" asks before the chief locks."""
+    for expert in world.experts.values():
+        app.sign_off(actor=expert, competition_id=world.competition)

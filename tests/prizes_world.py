@@ -27,7 +27,7 @@ from uuid import UUID
 from domain.ids import SYSTEM_ACTOR
 from domain.prizes import Prize
 from registry.application import RegistryApplication
-from tests.helpers import World, build_world, mark_everything
+from tests.helpers import World, build_world, mark_everything, sign_off_all
 
 AKIMAT_NAME = "Акимат ВКО (тест)"
 AST_NAME = "Астанаев Арман"
@@ -86,6 +86,7 @@ def build_prize_world(
     )
     akimat = app.create_account(actor=SYSTEM_ACTOR, name=AKIMAT_NAME, role="akimat").id
     if publish:
+        sign_off_all(app, world)
         app.lock(actor=world.experts["chief"], competition_id=world.competition)
         app.publish(actor=SYSTEM_ACTOR, competition_id=world.competition)
     return PrizeWorld(world, akimat)

@@ -24,7 +24,7 @@ from domain.ids import SYSTEM_ACTOR
 from domain.prizes import Prize
 from domain.values import AspectType, CompetitionStatus
 from tests.api.conftest import ROLES, Ctx, make_ctx
-from tests.helpers import SCHEME
+from tests.helpers import SCHEME, sign_off_all
 
 UNKNOWN = UUID("5e1f0c3a-0000-4000-8000-000000000000")
 PROGRAMME_BODY = {
@@ -65,7 +65,8 @@ class Case:
     expect: dict[str, str]
     body: Body = None
     #: marking (the world's competition starts there; the second one is in setup), own-scores,
-    #: complete, locked, published, setup-with-scheme (see ``prepare``)
+    #: complete, signed (complete and signed off), locked, published, setup-with-scheme
+    #: (see ``prepare``)
     state: str = "marking"
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -140,6 +141,17 @@ CASES: list[Case] = [
         state="published",
     ),
     Case("an unknown person", "GET", "/api/v1/participants/{unknown}", everyone("404")),
+    # ------------------------------------------------------------------ lists (issue 15)
+    Case("list organisations", "GET", "/api/v1/organisations?q=колледж&limit=2", everyone()),
+    Case("list participants", "GET", "/api/v1/participants?q=Иванов", everyone()),
+    Case(
+        "list participants, published",
+        "GET",
+        "/api/v1/participants?limit=1",
+        everyone(),
+        state="published",
+    ),
+    Case("list accounts", "GET", "/api/v1/accounts?limit=3", only("admin")),
     # ------------------------------------------------------------------ audit
     Case("audit feed", "GET", "/api/v1/audit/events", only("auditor", "admin")),
     Case(
@@ -243,6 +255,22 @@ CASES: list[Case] = [
             ("award", lambda c: {"awarded_on": "2025-12-19"}),
             ("revoke", lambda c: {"reason": "Ошибка в протоколе"}),
         )
+    ),
+    Case(
+        "reconsider unknown prize entry",
+        "POST",
+        "/api/v1/prize-programmes/{programme}/entries/{unknown}/reconsider",
+        only(unknown=("akimat",)),
+        body=lambda c: {"reason": "Справка о прописке"},
+        state="programme",
+    ),
+    Case(
+        "revoke unknown nominee",
+        "POST",
+        "/api/v1/prize-programmes/{programme}/nominations/{nomination}/nominees/{unknown}/revoke",
+        only(unknown=("akimat",)),
+        body=lambda c: {"reason": "Ошибка"},
+        state="programme",
     ),
     Case(
         "define nomination",
@@ -455,9 +483,62 @@ CASES: list[Case] = [
         state="own-scores",
     ),
     Case(
-        "lock", "POST", "/api/v1/competitions/{competition}/lock", only("chief"), state="complete"
+        "sign off", "POST", "/api/v1/competitions/{competition}/sign-off", only("chief", "expert")
+    ),
+    Case(
+        "sign off in an unknown competition",
+        "POST",
+        "/api/v1/competitions/{unknown}/sign-off",
+        only(),
+    ),
+    Case("lock", "POST", "/api/v1/competitions/{competition}/lock", only("chief"), state="signed"),
+    Case(
+        "lock with an override reason",
+        "POST",
+        "/api/v1/competitions/{competition}/lock",
+        only("chief"),
+        body=lambda c: {"override_reason": "Эксперт e3 выбыл по болезни"},
+        state="complete",
     ),
     Case("lock an unknown competition", "POST", "/api/v1/competitions/{unknown}/lock", only()),
+    Case(
+        "marks with their histories",
+        "GET",
+        "/api/v1/competitions/{competition}/marks",
+        only("organiser", "auditor", "chief", "expert"),
+        state="own-scores",
+    ),
+    Case(
+        "marks of an unknown competition (experts: not theirs)",
+        "GET",
+        "/api/v1/competitions/{unknown}/marks",
+        only(unknown=("organiser", "auditor")),
+    ),
+    Case(
+        "preview an amendment",
+        "POST",
+        "/api/v1/competitions/{competition}/amendments/preview",
+        only("organiser"),
+        body=lambda c: {
+            "competitor_id": person(c),
+            "aspect_id": "A1",
+            "value": "12.50",
+            "reason": "Апелляционная комиссия: протокол №3",
+        },
+        state="published",
+    ),
+    Case(
+        "preview an amendment of an unknown competition",
+        "POST",
+        "/api/v1/competitions/{unknown}/amendments/preview",
+        only(unknown=("organiser",)),
+        body=lambda c: {
+            "competitor_id": person(c),
+            "aspect_id": "A1",
+            "value": "12.50",
+            "reason": "Апелляционная комиссия: протокол №3",
+        },
+    ),
     Case(
         "reopen",
         "POST",
@@ -590,6 +671,9 @@ def prepare(ctx: Ctx, state: str) -> None:
         return
     _complete(ctx)
     if state == "complete":
+        return
+    sign_off_all(registry, world)
+    if state == "signed":  # complete, and every expert has signed off
         return
     registry.lock(actor=chief, competition_id=world.competition)
     if state == "locked":

@@ -30,7 +30,7 @@ from projections.store import ViewStore
 from registry.application import RegistryApplication
 from store.settings import Settings
 from tests.api.conftest import Ctx, make_ctx
-from tests.helpers import ORGANISER, mark_everything
+from tests.helpers import ORGANISER, mark_everything, sign_off_all
 from tests.registry.test_application import JUDGE, MEASURE
 
 MIN = "X-Registry-Min-Position"
@@ -225,6 +225,7 @@ async def test_championship_etag_changes_when_a_competition_is_added_or_publishe
 
         public_etag = public.headers["etag"]
         mark_everything(ctx.registry, ctx.world, MEASURE, JUDGE)
+        sign_off_all(ctx.registry, ctx.world)
         ctx.registry.lock(actor=ctx.world.experts["chief"], competition_id=ctx.world.competition)
         published = ctx.registry.publish(actor=ORGANISER, competition_id=ctx.world.competition)
         now = await get(None, published.position, public_etag)

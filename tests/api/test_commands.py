@@ -184,6 +184,8 @@ async def test_a_championship_over_http(app, client, ctx):
         201,
     )
 
+    for key in ("chief", "x1", "x2", "x3"):  # every assigned expert signs off
+        await post(client, f"{c}/sign-off", tokens[key], None, 200)
     locked = await post(client, f"{c}/lock", tokens["chief"], None, 200)
     assert locked.headers["etag"] == f'"{locked.json()["version"]}"'
     await post(client, f"{c}/reopen", tokens["chief"], {"reason": "Апелляция"}, 200)

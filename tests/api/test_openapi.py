@@ -38,7 +38,9 @@ async def test_the_openapi_document_documents_roles_errors_and_the_bearer_scheme
         if path.startswith("/api/v1/")
         for method, operation in item.items()
     ]
-    assert len(operations) == 17
+    # the commands (the amendment's preview is a POST that records nothing: no idempotency)
+    operations = [o for o in operations if not o[0].endswith("/amendments/preview")]
+    assert len(operations) == 18
     for path, method, operation in operations:
         where = f"{method.upper()} {path}"
         assert operation.get("summary"), where

@@ -147,4 +147,4 @@ async def test_no_public_or_admin_answer_holds_any_personal_data(app, api, clien
         )
         shown.add(answer.json()["disability"])
     assert {p.disability for p in data.PEOPLE if p.disability} <= shown
-    assert Participant.Created.class_version == 3
+    assert Participant.Created.class_version == 4  # v3 sealed; v4 added distinct_from

@@ -15,6 +15,7 @@ from domain.ids import PRIZE_POLICY_ACTOR, SYSTEM_ACTOR
 from domain.values import local_date
 from registry.policy import PrizePolicy
 from tests.api.conftest import bearer
+from tests.helpers import sign_off_all
 from tests.prizes_world import EXPECTED, KAZAKH_LETTERS, build_prize_world
 
 #: an award is dated between the result's publication (today, in these tests) and today
@@ -162,6 +163,7 @@ async def test_public_sees_approved_and_awarded_only_the_akimat_everything(app, 
         "amount_kzt": 300000,
         "awarded": 1,
         "awarded_kzt": 300000,
+        "in_kind": 0,
         "pending": None,
     }
     text = (await client.get(s.url, headers=s.fresh())).text
@@ -349,6 +351,7 @@ async def test_csv_holds_every_kazakh_letter(app, client):
         name: ("30.00", "20.00"),
     }
     mark_everything(app, world, marks, {n: ((1, 1, 1), (1, 1, 1)) for n in marks})
+    sign_off_all(app, world)
     app.lock(actor=world.experts["chief"], competition_id=world.competition)
     app.publish(actor=SYSTEM_ACTOR, competition_id=world.competition)
     akimat = app.create_account(actor=SYSTEM_ACTOR, name="Акимат (csv)", role="akimat")

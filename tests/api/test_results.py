@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from api.server import build_app
 from tests.api.conftest import Ctx, make_ctx
-from tests.helpers import ORGANISER, mark_everything
+from tests.helpers import ORGANISER, mark_everything, sign_off_all
 from tests.registry.test_application import JUDGE, MEASURE
 
 
@@ -85,6 +85,7 @@ async def test_read_your_writes_and_published_standings(full):
     mark_everything(
         ctx.registry, ctx.world, {k: v for k, v in rest.items() if k != "Нұрланов Әлихан"}, JUDGE
     )
+    sign_off_all(ctx.registry, ctx.world)
     ctx.registry.lock(actor=ctx.world.experts["chief"], competition_id=ctx.world.competition)
     published = ctx.registry.publish(actor=ORGANISER, competition_id=ctx.world.competition)
     wait = {"X-Registry-Min-Position": str(published.position)}

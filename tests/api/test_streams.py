@@ -22,7 +22,7 @@ from projections.runner import Projector
 from projections.store import ViewStore
 from tests.api.conftest import ROLES, Ctx, make_ctx
 from tests.api.test_availability import NO_RATES, serving
-from tests.helpers import mark_everything
+from tests.helpers import mark_everything, sign_off_all
 from tests.registry.test_application import JUDGE, MEASURE
 
 WAIT = 10.0  # seconds any one event may take
@@ -110,6 +110,7 @@ def head(app: Any) -> dict[str, str]:
 async def publish_through_the_api(client: httpx.AsyncClient, ctx: Ctx) -> int:
     """Every mark and the lock (commands), then the publication over HTTP: its position."""
     mark_everything(ctx.registry, ctx.world, MEASURE, JUDGE)
+    sign_off_all(ctx.registry, ctx.world)
     ctx.registry.lock(actor=ctx.world.experts["chief"], competition_id=ctx.world.competition)
     answer = await client.post(
         f"/api/v1/competitions/{ctx.world.competition}/publish", headers=ctx.auth("organiser")

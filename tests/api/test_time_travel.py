@@ -15,7 +15,7 @@ from api.server import build_app
 from domain.standings import standings
 from projections import time_travel
 from tests.api.conftest import Ctx, make_ctx
-from tests.helpers import ORGANISER, mark_everything
+from tests.helpers import ORGANISER, mark_everything, sign_off_all
 from tests.registry.test_application import JUDGE, MEASURE
 
 IVANOV = "Иванов Дмитрий Сергеевич"
@@ -63,6 +63,7 @@ def publish_and_amend(ctx: Ctx) -> Story:
         value="18.00",
         reason="Перемер: верное значение",
     )
+    sign_off_all(registry, world)
     locked = registry.lock(actor=world.experts["chief"], competition_id=world.competition)
     published = registry.publish(actor=ORGANISER, competition_id=world.competition)
     amended = registry.amend_mark(
@@ -278,6 +279,7 @@ async def test_the_diff_of_two_moments_names_the_changes_and_the_events(full):
     assert types == [
         "registry.Competition.MarkCorrected",
         "registry.Competition.MarkCorrected",
+        *["registry.Competition.SignedOff"] * 5,  # every assigned expert, before the lock
         "registry.Competition.Locked",
         "registry.Competition.Published",
     ]

@@ -107,6 +107,12 @@ SHEET = {
 }
 
 
+def sign_all(c: Competition) -> None:
+    """Every assigned expert (the chief too) signs off, as a lock needs."""
+    for expert in (CHIEF, E1, E2, E3, E4, CONFLICTED):
+        c.sign_off(actor=expert)
+
+
 def mark_all(c: Competition, sheet: dict = SHEET) -> None:
     for key, ((a1, a2), (b1, b2)) in sheet.items():
         c.enter_marks(actor=E1, marks=[(pid(key), "A1", a1), (pid(key), "A2", a2)])
@@ -305,6 +311,7 @@ def test_disputed_judgement_blocks_lock_until_corrected():
         actor=E1, competitor_id=pid("dmitry"), aspect_id="B1", value=1, reason="пересмотр"
     )
     assert c.disputed() == []
+    sign_all(c)
     assert c.lock(actor=CHIEF) is True
     assert c.status is CompetitionStatus.LOCKED
 
@@ -340,6 +347,8 @@ def test_lock_needs_the_chief_and_every_mark():
         | {"alikhan": (("1.00", "20.00"), ((3, 3, 2), (3, 3, 3)))},
     )
     refused("not-allowed", c.lock, actor=E1)
+    refused("sign-off-missing", c.lock, actor=CHIEF)
+    sign_all(c)
     assert c.lock(actor=CHIEF) is True
     assert c.lock(actor=CHIEF) is False  # a retried lock is a no-op
 
@@ -347,6 +356,7 @@ def test_lock_needs_the_chief_and_every_mark():
 def test_mark_on_a_locked_competition_is_refused_reopen_needs_chief_and_reason():
     c = ready(people=("alikhan", "dmitry", "ulzhan"))
     mark_all(c, {k: v for k, v in SHEET.items() if k != "aigul"})
+    sign_all(c)
     c.lock(actor=CHIEF)
     refused(
         "invalid-state",
@@ -380,6 +390,7 @@ def test_publish_after_lock_only_then_amendments_by_reason():
         value="29.00",
         reason="x",
     )
+    sign_all(c)
     c.lock(actor=CHIEF)
     assert c.publish(actor=ORG) is True
     assert c.status is CompetitionStatus.PUBLISHED
@@ -546,6 +557,7 @@ def test_remembered_results_follow_every_change_of_marks():
     c = copy
     after_correction = standings(c)
     assert after_correction != first
+    sign_all(c)
     c.lock(actor=CHIEF)
     c.publish(actor=ORG)
     c.amend_mark(

@@ -469,6 +469,9 @@ def publish_first_competition(api: Api, admin_token: str) -> dict[str, Any]:
         {"competitor_id": people["p2"], "aspect_id": "J1", "value": 2, "reason": reason},
         status=201,
     )
+    api.refused(f"{c}/lock", chief, None, 409, "sign-off-missing")
+    for key in ("chief", "e1", "e2", "e3"):  # every assigned expert confirms their marks
+        api.post(f"{c}/sign-off", tokens[key], status=200)
     api.post(f"{c}/lock", chief, status=200)
     published = api.post(f"{c}/publish", organiser, status=200)
     assert published["position"] == api.last_position

@@ -17,7 +17,7 @@ from projections.queries import ViewQueries
 from projections.results import ResultsProjection
 from projections.runner import Projector, rebuild
 from registry.application import RegistryApplication
-from tests.helpers import ORGANISER, build_world, mark_everything
+from tests.helpers import ORGANISER, build_world, mark_everything, sign_off_all
 from tests.projections.conftest import dump
 from tests.registry.test_application import JUDGE, MEASURE
 
@@ -25,6 +25,7 @@ from tests.registry.test_application import JUDGE, MEASURE
 def published_world(app):
     world = build_world(app)
     mark_everything(app, world, MEASURE, JUDGE)
+    sign_off_all(app, world)
     app.lock(actor=world.experts["chief"], competition_id=world.competition)
     app.publish(actor=ORGANISER, competition_id=world.competition)
     return world
@@ -87,6 +88,7 @@ def test_every_results_view_hand_computed(app, views):
 def test_medal_tables_count_published_competitions_only(app, views):
     world = build_world(app)
     mark_everything(app, world, MEASURE, JUDGE)
+    sign_off_all(app, world)
     app.lock(actor=world.experts["chief"], competition_id=world.competition)
     projector = Projector(app, views)
     projector.catch_up()
@@ -108,7 +110,10 @@ def test_audit_index_is_searchable(app, views):
     by_actor = views.fetchall(
         f"SELECT type FROM {views.table('v_audit')} WHERE actor = ? ORDER BY position", (e1,)
     )
-    assert by_actor and {r["type"] for r in by_actor} == {"registry.Competition.MarksEntered"}
+    assert by_actor and {r["type"] for r in by_actor} == {
+        "registry.Competition.MarksEntered",
+        "registry.Competition.SignedOff",
+    }
     by_aggregate = views.fetchall(
         f"SELECT version FROM {views.table('v_audit')} WHERE aggregate_id = ? ORDER BY position",
         (str(world.competition),),

@@ -13,7 +13,7 @@ from domain.errors import DomainError
 from domain.standings import standings
 from domain.values import CompetitionStatus, Medal
 from registry.application import AspectInput
-from tests.helpers import ORGANISER, SCHEME, build_world, mark_everything
+from tests.helpers import ORGANISER, SCHEME, build_world, mark_everything, sign_off_all
 
 MEASURE = {
     "Нұрланов Әлихан": ("28.50", "20.00"),
@@ -211,6 +211,10 @@ def test_whole_competition_to_publication_and_amendment(app):
     with pytest.raises(DomainError) as info:
         app.lock(actor=world.experts["e1"], competition_id=world.competition)
     assert info.value.code == "not-allowed"
+    with pytest.raises(DomainError) as info:
+        app.lock(actor=chief, competition_id=world.competition)
+    assert info.value.code == "sign-off-missing"
+    sign_off_all(app, world)
     app.lock(actor=chief, competition_id=world.competition)
     published = app.publish(actor=ORGANISER, competition_id=world.competition)
     competition = app.competition(world.competition)

@@ -34,6 +34,11 @@ def test_demo_then_info_through_the_console_script(store_url):
     assert first.returncode == 0, first.stderr
     assert "demo history loaded" in first.stdout
     assert "WorldSkills Shygys 2025" in first.stdout
+    # the 2026 championship is still in progress: its competitions by status, no medals
+    [in_progress] = [
+        line for line in first.stdout.splitlines() if "WorldSkills Shygys 2026" in line
+    ]
+    assert "in progress: 1 locked, 3 marking, 2 setup" in in_progress
     events = int(first.stdout.split(" events added")[0].split()[-1])
     second = run("demo", url=store_url)
     assert second.returncode == 0, second.stderr

@@ -22,7 +22,7 @@ from projections.runner import Projector
 from projections.seal import verify_seals
 from projections.store import ViewStore
 from store.keys import TABLE, PersonalKeys
-from tests.helpers import ORGANISER, build_world, mark_everything
+from tests.helpers import ORGANISER, build_world, mark_everything, sign_off_all
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "events"
 BORN, DISABILITY = date(2006, 2, 3), "нарушение слуха (тугоухость II степени)"
@@ -82,6 +82,7 @@ def _published(app, views):
         {n: (f"{20 + i}.00", "15.00") for i, n in enumerate(names)},
         {n: ((2, 2, 2), (1, 1, 1)) for n in names},
     )
+    sign_off_all(app, world)
     app.lock(actor=world.experts["chief"], competition_id=world.competition)
     app.publish(actor=ORGANISER, competition_id=world.competition)
     Projector(app, views).catch_up()

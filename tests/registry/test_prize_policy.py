@@ -23,6 +23,7 @@ from domain.errors import DomainError
 from domain.ids import PRIZE_POLICY_ACTOR, SYSTEM_ACTOR
 from domain.prizes import EntryStatus
 from registry.policy import PrizePolicy
+from tests.helpers import sign_off_all
 from tests.prizes_world import EXPECTED, build_prize_world, create_programme
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +53,7 @@ def test_publication_proposes_each_eligible_competitor_exactly_once(app):
     policy = PrizePolicy(app)
     policy.catch_up()
     assert entries(app, programme) == set()  # nothing is published yet
+    sign_off_all(app, w.world)
     app.lock(actor=w.world.experts["chief"], competition_id=w.world.competition)
     app.publish(actor=SYSTEM_ACTOR, competition_id=w.world.competition)
     assert policy.catch_up() == 1
@@ -176,6 +178,7 @@ def test_amendment_flags_decided_entries_and_proposes_a_newcomer(app):
 def test_two_policies_at_once_propose_once(app):
     w = build_prize_world(app, publish=False)
     programmes = [create_programme(app, w.akimat, title=f"Программа {i}") for i in range(6)]
+    sign_off_all(app, w.world)
     app.lock(actor=w.world.experts["chief"], competition_id=w.world.competition)
     app.publish(actor=SYSTEM_ACTOR, competition_id=w.world.competition)
     errors: list[BaseException] = []

@@ -130,7 +130,8 @@ def test_participant_created_v1_v2_are_upcast_to_v3(version):
     event = MsgspecMapper(transcoder=None).to_domain_event(  # type: ignore[arg-type]
         StoredEvent(UUID(int=1), 1, "registry.Participant.Created", raw)
     )
-    assert isinstance(event, Participant.Created) and Participant.Created.class_version == 3
+    assert isinstance(event, Participant.Created) and Participant.Created.class_version == 4
+    assert event.distinct_from == ()  # v4 (issue 15): nobody declared distinct before
     assert not hasattr(event, "birth_date")
     latin = None if version == 1 else "Nurlanov Alikhan"  # v1 had no such field
     assert event.name_latin == latin and event.full_name == "Нұрланов Әлихан"
@@ -143,6 +144,34 @@ def test_participant_created_v1_v2_are_upcast_to_v3(version):
         assert event.born_on is None and event.disability is None
         assert event.sealed.startswith("k1:") and b"2008" not in raw
         assert participant.birth_date is None and participant.sealed == event.sealed
+
+
+def test_participant_created_v4_records_whom_the_organiser_declared_distinct():
+    raw = (FIXTURES / "registry.Participant.Created.v4.json").read_bytes()
+    event = MsgspecMapper(transcoder=None).to_domain_event(  # type: ignore[arg-type]
+        StoredEvent(UUID(int=1), 1, "registry.Participant.Created", raw)
+    )
+    assert event.distinct_from == (UUID("6d0c3c0e-4b1a-5f0e-9a51-2f6b9d1e7c33"),)
+    assert event.mutate(None).distinct_from == event.distinct_from
+
+
+def test_prize_programme_created_v1_is_upcast_with_the_default_eligibility():
+    """v2 (issue 15) records the programme's eligibility; a v1 programme was decided by the
+    rule of its time, which is the default: republican, its kinds, region, year and places."""
+    from domain.prizes import Eligibility
+    from domain.values import ChampionshipKind, Level
+
+    decoded = {}
+    for version in (1, 2):
+        raw = (FIXTURES / f"registry.PrizeProgramme.Created.v{version}.json").read_bytes()
+        decoded[version] = MsgspecMapper(transcoder=None).to_domain_event(  # type: ignore[arg-type]
+            StoredEvent(UUID(int=3), 1, "registry.PrizeProgramme.Created", raw)
+        )
+    kinds = (ChampionshipKind.ABILYMPICS, ChampionshipKind.WORLDSKILLS)
+    assert decoded[1].eligibility == Eligibility(kinds, (Level.REPUBLICAN,), (1, 2, 3), "VKO", 2025)
+    assert decoded[2].eligibility.levels == (Level.INTERNATIONAL, Level.REPUBLICAN)
+    assert decoded[2].prizes[2].amount_kzt is None  # a prize in kind
+    assert decoded[1].mutate(None).eligibility == decoded[1].eligibility
 
 
 def test_championship_created_v1_is_upcast_to_v2():
@@ -162,7 +191,7 @@ def test_the_generator_never_overwrites_a_fixture(tmp_path, monkeypatch, capsys)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     monkeypatch.setattr(module, "HERE", tmp_path)
-    kept = tmp_path / "registry.Participant.Created.v3.json"
+    kept = tmp_path / "registry.Participant.Created.v4.json"
     kept.write_bytes(b"the bytes of an older run")
     assert module.main() == 0
     assert kept.read_bytes() == b"the bytes of an older run"
