@@ -87,6 +87,7 @@ DOMAINS: tuple[Domain, ...] = (
                     "commands",
                     "idempotency",
                     "limits",
+                    "lists",
                     "participants",
                     "prizes",
                     "reading",
@@ -109,6 +110,9 @@ DOMAINS: tuple[Domain, ...] = (
             "NotYet": (2,),
         },
     ),
+    Domain("office", ("api/web/office.py", "api/web/templates/office/*.html")),
+    Domain("marking", ("api/web/marking.py", "api/web/templates/marking/*.html")),
+    Domain("manage", ("api/web/manage.py", "api/web/templates/manage/*.html")),
     Domain("common", ("api/web/*.py", "api/web/templates/*.html")),
 )
 

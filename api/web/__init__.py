@@ -6,6 +6,8 @@ Layout (see docs/ARCHITECTURE.md, "Where a new page goes"):
 * :mod:`api.web.session` — ``/login``, ``/logout``, the server-side session, CSRF;
 * :mod:`api.web.public` — the public pages (results, medal tables, people, prizes);
 * :mod:`api.web.audit` — the auditor's workbench;
+* :mod:`api.web.office` — the akimat's prize review and the administrator's accounts;
+* :mod:`api.web.manage` — the organiser's pages (``/manage/...``);
 * ``templates/`` (``base.html``, ``public/``, ``audit/``), ``static/`` (``style.css``, our own
   small scripts), catalogs in ``api/locales`` (:mod:`api.i18n`).
 
@@ -30,6 +32,9 @@ from litestar.stores.base import Store
 from litestar.template.config import TemplateConfig
 
 from api.web.audit import AUDIT_PAGE_HANDLERS
+from api.web.manage import MANAGE_PAGE_HANDLERS
+from api.web.marking import MARKING_PAGE_HANDLERS
+from api.web.office import OFFICE_PAGE_HANDLERS
 from api.web.pages import page_error
 from api.web.public import PUBLIC_PAGE_HANDLERS
 from api.web.session import (
@@ -71,7 +76,14 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 
 def page_handlers() -> list[Any]:
     """Every page handler, in one list (the public pages, the workbench, sign-in)."""
-    return [*SESSION_HANDLERS, *PUBLIC_PAGE_HANDLERS, *AUDIT_PAGE_HANDLERS]
+    return [
+        *SESSION_HANDLERS,
+        *PUBLIC_PAGE_HANDLERS,
+        *AUDIT_PAGE_HANDLERS,
+        *MARKING_PAGE_HANDLERS,
+        *OFFICE_PAGE_HANDLERS,
+        *MANAGE_PAGE_HANDLERS,
+    ]
 
 
 class PageErrorsPlugin(InitPlugin):

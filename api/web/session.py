@@ -61,6 +61,9 @@ _NEW_SESSION = "registry.new_session"
 HOME: dict[Role, str] = {
     Role.AUDITOR: "/audit",
     Role.ADMIN: "/audit",
+    Role.AKIMAT: "/akimat/programmes",
+    Role.EXPERT: "/mark",
+    Role.CHIEF_EXPERT: "/mark",
 }
 
 

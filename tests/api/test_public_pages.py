@@ -26,7 +26,7 @@ from domain import ids
 from domain.ids import SYSTEM_ACTOR
 from registry.application import AspectInput
 from tests.api.conftest import Ctx, make_ctx
-from tests.helpers import ORGANISER, mark_everything
+from tests.helpers import ORGANISER, mark_everything, sign_off_all
 from tests.registry.test_application import JUDGE, MEASURE
 
 HREF = re.compile(r'href="([^"]*)"')
@@ -52,6 +52,7 @@ async def settle(client: Any, position: int) -> None:
 def publish_world(ctx: Ctx) -> int:
     """Every mark of the world's competition, locked and published: its position."""
     mark_everything(ctx.registry, ctx.world, MEASURE, JUDGE)
+    sign_off_all(ctx.registry, ctx.world)
     ctx.registry.lock(actor=ctx.world.experts["chief"], competition_id=ctx.world.competition)
     return ctx.registry.publish(actor=ORGANISER, competition_id=ctx.world.competition).position
 
@@ -466,6 +467,7 @@ async def test_no_public_page_shows_personal_data_tokens_or_unpublished_marks(ap
         competition_id=competition,
         marks=[(p, "A1", m) for p, m in zip(secret_people, marks, strict=True)],
     )
+    app.sign_off(actor=expert.id, competition_id=competition)
     app.lock(actor=expert.id, competition_id=competition)  # locked, not published
     admin = app.create_account(actor=SYSTEM_ACTOR, name="Админ обхода", role="admin")
     tokens = [t for t in (expert.token, admin.token) if t]

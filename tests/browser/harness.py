@@ -84,14 +84,28 @@ class DemoTokens:
     """The demo accounts with tokens, as ``registry serve --demo`` wrote them.
 
     ``token("expert")`` is an expert of ``competition_id`` (the demo competition whose chief
-    and experts got tokens); ``outsider`` is the expert of another competition (for 403s).
+    and experts got tokens); ``outsider`` is the expert of another competition (for 403s);
+    ``in_2026(role, stage)`` is the expert or chief of the 2026 competition in ``stage``
+    ("marking": partly marked; "disputed": the chief, a judgement aspect disputed), whose id
+    is ``competitions_2026[stage]``.
     """
 
     accounts: tuple[DemoAccount, ...]
     competition_id: UUID | None  # the competition of the chief expert and the experts
+    competitions_2026: dict[str, UUID] = field(default_factory=dict)
 
     def by_role(self, role: str) -> list[DemoAccount]:
-        return [a for a in self.accounts if a.role == role and not self._outside(a)]
+        return [
+            a
+            for a in self.accounts
+            if a.role == role and not self._outside(a) and not a.note.startswith("2026 ")
+        ]
+
+    def in_2026(self, role: str, stage: str = "marking") -> DemoAccount:
+        """The account of ``role`` with a token for the 2026 competition in ``stage``."""
+        return next(
+            a for a in self.accounts if a.role == role and a.note.startswith(f"2026 {stage}:")
+        )
 
     def account(self, role: str) -> DemoAccount:
         """The first account of ``role`` (experts: one of the tokens' competition)."""
@@ -118,16 +132,20 @@ def parse_tokens_file(path: Path) -> DemoTokens:
     """Parse the tab-separated tokens file of ``demo.tokens.write_tokens``."""
     accounts: list[DemoAccount] = []
     competition: UUID | None = None
+    competitions_2026: dict[str, UUID] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("# experts: competition "):
             competition = UUID(line.rsplit(" ", 1)[-1])
+        if line.startswith("# 2026 ") and ": competition " in line:
+            stage = line.removeprefix("# 2026 ").split(":", 1)[0]
+            competitions_2026[stage] = UUID(line.rsplit(" ", 1)[-1])
         if line.startswith("#") or not line.strip():
             continue
         role, name, account_id, token, *note = line.split("\t")
         accounts.append(DemoAccount(role, name, UUID(account_id), token, "\t".join(note)))
     if not accounts:
         raise AssertionError(f"no tokens in {path}:\n{path.read_text(encoding='utf-8')}")
-    return DemoTokens(tuple(accounts), competition)
+    return DemoTokens(tuple(accounts), competition, competitions_2026)
 
 
 # ------------------------------------------------------------------------------ the JSON API

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
+from demo.data import ALL_CHAMPIONSHIPS
 from tests.browser.conftest import PageLog
 from tests.browser.harness import JsonApi, RegistryServer, assert_accessible, axe_violations
 
@@ -22,8 +23,22 @@ def test_the_demo_server_is_ready_with_a_token_for_every_role(
     assert tokens.outsider not in tokens.by_role("expert")
     ready = api.get("/readyz")
     assert ready["status"] == "ready" and ready["projector_lag"] == 0
-    assert ready["head_position"] >= 900  # the demo history (~990 events)
-    assert len(api.get("championships")) == 4  # the demo's four championships of 2025
+    assert ready["head_position"] >= 1200  # the demo history (~1,270 events)
+    # the demo's four championships of 2025 and the one of 2026 in progress
+    assert len(api.get("championships")) == len(ALL_CHAMPIONSHIPS) == 5
+    # 2026: an expert and the chief of the competition in marking, the chief of the disputed one
+    assert set(tokens.competitions_2026) == {"marking", "disputed"}
+    for role, stage in (
+        ("expert", "marking"),
+        ("chief_expert", "marking"),
+        ("chief_expert", "disputed"),
+    ):
+        account = tokens.in_2026(role, stage)
+        assert account not in tokens.by_role(role)
+        competition = api.get(
+            f"competitions/{tokens.competitions_2026[stage]}", token=account.token
+        )
+        assert competition["status"] == "marking"
     # the tokens authenticate: the auditor may verify the seal chain, nobody else anonymous
     assert api.request("GET", "audit/verify", role="auditor").status_code == 200
     api.request("GET", "audit/verify", expect=401)
