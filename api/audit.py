@@ -91,7 +91,9 @@ TypeFilter = Annotated[
 ]
 
 
-def _whole(value: str | None, field: str, *, minimum: int) -> int | None:
+def whole_parameter(value: str | None, field: str, *, minimum: int) -> int | None:
+    """A query parameter or header that must be a whole number >= ``minimum`` (None: absent);
+    a ``FeedError`` naming ``field`` otherwise. Shared with the SSE feed (``api.streams``)."""
     if value is None:
         return None
     text = value.strip()
@@ -189,8 +191,8 @@ def audit_events(
     until: Until = None,
 ) -> Stream:
     try:
-        start = _whole(after, "after", minimum=0) or 0
-        most = _whole(limit, "limit", minimum=1)
+        start = whole_parameter(after, "after", minimum=0) or 0
+        most = whole_parameter(limit, "limit", minimum=1)
         selected = feed_filter(aggregate_id, actor, event_type, since, until)
     except FeedError as error:
         raise invalid_field(error.field, Message(error.template, error.params)) from None

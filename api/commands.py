@@ -200,7 +200,9 @@ def start_marking(r: RegistryApplication, call: Call[None]) -> CommandResult:
 # ------------------------------------------------------------------ marking
 
 
-def _sheet(data: s.MarksIn) -> list[tuple[UUID, str, str | int]]:
+def sheet_of(data: s.MarksIn) -> list[tuple[UUID, str, str | int]]:
+    """The marks of a body (one mark or a sheet) as (competitor, aspect, value); shared with
+    the marking pages."""
     single = {"competitor_id": data.competitor_id, "aspect_id": data.aspect_id, "value": data.value}
     if data.marks is not None:
         given = [name for name, value in single.items() if value is not None]
@@ -244,7 +246,7 @@ async def enter_marks(
 ) -> Response[s.CommandOut]:
     """Written out by hand: the judges' hot path is a coroutine (see :mod:`api.routes`)."""
     registry = registry_of(request)
-    sheet = _sheet(data)
+    sheet = sheet_of(data)
     if idempotency_key is not None or (if_match is not None and "," in if_match):
         # the key's claim and answer, or the current version for several tags, are reads
         # and writes of the store: a worker thread, as for every other command

@@ -55,7 +55,11 @@ ERRORS = (
 akimat = Commands("prizes", BY_AKIMAT, errors=ERRORS, problems=PRIZE_PROBLEMS)
 
 
-def _programme(request: Request[Any, Any, Any], programme_id: UUID, *, full: bool) -> ProgrammeOut:
+def programme_answer(
+    request: Request[Any, Any, Any], programme_id: UUID, *, full: bool
+) -> ProgrammeOut:
+    """A programme as ``GET /prize-programmes/{id}`` answers it (``full``: every entry), or
+    404; shared with the public and the akimat's pages."""
     return found(
         read_side(request).prizes.programme(programme_id, full=full),
         "no prize programme with id %(id)s",
@@ -63,7 +67,9 @@ def _programme(request: Request[Any, Any, Any], programme_id: UUID, *, full: boo
     )
 
 
-def _full(request: Request[Any, Any, Any]) -> bool:
+def sees_every_entry(request: Request[Any, Any, Any]) -> bool:
+    """Whether the caller sees every entry of a programme (the akimat, auditors), not only
+    approved and awarded ones."""
     account = request.scope.get("user")
     return account is not None and account.role in FULL_VIEW
 
@@ -124,7 +130,7 @@ def get_programme(
     programme_id: ProgrammeId,
     if_none_match: IfNoneMatch = None,
 ) -> Response[Any]:
-    out = _programme(request, programme_id, full=_full(request))
+    out = programme_answer(request, programme_id, full=sees_every_entry(request))
     return versioned(out, out.version, if_none_match)
 
 
@@ -256,7 +262,7 @@ def revoke_nominee(r: RegistryApplication, call: Call[s.ReasonIn]) -> CommandRes
     media_type="text/csv",
 )
 def export_csv(request: Request[Any, Any, Any], programme_id: ProgrammeId) -> Response[bytes]:
-    out = _programme(request, programme_id, full=_full(request))
+    out = programme_answer(request, programme_id, full=sees_every_entry(request))
     content = programme_csv(out)
     return Response(
         content=content,
@@ -278,7 +284,7 @@ def export_csv(request: Request[Any, Any, Any], programme_id: ProgrammeId) -> Re
     media_type=MediaType.HTML,
 )
 def print_programme(request: Request[Any, Any, Any], programme_id: ProgrammeId) -> Response[str]:
-    out = _programme(request, programme_id, full=False)
+    out = programme_answer(request, programme_id, full=False)
     return Response(content=programme_page(out), media_type=MediaType.HTML)
 
 

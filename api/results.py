@@ -79,9 +79,11 @@ def _may_see(request: Request[Any, Any, Any], competition_id: UUID, status: str 
     return may_see(_viewer(request), competition_id, status)
 
 
-def _check_visible(
+def check_visible(
     request: Request[Any, Any, Any], competition_id: UUID, status: str | None
 ) -> None:
+    """The visibility rule of a competition of ``status`` (None: unknown) for the caller:
+    404, 401 or 403 problems as the module docstring says; shared with streams and pages."""
     if status is None:
         raise ApiProblem(
             404, "not-found", "no competition with id %(id)s", params={"id": competition_id}
@@ -155,7 +157,7 @@ def competition_detail(
     """The competition, if the caller may see it (404 for the public before publication,
     403 for other tokens): ``GET /competitions/{id}`` and the competition's page."""
     detail = read_side(request).queries.competition(competition_id)
-    _check_visible(request, competition_id, detail.status if detail else None)
+    check_visible(request, competition_id, detail.status if detail else None)
     assert detail is not None
     return detail
 
@@ -253,7 +255,7 @@ def _live(
 ) -> tuple[models.StandingsOut, bytes, int]:
     side = read_side(request)
     live = side.queries.standings_at_position(competition_id)
-    _check_visible(request, competition_id, live[0].status if live else None)
+    check_visible(request, competition_id, live[0].status if live else None)
     assert live is not None
     standings, position = live
     return standings, side.remember_standings(competition_id, position, standings), position
@@ -330,9 +332,9 @@ def _timeline(request: Request[Any, Any, Any], competition_id: UUID) -> time_tra
     (the live rules: 404 for the public before publication, 403 for other tokens)."""
     timeline = time_travel.for_app(request.app.state.registry).timeline(competition_id)
     if timeline is None:
-        _check_visible(request, competition_id, None)
+        check_visible(request, competition_id, None)
     assert timeline is not None
-    _check_visible(request, competition_id, "published" if timeline.published else "marking")
+    check_visible(request, competition_id, "published" if timeline.published else "marking")
     return timeline
 
 

@@ -51,13 +51,12 @@ from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
-from api.audit import READ_PROBLEMS, _whole
+from api.audit import READ_PROBLEMS, whole_parameter
 from api.auth import AUDITORS
 from api.messages import Message
 from api.problems import invalid_field, problem_responses
 from api.reading import ReadSide
-from api.results import _check_visible as check_visible
-from api.results import may_see
+from api.results import check_visible, may_see
 from api.routes import SECURITY, doc
 from domain.values import Role
 from projections.audit_feed import Feed, FeedError
@@ -617,9 +616,9 @@ async def audit_events_stream(
 ) -> ServerSentEvent:
     try:
         if last_event_id is not None:
-            start = _whole(last_event_id, "Last-Event-ID", minimum=0) or 0
+            start = whole_parameter(last_event_id, "Last-Event-ID", minimum=0) or 0
         else:
-            start = _whole(after, "after", minimum=0) or 0
+            start = whole_parameter(after, "after", minimum=0) or 0
     except FeedError as error:
         raise invalid_field(error.field, Message(error.template, error.params)) from None
     hub = stream_hub(request)

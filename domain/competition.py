@@ -546,7 +546,9 @@ class Competition(Aggregate):
             )
         return entrant
 
-    def _check_conflict(self, expert: Expert, entrant: Entrant) -> None:
+    def check_conflict(self, expert: Expert, entrant: Entrant) -> None:
+        """Refuses (``conflict-of-interest``) an expert marking a competitor of their own
+        organisation; pages ask it to show why a cell is disabled."""
         if expert.organisation_id == entrant.organisation_id:
             raise DomainError(
                 "conflict-of-interest",
@@ -590,7 +592,7 @@ class Competition(Aggregate):
             try:
                 entrant = self._entrant(competitor_id)
                 aspect = self.aspect(aspect_id)
-                self._check_conflict(expert, entrant)
+                self.check_conflict(expert, entrant)
                 value = self._parse_value(aspect, raw)
             except DomainError as error:
                 if len(marks) > 1:
@@ -716,7 +718,7 @@ class Competition(Aggregate):
         reason = checked_reason(reason)
         entrant = self._entrant(competitor_id)
         aspect = self.aspect(aspect_id)
-        self._check_conflict(expert, entrant)
+        self.check_conflict(expert, entrant)
         new_value = self._parse_value(aspect, value)
         held, owner = self._held(aspect, competitor_id, expert_id or actor)
         if owner != actor and expert.role is not ExpertRole.CHIEF:

@@ -31,7 +31,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect, Template
 from litestar.utils.empty import value_or_default
 from litestar.utils.scope.state import ScopeState
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from api.i18n import (
     LANG_COOKIE,
@@ -124,7 +124,8 @@ def page_context(request: AnyRequest) -> dict[str, Any]:
     }
 
 
-def _lang_cookie(request: AnyRequest) -> list[Cookie]:
+def lang_cookie(request: AnyRequest) -> list[Cookie]:
+    """The ``lang`` cookie to set when ``?lang=`` chose a language the cookie does not hold."""
     chosen = request.query_params.get("lang")
     if chosen and chosen.strip().lower() in LANGUAGES:
         value = chosen.strip().lower()
@@ -157,8 +158,23 @@ def render(
         status_code=status_code,
         media_type=MediaType.HTML,
         headers={"Cache-Control": "no-store", **(headers or {})},
-        cookies=_lang_cookie(request),
+        cookies=lang_cookie(request),
     )
+
+
+def render_html(request: AnyRequest, template: str, **context: Any) -> bytes:
+    """``template`` rendered here, in the calling thread, with the context :func:`render`
+    gives (and the ``request`` and ``csrf_input`` Litestar's ``Template`` adds): for pages
+    kept as bytes and served from memory."""
+    token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
+    full = {
+        **page_context(request),
+        "request": request,
+        "csrf_input": f'<input type="hidden" name="_csrf_token" value="{escape(token)}" />',
+        **context,
+    }
+    engine = request.app.template_engine
+    return engine.get_template(template).render(**full).encode()  # type: ignore[no-any-return]
 
 
 def redirect(path: str, status_code: int = 303) -> Redirect:

@@ -29,7 +29,6 @@ is answered from memory on the event loop, like the JSON standings: no thread, n
 from __future__ import annotations
 
 import hashlib
-import html
 import inspect
 import threading
 from collections import OrderedDict
@@ -45,13 +44,11 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import ServerSentEvent, Template
 from litestar.response.base import ASGIResponse
-from litestar.utils.empty import value_or_default
-from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
 from api.i18n import N_
 from api.participants import SEARCH_LIMIT, find_participants, visible_person
-from api.prizes import _full, _programme
+from api.prizes import programme_answer, sees_every_entry
 from api.reading import read_side
 from api.results import (
     championship_detail,
@@ -61,7 +58,7 @@ from api.results import (
     medal_table,
 )
 from api.streams import stream_hub
-from api.web.pages import _lang_cookie, language, page_context, render, viewer
+from api.web.pages import lang_cookie, language, render, render_html, viewer
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -149,18 +146,7 @@ def _render(request: AnyRequest, template: str, **context: Any) -> Template:
 
 
 def _html(request: AnyRequest, template: str, **context: Any) -> bytes:
-    """``template`` rendered here (in the calling thread) with the page context, as
-    Litestar's ``Template`` response would render it."""
-    token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
-    full = {
-        **page_context(request),
-        **_labels(request),
-        "request": request,
-        "csrf_input": f'<input type="hidden" name="_csrf_token" value="{html.escape(token)}" />',
-        **context,
-    }
-    engine = request.app.template_engine
-    return engine.get_template(template).render(**full).encode()  # type: ignore[no-any-return]
+    return render_html(request, template, **_labels(request), **context)
 
 
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -170,7 +156,7 @@ def _html_response(request: AnyRequest, body: bytes) -> ASGIResponse:
     """An HTML answer (``no-store``: results change), remembering ``?lang=`` as
     :func:`api.web.pages.render` does; an ASGI response, ready to send, for the cached
     pages' sake."""
-    cookies = _lang_cookie(request) if request.scope.get("query_string") else None
+    cookies = lang_cookie(request) if request.scope.get("query_string") else None
     return ASGIResponse(
         body=body, media_type=MediaType.HTML, headers=_NO_STORE, cookies=cookies or None
     )
@@ -418,7 +404,7 @@ def participant_page(request: AnyRequest, participant_id: FromPath[UUID]) -> Tem
     include_in_schema=False,
 )
 def prizes_page(request: AnyRequest, programme_id: FromPath[UUID]) -> Template:
-    programme = _programme(request, programme_id, full=_full(request))
+    programme = programme_answer(request, programme_id, full=sees_every_entry(request))
     places = _by_place(programme.entries)
     return _render(request, "public/prizes.html", programme=programme, places=places)
 

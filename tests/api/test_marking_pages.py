@@ -192,7 +192,7 @@ async def test_the_sheet_shows_every_competitor_and_aspect_and_disables_conflict
         if name in NAMES[:2]:
             assert re.search(r"\sdisabled\b", tag), name
             with pytest.raises(DomainError) as refused:
-                competition._check_conflict(expert, entrant)
+                competition.check_conflict(expert, entrant)
             assert html.escape(refusal_text(refused.value, translator("kk")), quote=False) in page
         else:
             assert not re.search(r"\sdisabled\b", tag), name
