@@ -1,11 +1,8 @@
 """The organiser's pages: championships, competitions, schemes, entrants, experts, people.
 
 Every action is a ``<form method="post">`` (with the CSRF token) that calls the application
-command the JSON endpoint of the same thing calls (:mod:`api.commands`); a refusal is the
-domain's, shown next to the form or field that caused it in the viewer's language
-(:func:`api.messages.refusal_text`), the page answered in the refusal's status; a command
-that went through redirects (303) back to the page once the views have processed it
-(post/redirect/get). What the pages show is read as the JSON endpoints read it
+command the JSON endpoint of the same thing calls (:mod:`api.commands`), answered as
+:func:`api.web.forms.act` answers it. What the pages show is read as the JSON endpoints read it
 (``GET /championships``, ``GET /competitions/{id}``, the paged lists of :mod:`api.lists` and
 :mod:`api.participants`).
 
@@ -32,9 +29,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from litestar import Request, get, post
+from litestar import Request, get
 from litestar.concurrency import sync_to_thread
-from litestar.enums import MediaType
 from litestar.params import FromPath
 from litestar.response import Template
 
@@ -45,17 +41,26 @@ from api.participants import participant_list
 from api.problems import ApiProblem
 from api.reading import read_side
 from api.results import championship_detail, competition_detail, viewed_standings
-from api.web.office import (
+from api.web.audit import MEDAL_NAMES
+from api.web.forms import (
+    FieldRefused,
     FormRefused,
-    _organisations,
+    Refusal,
+    act,
     actor_of,
-    back,
+    answer,
+    field_of,
     form_of,
+    form_post,
+    pick,
     refusal,
-    settle,
+    registry_of,
     text,
+    values_of,
 )
+from api.web.office import _organisations
 from api.web.pages import language, render
+from api.web.public import LEVELS as LEVEL_NAMES
 from domain.errors import DomainError
 from domain.values import (
     AspectType,
@@ -66,7 +71,7 @@ from domain.values import (
     OrganisationKind,
 )
 from projections.time_travel import amendment_preview
-from registry.application import AspectInput, CommandResult, RegistryApplication
+from registry.application import AspectInput, CommandResult
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -80,11 +85,6 @@ KIND_NAMES: Mapping[str, str] = {
     "worldskills": N_("WorldSkills"),
     "agroskills": N_("AgroSkills"),
     "abilympics": N_("Abilympics"),
-}
-LEVEL_NAMES: Mapping[str, str] = {
-    "regional": N_("regional"),
-    "republican": N_("republican"),
-    "international": N_("international"),
 }
 CATEGORY_NAMES: Mapping[str, str] = {
     "main": N_("main"),
@@ -113,11 +113,6 @@ CHANGED_NAMES: Mapping[str, str] = {
     "medallion": N_("medallion"),
     "entrant": N_("entrant"),
 }
-MEDAL_NAMES: Mapping[str, str] = {
-    "gold": N_("gold"),
-    "silver": N_("silver"),
-    "bronze": N_("bronze"),
-}
 DONE: Mapping[str, str] = {
     "start": N_("Marking has started."),
     "publish": N_("The results are published."),
@@ -145,50 +140,60 @@ DECIMAL = re.compile(r"^[0-9]{1,6}(\.[0-9]{1,2})?$")
 TYPED_SCORE = re.compile(r"^[0-9]{1,3}$")
 SEARCH_LIMIT = "20"
 HUNDRED = Decimal("100.00")
+COMPETITION = "/manage/competitions/{competition_id:uuid}"
+CHAMPIONSHIP = "/manage/championships/{championship_id:uuid}"
+#: every route of these pages, in the order defined (by :func:`_get` and :func:`_post`)
+MANAGE_PAGE_HANDLERS: list[Any] = []
 
 
-def _registry(request: AnyRequest) -> RegistryApplication:
-    return request.app.state.registry  # type: ignore[no-any-return]
+def _route(decorator: Any) -> Any:
+    def register(handler: Any) -> Any:
+        MANAGE_PAGE_HANDLERS.append(decorator(handler))
+        return MANAGE_PAGE_HANDLERS[-1]
+
+    return register
 
 
-def _pick(lang: str, thing: Any, name: str = "title") -> str:
-    for code in (lang, "ru"):
-        value = getattr(thing, f"{name}_{code}", None)
-        if value:
-            return str(value)
-    return ""
+def _get(path: str, name: str) -> Any:
+    """An organiser's page."""
+    return _route(
+        get(path, name=name, guards=[ORGANISER], sync_to_thread=True, include_in_schema=False)
+    )
 
 
-def _done(request: AnyRequest) -> str | None:
-    return DONE.get(request.query_params.get("done") or "")
+def _post(path: str, name: str, status_code: int = 303) -> Any:
+    """An organiser's form."""
+    return _route(form_post(path, name, guards=[ORGANISER], status_code=status_code))
 
 
-async def _answer(build: Callable[[], Template]) -> Template:
-    return await sync_to_thread(build)
+def _page(
+    request: AnyRequest,
+    template: str,
+    status_code: int,
+    errors: Mapping[str, str] | None,
+    values: Mapping[str, str] | None,
+    **context: Any,
+) -> Template:
+    """``template`` with what every organiser's page shows (refusals, values, notice)."""
+    done = DONE.get(request.query_params.get("done") or "")
+    context.update(errors=errors or {}, values=values or {}, done=done, pick=pick)
+    return render(request, template, status_code=status_code, **context)
 
 
-def _field_of(error: DomainError | FormRefused, fields: tuple[str, ...], default: str) -> str:
-    """The form field a refusal names (its ``field`` detail), else ``default``."""
-    details = getattr(error, "details", None) or {}
-    named = str(details.get("field") or "")
-    for name in fields:
-        if named == name or named.startswith(f"{name}.") or named.startswith(f"{name}["):
-            return name
-    return default
-
-
-class FieldRefused(FormRefused):
-    """A value the page itself cannot send (not a date, not a number): next to ``field``."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.details = {"field": field}
+def _found(request: AnyRequest, q: str) -> list[Any]:
+    """The people found by name (``GET /participants?q=``), none when the query is refused."""
+    if not q:
+        return []
+    try:
+        return list(participant_list(request, q, SEARCH_LIMIT, None).items)
+    except ApiProblem:
+        return []
 
 
 # ------------------------------------------------------------------ the start page
 
 
-@get("/manage", name="manage", guards=[ORGANISER], sync_to_thread=True, include_in_schema=False)
+@_get("/manage", "manage")
 def manage_page(request: AnyRequest) -> Template:
     return _start(request)
 
@@ -205,19 +210,17 @@ def _start(
         side.queries.championships(), key=lambda c: (-c.year, c.title_ru.casefold())
     )
     details = {c.id: championship_detail(request, c.id) for c in championships}
-    return render(
+    return _page(
         request,
         "manage/home.html",
-        status_code=status_code,
+        status_code,
+        errors,
+        values,
         championships=championships,
         details=details,
-        pick=_pick,
         status_names=STATUS_NAMES,
         kind_names=KIND_NAMES,
         level_names=LEVEL_NAMES,
-        errors=errors or {},
-        values=values or {},
-        done=_done(request),
     )
 
 
@@ -234,58 +237,42 @@ def _choice(value: str, choices: Mapping[str, str], field: str) -> str:
     return value
 
 
-CHAMPIONSHIP_FIELDS = (
-    "kind",
-    "level",
-    "year",
-    "region",
-    "title_ru",
-    "title_kk",
-    "starts_on",
-    "ends_on",
+CHAMPIONSHIP_FIELDS = tuple(
+    ["kind", "level", "year", "region", "title_ru", "title_kk", "starts_on", "ends_on"]
 )
 
 
-@post(
-    "/manage/championships",
-    name="manage-championship-create",
-    guards=[ORGANISER],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
-)
+@_post("/manage/championships", "manage-championship-create")
 async def create_championship(request: AnyRequest) -> Any:
     form = await form_of(request)
-    values = {name: text(form, name) for name in CHAMPIONSHIP_FIELDS}
-    try:
+    values = values_of(form, CHAMPIONSHIP_FIELDS)
+
+    def command() -> CommandResult:
         if not re.fullmatch(r"[0-9]{4}", values["year"]):
             raise FieldRefused(NOT_A_YEAR, "year")
-        keywords = {
-            "kind": ChampionshipKind(_choice(values["kind"], KIND_NAMES, "kind")),
-            "level": Level(_choice(values["level"], LEVEL_NAMES, "level")),
-            "year": int(values["year"]),
-            "region": values["region"],
-            "title_ru": values["title_ru"],
-            "title_kk": values["title_kk"],
-            "starts_on": _date_of(values["starts_on"], "starts_on"),
-            "ends_on": _date_of(values["ends_on"], "ends_on"),
-        }
-        result = await sync_to_thread(
-            lambda: _registry(request).create_championship(
-                actor=actor_of(request),
-                **keywords,  # type: ignore[arg-type]
-            )
+        return registry_of(request).create_championship(
+            actor=actor_of(request),
+            kind=ChampionshipKind(_choice(values["kind"], KIND_NAMES, "kind")),
+            level=Level(_choice(values["level"], LEVEL_NAMES, "level")),
+            year=int(values["year"]),
+            region=values["region"],
+            title_ru=values["title_ru"],
+            title_kk=values["title_kk"],
+            starts_on=_date_of(values["starts_on"], "starts_on"),
+            ends_on=_date_of(values["ends_on"], "ends_on"),
         )
-    except (DomainError, FormRefused) as error:
-        field = _field_of(error, CHAMPIONSHIP_FIELDS, "championship")
-        errors = {field: refusal(request, error)}
-        status = error.status
-        return await _answer(
-            lambda: _start(request, status_code=status, errors=errors, values=values)
-        )
-    await settle(request, result)
-    return back(
-        f"/manage/championships/{result.id}", "championship" if result.recorded else "nothing"
+
+    return await act(
+        request,
+        command,
+        on_refusal=lambda error, message: _start(
+            request,
+            status_code=error.status,
+            errors={field_of(error, CHAMPIONSHIP_FIELDS, "championship"): message},
+            values=values,
+        ),
+        back_to=lambda result: f"/manage/championships/{result.id}",
+        done="championship",
     )
 
 
@@ -301,29 +288,21 @@ def _championship(
     values: Mapping[str, str] | None = None,
 ) -> Template:
     detail = championship_detail(request, championship_id)
-    return render(
+    return _page(
         request,
         "manage/championship.html",
-        status_code=status_code,
+        status_code,
+        errors,
+        values,
         championship=detail,
-        pick=_pick,
         status_names=STATUS_NAMES,
         kind_names=KIND_NAMES,
         level_names=LEVEL_NAMES,
         category_names=CATEGORY_NAMES,
-        errors=errors or {},
-        values=values or {},
-        done=_done(request),
     )
 
 
-@get(
-    "/manage/championships/{championship_id:uuid}",
-    name="manage-championship",
-    guards=[ORGANISER],
-    sync_to_thread=True,
-    include_in_schema=False,
-)
+@_get(CHAMPIONSHIP, "manage-championship")
 def championship_page(request: AnyRequest, championship_id: FromPath[UUID]) -> Template:
     return _championship(request, championship_id)
 
@@ -331,66 +310,35 @@ def championship_page(request: AnyRequest, championship_id: FromPath[UUID]) -> T
 COMPETITION_FIELDS = ("code", "title_ru", "title_kk", "category")
 
 
-@post(
-    "/manage/championships/{championship_id:uuid}/competitions",
-    name="manage-competition-create",
-    guards=[ORGANISER],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
-)
+@_post(f"{CHAMPIONSHIP}/competitions", "manage-competition-create")
 async def add_competition(request: AnyRequest, championship_id: FromPath[UUID]) -> Any:
     form = await form_of(request)
-    values = {name: text(form, name) for name in COMPETITION_FIELDS}
-    try:
-        category = Category(_choice(values["category"], CATEGORY_NAMES, "category"))
-        result = await sync_to_thread(
-            lambda: _registry(request).add_competition(
-                actor=actor_of(request),
-                championship_id=championship_id,
-                code=values["code"],
-                title_ru=values["title_ru"],
-                title_kk=values["title_kk"],
-                category=category,
-            )
-        )
-    except (DomainError, FormRefused) as error:
-        errors = {_field_of(error, COMPETITION_FIELDS, "competition"): refusal(request, error)}
-        status = error.status
-        return await _answer(
-            lambda: _championship(
-                request, championship_id, status_code=status, errors=errors, values=values
-            )
-        )
-    await settle(request, result)
-    return back(
-        f"/manage/competitions/{result.id}", "competition" if result.recorded else "nothing"
+    values = values_of(form, COMPETITION_FIELDS)
+    return await act(
+        request,
+        lambda: registry_of(request).add_competition(
+            actor=actor_of(request),
+            championship_id=championship_id,
+            code=values["code"],
+            title_ru=values["title_ru"],
+            title_kk=values["title_kk"],
+            category=Category(_choice(values["category"], CATEGORY_NAMES, "category")),
+        ),
+        on_refusal=lambda error, message: _championship(
+            request,
+            championship_id,
+            status_code=error.status,
+            errors={field_of(error, COMPETITION_FIELDS, "competition"): message},
+            values=values,
+        ),
+        back_to=lambda result: f"/manage/competitions/{result.id}",
+        done="competition",
     )
 
 
 # ------------------------------------------------------------------ a competition
 
 AMENDMENT_FIELDS = ("competitor_id", "aspect_id", "expert_id", "value", "reason")
-
-
-@dataclass
-class Amendment:
-    """The amendment form's values, as the API's ``AmendmentIn`` takes them."""
-
-    competitor_id: UUID
-    aspect_id: str
-    value: str | int
-    reason: str
-    expert_id: UUID | None
-
-    def keywords(self) -> dict[str, Any]:
-        return {
-            "competitor_id": self.competitor_id,
-            "aspect_id": self.aspect_id,
-            "value": self.value,
-            "reason": self.reason,
-            "expert_id": self.expert_id,
-        }
 
 
 def _uuid(value: str, field: str, *, optional: bool = False) -> UUID | None:
@@ -402,14 +350,16 @@ def _uuid(value: str, field: str, *, optional: bool = False) -> UUID | None:
         raise FieldRefused(CHOOSE, field) from None
 
 
-def _amendment(request: AnyRequest, competition_id: UUID, values: Mapping[str, str]) -> Amendment:
-    """The form's values as the command takes them: a judgement aspect's score is the
-    integer typed (as the JSON API takes it), a measurement the decimal text."""
+def _amendment(
+    request: AnyRequest, competition_id: UUID, values: Mapping[str, str]
+) -> dict[str, Any]:
+    """The amendment form's values as the command (and the API's ``AmendmentIn``) takes them:
+    a judgement aspect's score is the integer typed, a measurement the decimal text."""
     competitor = _uuid(values["competitor_id"], "competitor_id")
     aspect_id = values["aspect_id"]
     if not aspect_id:
         raise FieldRefused(CHOOSE, "aspect_id")
-    scheme = {a.id: a for a in _registry(request).competition(competition_id).scheme}
+    scheme = {a.id: a for a in registry_of(request).competition(competition_id).scheme}
     value: str | int = values["value"]
     aspect = scheme.get(aspect_id)
     if (
@@ -419,13 +369,13 @@ def _amendment(request: AnyRequest, competition_id: UUID, values: Mapping[str, s
     ):
         value = int(values["value"])
     assert competitor is not None
-    return Amendment(
-        competitor_id=competitor,
-        aspect_id=aspect_id,
-        value=value,
-        reason=values["reason"],
-        expert_id=_uuid(values["expert_id"], "expert_id", optional=True),
-    )
+    return {
+        "competitor_id": competitor,
+        "aspect_id": aspect_id,
+        "value": value,
+        "reason": values["reason"],
+        "expert_id": _uuid(values["expert_id"], "expert_id", optional=True),
+    }
 
 
 def _competition(
@@ -444,12 +394,7 @@ def _competition(
     total = sum((Decimal(a.max_mark) for a in detail.scheme), Decimal("0.00"))
     query = request.query_params
     q = (query.get("q") or "").strip()
-    found: list[Any] = []
-    if q:
-        try:
-            found = participant_list(request, q, SEARCH_LIMIT, None).items
-        except ApiProblem:
-            found = []
+    found = _found(request, q)
     eq = (query.get("eq") or "").strip()
     accounts: list[Any] = []
     if eq:
@@ -467,13 +412,14 @@ def _competition(
         # who gave which score of each disputed aspect (``GET .../standings``, as the
         # organiser sees it)
         disputed = list(viewed_standings(request, competition_id)[0].disputed)
-    return render(
+    return _page(
         request,
         "manage/competition.html",
-        status_code=status_code,
+        status_code,
+        errors,
+        values,
         competition=detail,
         championship=championship,
-        pick=_pick,
         scheme_total=f"{total:.2f}",
         status_names=STATUS_NAMES,
         category_names=CATEGORY_NAMES,
@@ -488,217 +434,154 @@ def _competition(
         found=found,
         eq=eq,
         accounts=accounts,
-        errors=errors or {},
-        values=values or {},
         preview=preview,
-        done=_done(request),
     )
 
 
-@get(
-    "/manage/competitions/{competition_id:uuid}",
-    name="manage-competition",
-    guards=[ORGANISER],
-    sync_to_thread=True,
-    include_in_schema=False,
-)
+@_get(COMPETITION, "manage-competition")
 def competition_page(request: AnyRequest, competition_id: FromPath[UUID]) -> Template:
     return _competition(request, competition_id)
 
 
-def _path(competition_id: UUID) -> str:
-    return f"/manage/competitions/{competition_id}"
-
-
-async def _competition_refused(
+def _refused(
     request: AnyRequest,
     competition_id: UUID,
-    error: DomainError | FormRefused,
-    key: str,
+    key: str | tuple[str, ...],
     values: Mapping[str, str] | None = None,
-) -> Template:
-    errors = {key: refusal(request, error)}
-    status = error.status
-    return await _answer(
-        lambda: _competition(
-            request, competition_id, status_code=status, errors=errors, values=values
+) -> Callable[[Refusal, str], Template]:
+    """The competition's page again, the refusal next to the form ``key`` (or, given the
+    form's fields, next to the field it names, else the form ``key[-1]``)."""
+
+    def page(error: Refusal, message: str) -> Template:
+        at = key if isinstance(key, str) else field_of(error, key[:-1], key[-1])
+        errors = {at: message}
+        return _competition(
+            request, competition_id, status_code=error.status, errors=errors, values=values
         )
-    )
+
+    return page
+
+
+async def _act(
+    request: AnyRequest,
+    competition_id: UUID,
+    command: Callable[[], CommandResult],
+    key: str | tuple[str, ...] | Callable[[Refusal, str], Template],
+    done: str,
+    anchor: str,
+    values: Mapping[str, str] | None = None,
+) -> Any:
+    """A competition's form (:func:`act`): refused next to ``key`` (:func:`_refused`; or the
+    page ``key`` builds), else back to the competition's page at ``anchor``."""
+    page = key if callable(key) else _refused(request, competition_id, key, values)
+    path = f"/manage/competitions/{competition_id}"
+    return await act(request, command, on_refusal=page, back_to=path, done=done, anchor=anchor)
 
 
 async def _simple(
-    request: AnyRequest,
-    competition_id: UUID,
-    action: str,
-    command: Callable[[RegistryApplication, UUID], CommandResult],
+    request: AnyRequest, competition_id: UUID, action: str, command: Callable[..., CommandResult]
 ) -> Any:
     await form_of(request)
-    try:
-        result = await sync_to_thread(lambda: command(_registry(request), actor_of(request)))
-    except DomainError as error:
-        return await _competition_refused(request, competition_id, error, action)
-    await settle(request, result)
-    return back(_path(competition_id), action if result.recorded else "nothing", "state")
+    run = lambda: command(actor=actor_of(request), competition_id=competition_id)  # noqa: E731
+    return await _act(request, competition_id, run, action, action, "state")
 
 
-@post(
-    "/manage/competitions/{competition_id:uuid}/start",
-    name="manage-start",
-    guards=[ORGANISER],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
-)
+@_post(f"{COMPETITION}/start", "manage-start")
 async def start_marking(request: AnyRequest, competition_id: FromPath[UUID]) -> Any:
     """setup → marking (``POST /competitions/{id}/start``)."""
-    return await _simple(
-        request,
-        competition_id,
-        "start",
-        lambda r, actor: r.start_marking(actor=actor, competition_id=competition_id),
-    )
+    return await _simple(request, competition_id, "start", registry_of(request).start_marking)
 
 
-@post(
-    "/manage/competitions/{competition_id:uuid}/publish",
-    name="manage-publish",
-    guards=[ORGANISER],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
-)
+@_post(f"{COMPETITION}/publish", "manage-publish")
 async def publish(request: AnyRequest, competition_id: FromPath[UUID]) -> Any:
     """locked → published (``POST /competitions/{id}/publish``)."""
-    return await _simple(
-        request,
-        competition_id,
-        "publish",
-        lambda r, actor: r.publish(actor=actor, competition_id=competition_id),
-    )
+    return await _simple(request, competition_id, "publish", registry_of(request).publish)
 
 
-@post(
-    "/manage/competitions/{competition_id:uuid}/amendments/preview",
-    name="manage-amendment-preview",
-    guards=[ORGANISER],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=200,
-)
+@_post(f"{COMPETITION}/amendments/preview", "manage-amendment-preview", status_code=200)
 async def preview_amendment(request: AnyRequest, competition_id: FromPath[UUID]) -> Template:
     """What the amendment would change (``POST .../amendments/preview``); records nothing."""
     form = await form_of(request)
-    values = {name: text(form, name) for name in AMENDMENT_FIELDS}
+    values = values_of(form, AMENDMENT_FIELDS)
 
     def compute() -> Any:
-        registry = _registry(request)
+        registry = registry_of(request)
         amendment = _amendment(request, competition_id, values)
         programmes = [p.id for p in read_side(request).prizes.programmes()]
         preview = registry.preview_amendment(
             actor=actor_of(request),
             competition_id=competition_id,
             programme_ids=programmes,
-            **amendment.keywords(),
+            **amendment,
         )
         return amendment_preview(registry, preview, registry.head_position())
 
     try:
         preview = await sync_to_thread(compute)
     except (DomainError, FormRefused) as error:
-        key = _field_of(error, AMENDMENT_FIELDS, "amendment")
-        return await _competition_refused(request, competition_id, error, key, values)
-    return await _answer(
+        refused, message = error, refusal(request, error)
+        page = _refused(request, competition_id, (*AMENDMENT_FIELDS, "amendment"), values)
+        return await answer(lambda: page(refused, message))
+    return await answer(
         lambda: _competition(request, competition_id, values=values, preview=preview)
     )
 
 
-@post(
-    "/manage/competitions/{competition_id:uuid}/amendments",
-    name="manage-amendment",
-    guards=[ORGANISER],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
-)
+@_post(f"{COMPETITION}/amendments", "manage-amendment")
 async def amend_mark(request: AnyRequest, competition_id: FromPath[UUID]) -> Any:
     """Record the amendment (``POST .../amendments``), the values the preview showed."""
     form = await form_of(request)
-    values = {name: text(form, name) for name in AMENDMENT_FIELDS}
+    values = values_of(form, AMENDMENT_FIELDS)
 
     def record() -> CommandResult:
         amendment = _amendment(request, competition_id, values)
-        return _registry(request).amend_mark(
-            actor=actor_of(request), competition_id=competition_id, **amendment.keywords()
+        return registry_of(request).amend_mark(
+            actor=actor_of(request), competition_id=competition_id, **amendment
         )
 
-    try:
-        result = await sync_to_thread(record)
-    except (DomainError, FormRefused) as error:
-        key = _field_of(error, AMENDMENT_FIELDS, "amendment")
-        return await _competition_refused(request, competition_id, error, key, values)
-    await settle(request, result)
-    return back(_path(competition_id), "amend" if result.recorded else "nothing", "amendment")
+    key = (*AMENDMENT_FIELDS, "amendment")
+    return await _act(request, competition_id, record, key, "amend", "amendment", values)
 
 
-@post(
-    "/manage/competitions/{competition_id:uuid}/entrants",
-    name="manage-entrant",
-    guards=[ORGANISER],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
-)
+@_post(f"{COMPETITION}/entrants", "manage-entrant")
 async def add_entrant(request: AnyRequest, competition_id: FromPath[UUID]) -> Any:
     """Enter a person (``POST /competitions/{id}/entrants``)."""
     form = await form_of(request)
     values = {"participant_id": text(form, "participant_id"), "q": text(form, "q")}
-    try:
+
+    def command() -> CommandResult:
         participant = _uuid(values["participant_id"], "participant_id")
         assert participant is not None
-        result = await sync_to_thread(
-            lambda: _registry(request).add_entrant(
-                actor=actor_of(request), competition_id=competition_id, participant_id=participant
-            )
+        return registry_of(request).add_entrant(
+            actor=actor_of(request), competition_id=competition_id, participant_id=participant
         )
-    except (DomainError, FormRefused) as error:
-        return await _competition_refused(request, competition_id, error, "entrant", values)
-    await settle(request, result)
-    return back(_path(competition_id), "entrant" if result.recorded else "nothing", "entrants")
+
+    return await _act(request, competition_id, command, "entrant", "entrant", "entrants", values)
 
 
 EXPERT_FIELDS = ("account_id", "role", "organisation_id")
 
 
-@post(
-    "/manage/competitions/{competition_id:uuid}/experts",
-    name="manage-expert",
-    guards=[ORGANISER],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
-)
+@_post(f"{COMPETITION}/experts", "manage-expert")
 async def assign_expert(request: AnyRequest, competition_id: FromPath[UUID]) -> Any:
     """Assign an expert or the chief (``POST /competitions/{id}/experts``)."""
     form = await form_of(request)
-    values = {name: text(form, name) for name in EXPERT_FIELDS}
-    try:
+    values = values_of(form, EXPERT_FIELDS)
+
+    def command() -> CommandResult:
         account = _uuid(values["account_id"], "account_id")
         role = ExpertRole(_choice(values["role"], EXPERT_ROLES, "role"))
         organisation = _uuid(values["organisation_id"], "organisation_id")
         assert account is not None and organisation is not None
-        result = await sync_to_thread(
-            lambda: _registry(request).assign_expert(
-                actor=actor_of(request),
-                competition_id=competition_id,
-                account_id=account,
-                role=role,
-                organisation_id=organisation,
-            )
+        return registry_of(request).assign_expert(
+            actor=actor_of(request),
+            competition_id=competition_id,
+            account_id=account,
+            role=role,
+            organisation_id=organisation,
         )
-    except (DomainError, FormRefused) as error:
-        return await _competition_refused(request, competition_id, error, "expert", values)
-    await settle(request, result)
-    return back(_path(competition_id), "expert" if result.recorded else "nothing", "experts")
+
+    return await _act(request, competition_id, command, "expert", "expert", "experts", values)
 
 
 # ------------------------------------------------------------------ the scheme editor
@@ -733,29 +616,23 @@ def _scheme(
     for row in rows:
         if DECIMAL.match(row.max_mark):
             total += Decimal(row.max_mark)
-    return render(
+    return _page(
         request,
         "manage/scheme.html",
-        status_code=status_code,
+        status_code,
+        None,
+        None,
         competition=detail,
-        pick=_pick,
         rows=rows,
         total=f"{total:.2f}",
         adds_up=total == HUNDRED,
         checked=checked,
         error=error,
         aspect_types=ASPECT_TYPES,
-        done=_done(request),
     )
 
 
-@get(
-    "/manage/competitions/{competition_id:uuid}/scheme",
-    name="manage-scheme",
-    guards=[ORGANISER],
-    sync_to_thread=True,
-    include_in_schema=False,
-)
+@_get(f"{COMPETITION}/scheme", "manage-scheme")
 def scheme_page(request: AnyRequest, competition_id: FromPath[UUID]) -> Template:
     return _scheme(request, competition_id)
 
@@ -779,14 +656,7 @@ def _scheme_rows(form: Any) -> list[SchemeRow]:
     return rows
 
 
-@post(
-    "/manage/competitions/{competition_id:uuid}/scheme",
-    name="manage-scheme-save",
-    guards=[ORGANISER],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
-)
+@_post(f"{COMPETITION}/scheme", "manage-scheme-save")
 async def save_scheme(request: AnyRequest, competition_id: FromPath[UUID]) -> Any:
     """``action=check``: the sum shown, nothing sent; else the scheme is set (``PUT
     /competitions/{id}/scheme``'s command), which the registry refuses unless it adds up."""
@@ -804,27 +674,24 @@ async def save_scheme(request: AnyRequest, competition_id: FromPath[UUID]) -> An
     shown = [*rows, SchemeRow("", "", "", "measurement", "")]
     if text(form, "action") == "check" or bad:
         status = 422 if bad else 200
-        return await _answer(
+        return await answer(
             lambda: _scheme(request, competition_id, shown, status_code=status, checked=True)
         )
-    try:
+
+    def command() -> CommandResult:
         if not rows:
             raise FormRefused(NO_ASPECTS)
         aspects = [AspectInput(r.id, r.criterion, r.description, r.max_mark, r.type) for r in rows]
-        result = await sync_to_thread(
-            lambda: _registry(request).set_scheme(
-                actor=actor_of(request), competition_id=competition_id, aspects=aspects
-            )
+        return registry_of(request).set_scheme(
+            actor=actor_of(request), competition_id=competition_id, aspects=aspects
         )
-    except (DomainError, FormRefused) as error:
-        message, status = refusal(request, error), error.status
-        return await _answer(
-            lambda: _scheme(
-                request, competition_id, shown, status_code=status, error=message, checked=True
-            )
+
+    def refused(error: Refusal, message: str) -> Template:
+        return _scheme(
+            request, competition_id, shown, status_code=error.status, error=message, checked=True
         )
-    await settle(request, result)
-    return back(_path(competition_id), "scheme" if result.recorded else "nothing", "scheme")
+
+    return await _act(request, competition_id, command, refused, "scheme", "scheme")
 
 
 # ------------------------------------------------------------------ people and organisations
@@ -843,137 +710,88 @@ def _people(
 ) -> Template:
     lang = language(request)
     q = (request.query_params.get("q") or "").strip()
-    found: list[Any] = []
-    if q:
-        try:
-            found = participant_list(request, q, SEARCH_LIMIT, None).items
-        except ApiProblem:
-            found = []
+    found = _found(request, q)
     organisations = _organisations(request, lang)
-    return render(
+    return _page(
         request,
         "manage/people.html",
-        status_code=status_code,
+        status_code,
+        errors,
+        values,
         organisations=organisations,
         organisation_names=dict(organisations),
         organisation_kinds=ORGANISATION_KINDS,
         q=q,
         found=found,
-        errors=errors or {},
-        values=values or {},
         namesakes=namesakes,
-        done=_done(request),
     )
 
 
-@get(
-    "/manage/people",
-    name="manage-people",
-    guards=[ORGANISER],
-    sync_to_thread=True,
-    include_in_schema=False,
-)
+@_get("/manage/people", "manage-people")
 def people_page(request: AnyRequest) -> Template:
     return _people(request)
 
 
-@post(
-    "/manage/organisations",
-    name="manage-organisation",
-    guards=[ORGANISER],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
-)
+@_post("/manage/organisations", "manage-organisation")
 async def register_organisation(request: AnyRequest) -> Any:
     form = await form_of(request)
-    values = {name: text(form, name) for name in ORGANISATION_FIELDS}
-    try:
-        kind = OrganisationKind(_choice(values["kind"], ORGANISATION_KINDS, "kind"))
-        result = await sync_to_thread(
-            lambda: _registry(request).register_organisation(
-                actor=actor_of(request),
-                name_ru=values["name_ru"],
-                name_kk=values["name_kk"],
-                kind=kind,
-                region=values["region"],
-            )
-        )
-    except (DomainError, FormRefused) as error:
-        errors = {"organisation": refusal(request, error)}
-        status = error.status
-        return await _answer(
-            lambda: _people(request, status_code=status, errors=errors, values=values)
-        )
-    await settle(request, result)
-    return back("/manage/people", "organisation" if result.recorded else "nothing")
+    values = values_of(form, ORGANISATION_FIELDS)
+    return await act(
+        request,
+        lambda: registry_of(request).register_organisation(
+            actor=actor_of(request),
+            name_ru=values["name_ru"],
+            name_kk=values["name_kk"],
+            kind=OrganisationKind(_choice(values["kind"], ORGANISATION_KINDS, "kind")),
+            region=values["region"],
+        ),
+        on_refusal=lambda error, message: _people(
+            request, status_code=error.status, errors={"organisation": message}, values=values
+        ),
+        back_to="/manage/people",
+        done="organisation",
+    )
 
 
-@post(
-    "/manage/participants",
-    name="manage-participant",
-    guards=[ORGANISER],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
-)
+@_post("/manage/participants", "manage-participant")
 async def register_participant(request: AnyRequest) -> Any:
     """``POST /participants``; a possible namesake (409 ``possible-duplicate``) is asked on
     the page: the same person (``same_person``) or a new one (``new_person``)."""
     form = await form_of(request)
-    values = {name: text(form, name) for name in PARTICIPANT_FIELDS}
-    answer = text(form, "same_person")
-    try:
+    values = values_of(form, PARTICIPANT_FIELDS)
+    same = text(form, "same_person")
+
+    def command() -> CommandResult:
         organisation = _uuid(values["organisation_id"], "organisation_id")
         assert organisation is not None
         born = _date_of(values["birth_date"], "birth_date") if values["birth_date"] else None
         keywords: dict[str, Any] = {}
-        if answer == "new":
+        if same == "new":
             keywords["new_person"] = True
-        elif answer:
-            keywords["same_person"] = _uuid(answer, "same_person")
-        result = await sync_to_thread(
-            lambda: _registry(request).register_participant(
-                actor=actor_of(request),
-                full_name=values["full_name"],
-                organisation_id=organisation,
-                birth_date=born,
-                disability=values["disability"] or None,
-                **keywords,
-            )
+        elif same:
+            keywords["same_person"] = _uuid(same, "same_person")
+        return registry_of(request).register_participant(
+            actor=actor_of(request),
+            full_name=values["full_name"],
+            organisation_id=organisation,
+            birth_date=born,
+            disability=values["disability"] or None,
+            **keywords,
         )
-    except (DomainError, FormRefused) as error:
-        namesakes = None
-        details = getattr(error, "details", None) or {}
-        if isinstance(error, DomainError) and details.get("people"):
-            namesakes = list(details["people"])
-        errors = {"participant": refusal(request, error)}
-        status = error.status
-        return await _answer(
-            lambda: _people(
-                request, status_code=status, errors=errors, values=values, namesakes=namesakes
-            )
+
+    def refused(error: Refusal, message: str) -> Template:
+        people = (getattr(error, "details", None) or {}).get("people")
+        namesakes = list(people) if isinstance(error, DomainError) and people else None
+        errors = {"participant": message}
+        return _people(
+            request, status_code=error.status, errors=errors, values=values, namesakes=namesakes
         )
-    await settle(request, result)
-    done = "participant" if result.recorded else ("same-person" if answer else "nothing")
-    return back("/manage/people", done, q=values["full_name"])
 
-
-MANAGE_PAGE_HANDLERS: list[Any] = [
-    manage_page,
-    create_championship,
-    championship_page,
-    add_competition,
-    competition_page,
-    start_marking,
-    publish,
-    preview_amendment,
-    amend_mark,
-    add_entrant,
-    assign_expert,
-    scheme_page,
-    save_scheme,
-    people_page,
-    register_organisation,
-    register_participant,
-]
+    return await act(
+        request,
+        command,
+        on_refusal=refused,
+        back_to="/manage/people",
+        done=lambda r: "participant" if r.recorded else ("same-person" if same else "nothing"),
+        q=values["full_name"],
+    )

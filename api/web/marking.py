@@ -39,11 +39,12 @@ from litestar.response import Redirect, Template
 from api import schemas as s
 from api.audit import marks_for
 from api.auth import caller, competition_chief, competition_expert
-from api.commands import _sheet
+from api.commands import sheet_of
 from api.i18n import N_, Translator, translator
 from api.messages import refusal_text
 from api.problems import ApiProblem
 from api.web.audit import local_time
+from api.web.forms import pick, refusal, registry_of, text
 from api.web.pages import language, redirect, render, viewer
 from domain.competition import Competition, Entrant, Expert
 from domain.errors import ERROR_STATUS, DomainError
@@ -65,18 +66,6 @@ STATUS_NAMES = {
 }
 
 # ------------------------------------------------------------------ reading
-
-
-def _registry(request: AnyRequest) -> RegistryApplication:
-    return request.app.state.registry  # type: ignore[no-any-return]
-
-
-def _pick(lang: str, thing: Any, name: str) -> str:
-    for code in (lang, "ru"):
-        value = getattr(thing, f"{name}_{code}", None)
-        if value:
-            return str(value)
-    return ""
 
 
 @dataclass
@@ -120,7 +109,7 @@ def _conflict(
 ) -> str | None:
     """The domain's refusal when ``expert`` may not mark ``entrant`` (conflict of interest)."""
     try:
-        competition._check_conflict(expert, entrant)
+        competition.check_conflict(expert, entrant)
     except DomainError as error:
         return refusal_text(error, tr)
     return None
@@ -137,7 +126,7 @@ def _organisation_names(
     names = {}
     for organisation_id in ids:
         try:
-            names[organisation_id] = _pick(lang, registry.organisation(organisation_id), "name")
+            names[organisation_id] = pick(lang, registry.organisation(organisation_id), "name")
         except DomainError:
             names[organisation_id] = ""
     return names
@@ -229,7 +218,7 @@ def mark_history(
     own score."""
     account = viewer(request)
     assert account is not None
-    read = marks_for(_registry(request), account, competition_id)
+    read = marks_for(registry_of(request), account, competition_id)
     tr = translator(lang)
     found: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for mark in read.marks:
@@ -299,7 +288,7 @@ def _sheet_page(
     account = viewer(request)
     assert account is not None
     lang = language(request)
-    sheet = build_sheet(_registry(request), competition_id, account.id, lang, typed, errors)
+    sheet = build_sheet(registry_of(request), competition_id, account.id, lang, typed, errors)
     history = mark_history(request, competition_id, account.id, lang)
     chosen = dict(correction or {})
     if not chosen and request.query_params.get("correct"):
@@ -312,7 +301,7 @@ def _sheet_page(
         status_code=status_code,
         sheet=sheet,
         competition=competition,
-        title_text=_pick(lang, competition, "title"),
+        title_text=pick(lang, competition, "title"),
         status_names=STATUS_NAMES,
         is_chief=sheet.expert.role is ExpertRole.CHIEF,
         history=history,
@@ -340,7 +329,7 @@ def marking_home(request: AnyRequest) -> Template:
     if account is None:
         raise NotAuthorizedException()
     lang = language(request)
-    registry = _registry(request)
+    registry = registry_of(request)
     competitions = []
     if account.role in (Role.EXPERT, Role.CHIEF_EXPERT):
         for competition_id in sorted(account.competition_ids, key=str):
@@ -352,7 +341,7 @@ def marking_home(request: AnyRequest) -> Template:
             if expert is None:
                 continue
             competitions.append(
-                (competition, _pick(lang, competition, "title"), expert.role is ExpertRole.CHIEF)
+                (competition, pick(lang, competition, "title"), expert.role is ExpertRole.CHIEF)
             )
     return render(
         request,
@@ -421,7 +410,7 @@ async def post_sheet(request: AnyRequest, competition_id: FromPath[UUID]) -> Tem
     """The whole sheet at once: ``enter_marks`` with every typed mark, all or nothing."""
     actor = _require_viewer(request)
     form = await request.form()
-    registry = _registry(request)
+    registry = registry_of(request)
     competition = await sync_to_thread(registry.competition, competition_id)
     marks, names, typed = _typed_sheet(
         competition, {k: v for k, v in form.items() if isinstance(v, str)}
@@ -431,7 +420,7 @@ async def post_sheet(request: AnyRequest, competition_id: FromPath[UUID]) -> Tem
     except DomainError as error:
         status = _status(error)
         tr = translator(language(request))
-        text = refusal_text(error, tr)
+        message = refusal_text(error, tr)
         cell = _cell_of(error, names)
         _ = tr.gettext
         return await sync_to_thread(
@@ -440,8 +429,8 @@ async def post_sheet(request: AnyRequest, competition_id: FromPath[UUID]) -> Tem
                 competition_id,
                 status_code=status,
                 typed=typed,
-                errors={cell: text} if cell else None,
-                problem=text if cell is None else _(REFUSED_CELL),
+                errors={cell: message} if cell else None,
+                problem=message if cell is None else _(REFUSED_CELL),
             )
         )
     return redirect(_back(competition_id, done="sheet"))
@@ -475,16 +464,16 @@ async def post_marks(
     ``{position, recorded, progress}``, or ``{code, detail, field}`` with the refusal's
     status, the detail in the viewer's language."""
     actor = caller(request).id
-    registry = _registry(request)
+    registry = registry_of(request)
     try:
-        sheet = _sheet(data)
+        sheet = sheet_of(data)
         result = await registry.enter_marks_async(
             actor=actor, competition_id=competition_id, marks=sheet
         )
     except DomainError as error:
         body = {
             "code": error.code,
-            "detail": refusal_text(error, translator(language(request))),
+            "detail": refusal(request, error),
             "index": error.details.get("index"),
         }
         return Response(body, status_code=_status(error), media_type=MediaType.JSON)
@@ -497,11 +486,6 @@ async def post_marks(
     return Response(
         body, status_code=200, media_type=MediaType.JSON, headers={"Cache-Control": "no-store"}
     )
-
-
-def _form_text(form: Mapping[str, Any], name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _uuid(text: str) -> UUID | None:
@@ -525,14 +509,14 @@ async def post_correction(
     expert's judgement score (``expert_id``)."""
     actor = _require_viewer(request)
     form = dict((await request.form()).items())
-    registry = _registry(request)
+    registry = registry_of(request)
     back_to_chief = form.get("back") == "chief"
     values = {
-        key: _form_text(form, key)
+        key: text(form, key)
         for key in ("competitor_id", "aspect_id", "value", "reason", "expert_id")
     }
-    if "target" in form and ":" in _form_text(form, "target"):
-        values["competitor_id"], _, values["aspect_id"] = _form_text(form, "target").partition(":")
+    if "target" in form and ":" in text(form, "target"):
+        values["competitor_id"], _, values["aspect_id"] = text(form, "target").partition(":")
     try:
         competitor = _uuid(values["competitor_id"])
         if competitor is None:
@@ -559,14 +543,14 @@ async def post_correction(
         )
     except DomainError as error:
         status = _status(error)
-        text = refusal_text(error, translator(language(request)))
+        message = refusal(request, error)
         if back_to_chief:
             return await sync_to_thread(
                 lambda: _chief_page(
                     request,
                     competition_id,
                     status_code=status,
-                    errors={"correction": text},
+                    errors={"correction": message},
                     typed=values,
                 )
             )
@@ -576,7 +560,7 @@ async def post_correction(
                 competition_id,
                 status_code=status,
                 correction=values,
-                correction_error=text,
+                correction_error=message,
             )
         )
     if back_to_chief:
@@ -595,13 +579,13 @@ async def post_correction(
 def post_sign_off(request: AnyRequest, competition_id: FromPath[UUID]) -> Template | Redirect:
     """The expert confirms their marks (``sign_off``)."""
     actor = _require_viewer(request)
-    registry = _registry(request)
+    registry = registry_of(request)
     try:
         registry.sign_off(actor=actor, competition_id=competition_id)
     except DomainError as error:
         status = _status(error)
-        text = refusal_text(error, translator(language(request)))
-        return _sheet_page(request, competition_id, status_code=status, sign_off_error=text)
+        message = refusal(request, error)
+        return _sheet_page(request, competition_id, status_code=status, sign_off_error=message)
     return redirect(_back(competition_id, done="signed") + "#sign-off")
 
 
@@ -626,7 +610,7 @@ def _chief_page(
     typed: Mapping[str, str] | None = None,
 ) -> Template:
     lang = language(request)
-    competition = _registry(request).competition(competition_id)
+    competition = registry_of(request).competition(competition_id)
     descriptions = {a.id: a.description for a in competition.scheme}
     disputed = []
     for competitor_id, aspect_id in competition.disputed():
@@ -661,7 +645,7 @@ def _chief_page(
         "marking/chief.html",
         status_code=status_code,
         competition=competition,
-        title_text=_pick(lang, competition, "title"),
+        title_text=pick(lang, competition, "title"),
         status_names=STATUS_NAMES,
         disputed=disputed,
         experts=experts,
@@ -694,18 +678,18 @@ def _chief_command(
     async def handler(request: AnyRequest, competition_id: FromPath[UUID]) -> Template | Redirect:
         actor = _require_viewer(request)
         form = {k: v.strip() for k, v in (await request.form()).items() if isinstance(v, str)}
-        registry = _registry(request)
+        registry = registry_of(request)
         try:
             await sync_to_thread(run, registry, actor, competition_id, form)
         except DomainError as error:
             status = _status(error)
-            text = refusal_text(error, translator(language(request)))
+            message = refusal(request, error)
             return await sync_to_thread(
                 lambda: _chief_page(
                     request,
                     competition_id,
                     status_code=status,
-                    errors={name: text},
+                    errors={name: message},
                     typed=form,
                 )
             )

@@ -20,33 +20,42 @@ command that went through redirects (303) back to the page with a short confirma
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlencode
 from uuid import UUID
 
-from litestar import Request, get, post
+from litestar import Request, get
 from litestar.concurrency import sync_to_thread
-from litestar.enums import MediaType
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from api.auth import ADMIN, AKIMAT
 from api.i18n import N_, translator
 from api.lists import MAX_LIMIT, account_list, organisation_list
-from api.messages import refusal_text
-from api.prizes import _programme
+from api.prizes import programme_answer
 from api.problems import ApiProblem
 from api.reading import read_side
-from api.web.pages import language, redirect, render, viewer
+from api.web.forms import (
+    FormRefused,
+    Refusal,
+    act,
+    actor_of,
+    answer,
+    form_of,
+    form_post,
+    refusal,
+    registry_of,
+    settle,
+    text,
+)
+from api.web.pages import language, render
 from api.web.public import ENTRY_STATUSES as STATUS_NAMES
 from domain import prizes as prize_rules
 from domain.errors import DomainError
 from domain.values import Role, local_date
-from registry.application import CommandResult, RegistryApplication
+from registry.application import CommandResult
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -101,8 +110,6 @@ CHOOSE_ROLE = N_("Choose a role.")
 ROLES: tuple[str, ...] = tuple(role.value for role in Role)
 #: accounts on one page of ``/admin/accounts``
 ACCOUNTS_PAGE = 100
-#: how long a page waits for the views to show what a form just recorded (seconds)
-SETTLE_SECONDS = 5.0
 
 
 # ------------------------------------------------------------------ helpers
@@ -124,51 +131,6 @@ def nominee_allowed(decision: str, status: str) -> bool:
     """The same for a nominee."""
     sources = prize_rules.NOMINEE_TRANSITIONS.get(decision, frozenset())
     return any(str(s) == status for s in sources)
-
-
-async def form_of(request: AnyRequest) -> Any:
-    return await request.form()
-
-
-def text(form: Any, name: str) -> str:
-    value = form.get(name)
-    return str(value).strip() if value is not None else ""
-
-
-async def settle(request: AnyRequest, result: CommandResult) -> None:
-    """Wait (briefly) until the views show what was recorded, so the page after the
-    redirect shows it; a slow projector only makes the page older, never the action lost."""
-    with contextlib.suppress(ApiProblem):
-        await read_side(request).reach(result.position, SETTLE_SECONDS)
-
-
-def back(path: str, done: str, anchor: str = "", **params: str) -> Redirect:
-    query = urlencode({"done": done, **{k: v for k, v in params.items() if v}})
-    return redirect(f"{path}?{query}{'#' + anchor if anchor else ''}")
-
-
-class FormRefused(Exception):
-    """A form the page itself cannot send on (nothing chosen where a choice is needed):
-    ``message`` is a msgid of this page's catalog."""
-
-    def __init__(self, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def refusal(request: AnyRequest, error: DomainError | FormRefused) -> str:
-    """The refusal in the viewer's language."""
-    tr = translator(language(request))
-    if isinstance(error, FormRefused):
-        return tr.gettext(error.message)
-    return refusal_text(error, tr)
-
-
-def actor_of(request: AnyRequest) -> UUID:
-    account = viewer(request)
-    assert account is not None  # the guards let only a signed-in account through
-    return account.id
 
 
 # ------------------------------------------------------------------ the akimat's pages
@@ -214,7 +176,7 @@ def _review(
 ) -> Template:
     """The review page; ``errors`` by the id of the entry, nominee or nomination (or
     ``"bulk"``, ``"nomination"``) whose form was refused, ``values`` what was typed there."""
-    programme = _programme(request, programme_id, full=True)  # GET /prize-programmes/{id}
+    programme = programme_answer(request, programme_id, full=True)  # GET /prize-programmes/{id}
     query = request.query_params
     status = query.get("status") or ""
     if status not in STATUSES:
@@ -272,17 +234,18 @@ def _keep(request: AnyRequest, form: Any) -> str:
     return status if status in STATUSES else ""
 
 
-async def _refused(
+def _refused(
     request: AnyRequest,
     programme_id: UUID,
-    error: DomainError | FormRefused,
-    key: str,
+    key: str | Callable[[Refusal], str],
     values: Mapping[str, str],
     selected: frozenset[str] = frozenset(),
-) -> Template:
-    errors = {key: refusal(request, error)}
-    return await sync_to_thread(
-        lambda: _review(
+) -> Callable[[Refusal, str], Template]:
+    """The programme's page again, the refusal next to ``key`` (the row or form)."""
+
+    def page(error: Refusal, message: str) -> Template:
+        errors = {key(error) if callable(key) else key: message}
+        return _review(
             request,
             programme_id,
             status_code=error.status,
@@ -290,16 +253,14 @@ async def _refused(
             values=values,
             selected=selected,
         )
-    )
+
+    return page
 
 
-@post(
+@form_post(
     "/akimat/programmes/{programme_id:uuid}/entries/{entry_id:uuid}/{decision:str}",
-    name="akimat-entry-decision",
+    "akimat-entry-decision",
     guards=[AKIMAT],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
 )
 async def decide_entry(
     request: AnyRequest,
@@ -309,30 +270,26 @@ async def decide_entry(
 ) -> Any:
     """approve, reject (reason), reconsider (reason), award (date), revoke (reason)."""
     form = await form_of(request)
-    registry: RegistryApplication = request.app.state.registry
+    registry = registry_of(request)
     reason = text(form, "reason")
     awarded_text = text(form, "awarded_on")
     values = {"reason": reason, "awarded_on": awarded_text, "decision": decision}
     if decision not in entry_decisions():
         raise NotFoundException()
-    try:
-        keywords: dict[str, Any] = {"entry_id": entry_id, "decision": decision}
-        if decision in WITH_REASON:
-            keywords["reason"] = reason
-        if decision == "award":
-            keywords["awarded_on"] = _date(awarded_text)
-        result = await sync_to_thread(
-            lambda: registry.decide_prize_entry(
-                actor=actor_of(request), programme_id=programme_id, **keywords
-            )
-        )
-    except DomainError as error:
-        return await _refused(request, programme_id, error, str(entry_id), values)
-    await settle(request, result)
-    return back(
-        _path(programme_id),
-        decision if result.recorded else "nothing",
-        f"entry-{entry_id}",
+    keywords: dict[str, Any] = {"entry_id": entry_id, "decision": decision}
+    if decision in WITH_REASON:
+        keywords["reason"] = reason
+    if decision == "award":
+        keywords["awarded_on"] = _date(awarded_text)
+    return await act(
+        request,
+        lambda: registry.decide_prize_entry(
+            actor=actor_of(request), programme_id=programme_id, **keywords
+        ),
+        on_refusal=_refused(request, programme_id, str(entry_id), values),
+        back_to=_path(programme_id),
+        done=decision,
+        anchor=f"entry-{entry_id}",
         status=_keep(request, form),
     )
 
@@ -346,19 +303,16 @@ def _date(value: str) -> date | None:
         return None
 
 
-@post(
+@form_post(
     "/akimat/programmes/{programme_id:uuid}/approve-selected",
-    name="akimat-bulk-approve",
+    "akimat-bulk-approve",
     guards=[AKIMAT],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
 )
 async def approve_selected(request: AnyRequest, programme_id: FromPath[UUID]) -> Any:
     """Approve every selected entry in one action: one event per entry, all or nothing
     (:meth:`RegistryApplication.decide_prize_entries`)."""
     form = await form_of(request)
-    registry: RegistryApplication = request.app.state.registry
+    registry = registry_of(request)
     chosen: list[UUID] = []
     for value in form.getall("entry", []):
         try:
@@ -377,100 +331,87 @@ async def approve_selected(request: AnyRequest, programme_id: FromPath[UUID]) ->
                 errors={"bulk": tr.gettext(NOTHING_SELECTED)},
             )
         )
-    try:
-        result = await sync_to_thread(
-            lambda: registry.decide_prize_entries(
-                actor=actor_of(request),
-                programme_id=programme_id,
-                decisions=[{"entry_id": e, "decision": "approve"} for e in chosen],
-            )
-        )
-    except DomainError as error:
-        key = str(error.details.get("entry_id") or "bulk")
-        return await _refused(request, programme_id, error, key, {}, selected)
-    await settle(request, result)
-    return back(
-        _path(programme_id),
-        "bulk" if result.recorded else "nothing",
-        "entries-heading",
+    return await act(
+        request,
+        lambda: registry.decide_prize_entries(
+            actor=actor_of(request),
+            programme_id=programme_id,
+            decisions=[{"entry_id": e, "decision": "approve"} for e in chosen],
+        ),
+        on_refusal=_refused(
+            request,
+            programme_id,
+            lambda error: str(getattr(error, "details", {}).get("entry_id") or "bulk"),
+            {},
+            selected,
+        ),
+        back_to=_path(programme_id),
+        done="bulk",
+        anchor="entries-heading",
         status=_keep(request, form),
         n=str(len(chosen)),
     )
 
 
-@post(
-    "/akimat/programmes/{programme_id:uuid}/nominations",
-    name="akimat-nomination",
-    guards=[AKIMAT],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
+@form_post(
+    "/akimat/programmes/{programme_id:uuid}/nominations", name="akimat-nomination", guards=[AKIMAT]
 )
 async def define_nomination(request: AnyRequest, programme_id: FromPath[UUID]) -> Any:
     form = await form_of(request)
-    registry: RegistryApplication = request.app.state.registry
+    registry = registry_of(request)
     values = {"title_ru": text(form, "title_ru"), "title_kk": text(form, "title_kk")}
-    try:
-        result = await sync_to_thread(
-            lambda: registry.define_nomination(
-                actor=actor_of(request), programme_id=programme_id, **values
-            )
-        )
-    except DomainError as error:
-        return await _refused(request, programme_id, error, "nomination", values)
-    await settle(request, result)
-    return back(
-        _path(programme_id),
-        "nomination" if result.recorded else "nothing",
-        f"nomination-{result.id}",
+    return await act(
+        request,
+        lambda: registry.define_nomination(
+            actor=actor_of(request), programme_id=programme_id, **values
+        ),
+        on_refusal=_refused(request, programme_id, "nomination", values),
+        back_to=_path(programme_id),
+        done="nomination",
+        anchor=lambda result: f"nomination-{result.id}",
     )
 
 
-@post(
+@form_post(
     "/akimat/programmes/{programme_id:uuid}/nominations/{nomination_id:uuid}/nominees",
-    name="akimat-nominee",
+    "akimat-nominee",
     guards=[AKIMAT],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
 )
 async def nominate(
     request: AnyRequest, programme_id: FromPath[UUID], nomination_id: FromPath[UUID]
 ) -> Any:
     form = await form_of(request)
-    registry: RegistryApplication = request.app.state.registry
+    registry = registry_of(request)
     values = {"organisation_id": text(form, "organisation_id"), "citation": text(form, "citation")}
-    key = f"nomination-{nomination_id}"
-    try:
+
+    def command() -> CommandResult:
         try:
             organisation_id = UUID(values["organisation_id"])
         except ValueError:
             raise FormRefused(CHOOSE_ORGANISATION) from None
-        result = await sync_to_thread(
-            lambda: registry.nominate(
-                actor=actor_of(request),
-                programme_id=programme_id,
-                nomination_id=nomination_id,
-                organisation_id=organisation_id,
-                citation=values["citation"],
-            )
+        return registry.nominate(
+            actor=actor_of(request),
+            programme_id=programme_id,
+            nomination_id=nomination_id,
+            organisation_id=organisation_id,
+            citation=values["citation"],
         )
-    except (DomainError, FormRefused) as error:
-        return await _refused(request, programme_id, error, key, values)
-    await settle(request, result)
-    return back(
-        _path(programme_id), "nominee" if result.recorded else "nothing", f"nominee-{result.id}"
+
+    return await act(
+        request,
+        command,
+        on_refusal=_refused(request, programme_id, f"nomination-{nomination_id}", values),
+        back_to=_path(programme_id),
+        done="nominee",
+        anchor=lambda result: f"nominee-{result.id}",
     )
 
 
-@post(
+@form_post(
     "/akimat/programmes/{programme_id:uuid}/nominations/{nomination_id:uuid}/nominees/"
     "{nominee_id:uuid}/{decision:str}",
-    name="akimat-nominee-decision",
+    "akimat-nominee-decision",
     guards=[AKIMAT],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
 )
 async def decide_nominee(
     request: AnyRequest,
@@ -480,32 +421,28 @@ async def decide_nominee(
     decision: FromPath[str],
 ) -> Any:
     form = await form_of(request)
-    registry: RegistryApplication = request.app.state.registry
+    registry = registry_of(request)
     reason = text(form, "reason")
     values = {"reason": reason, "decision": decision}
     if decision not in prize_rules.NOMINEE_TRANSITIONS:
         raise NotFoundException()
-    try:
-        keywords: dict[str, Any] = {}
-        if decision in WITH_REASON:
-            keywords["reason"] = reason
-        result = await sync_to_thread(
-            lambda: registry.decide_nominee(
-                actor=actor_of(request),
-                programme_id=programme_id,
-                nomination_id=nomination_id,
-                nominee_id=nominee_id,
-                decision=decision,
-                **keywords,
-            )
-        )
-    except DomainError as error:
-        return await _refused(request, programme_id, error, str(nominee_id), values)
-    await settle(request, result)
-    return back(
-        _path(programme_id),
-        f"nominee-{decision}" if result.recorded else "nothing",
-        f"nominee-{nominee_id}",
+    keywords: dict[str, Any] = {}
+    if decision in WITH_REASON:
+        keywords["reason"] = reason
+    return await act(
+        request,
+        lambda: registry.decide_nominee(
+            actor=actor_of(request),
+            programme_id=programme_id,
+            nomination_id=nomination_id,
+            nominee_id=nominee_id,
+            decision=decision,
+            **keywords,
+        ),
+        on_refusal=_refused(request, programme_id, str(nominee_id), values),
+        back_to=_path(programme_id),
+        done=f"nominee-{decision}",
+        anchor=f"nominee-{nominee_id}",
     )
 
 
@@ -588,23 +525,12 @@ def _scopes(form: Any) -> list[UUID]:
     return chosen
 
 
-async def _answer(request: AnyRequest, build: Callable[[], Template]) -> Template:
-    return await sync_to_thread(build)
-
-
-@post(
-    "/admin/accounts",
-    name="admin-account-create",
-    guards=[ADMIN],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=200,
-)
+@form_post("/admin/accounts", name="admin-account-create", guards=[ADMIN], status_code=200)
 async def create_account(request: AnyRequest) -> Template:
     """Create an account; the answer shows its token once (no redirect: the token is never
     in an address, and a second GET of the list never shows it)."""
     form = await form_of(request)
-    registry: RegistryApplication = request.app.state.registry
+    registry = registry_of(request)
     values: dict[str, Any] = {"name": text(form, "name"), "role": text(form, "role")}
     try:
         scopes = _scopes(form)
@@ -621,27 +547,24 @@ async def create_account(request: AnyRequest) -> Template:
         )
     except (DomainError, FormRefused) as error:
         message, status = refusal(request, error), error.status
-        return await _answer(
-            request,
+        return await answer(
             lambda: _accounts(
                 request, status_code=status, errors={"create": message}, values=values
             ),
         )
     await settle(request, created)
     issued = {"id": created.id, "name": values["name"], "token": created.token, "new": True}
-    return await _answer(request, lambda: _accounts(request, issued=issued))
+    return await answer(lambda: _accounts(request, issued=issued))
 
 
-@post(
+@form_post(
     "/admin/accounts/{account_id:uuid}/rotate",
-    name="admin-account-rotate",
+    "admin-account-rotate",
     guards=[ADMIN],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
     status_code=200,
 )
 async def rotate_token(request: AnyRequest, account_id: FromPath[UUID]) -> Template:
-    registry: RegistryApplication = request.app.state.registry
+    registry = registry_of(request)
     await form_of(request)
     try:
         rotated = await sync_to_thread(
@@ -650,49 +573,33 @@ async def rotate_token(request: AnyRequest, account_id: FromPath[UUID]) -> Templ
         name = await sync_to_thread(lambda: registry.account(account_id).name)
     except DomainError as error:
         message, status = refusal(request, error), error.status
-        return await _answer(
-            request,
+        return await answer(
             lambda: _accounts(request, status_code=status, errors={str(account_id): message}),
         )
     await settle(request, rotated)
     issued = {"id": account_id, "name": name, "token": rotated.token, "new": False}
-    return await _answer(request, lambda: _accounts(request, issued=issued))
+    return await answer(lambda: _accounts(request, issued=issued))
 
 
-@post(
-    "/admin/accounts/{account_id:uuid}/revoke",
-    name="admin-account-revoke",
-    guards=[ADMIN],
-    include_in_schema=False,
-    media_type=MediaType.HTML,
-    status_code=303,
-)
+@form_post("/admin/accounts/{account_id:uuid}/revoke", name="admin-account-revoke", guards=[ADMIN])
 async def revoke_account(request: AnyRequest, account_id: FromPath[UUID]) -> Any:
     form = await form_of(request)
-    registry: RegistryApplication = request.app.state.registry
+    registry = registry_of(request)
     reason = text(form, "reason")
-    try:
-        result = await sync_to_thread(
-            lambda: registry.revoke_account(
-                actor=actor_of(request), account_id=account_id, reason=reason
-            )
-        )
-    except DomainError as error:
-        message, status = refusal(request, error), error.status
-        return await _answer(
+    return await act(
+        request,
+        lambda: registry.revoke_account(
+            actor=actor_of(request), account_id=account_id, reason=reason
+        ),
+        on_refusal=lambda error, message: _accounts(
             request,
-            lambda: _accounts(
-                request,
-                status_code=status,
-                errors={str(account_id): message},
-                values={"reason": reason, "account": str(account_id)},
-            ),
-        )
-    await settle(request, result)
-    return back(
-        "/admin/accounts",
-        "account-revoke" if result.recorded else "nothing",
-        f"account-{account_id}",
+            status_code=error.status,
+            errors={str(account_id): message},
+            values={"reason": reason, "account": str(account_id)},
+        ),
+        back_to="/admin/accounts",
+        done="account-revoke",
+        anchor=f"account-{account_id}",
     )
 
 
