@@ -68,7 +68,7 @@ class Domain:
 #: globs match it.
 DOMAINS: tuple[Domain, ...] = (
     Domain("public", ("api/web/public.py", "api/web/templates/public/*.html")),
-    Domain("audit", ("api/web/audit.py", "api/web/templates/audit/*.html")),
+    Domain("audit", ("api/web/audit*.py", "api/web/templates/audit/*.html")),
     Domain(
         "problems",
         (

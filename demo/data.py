@@ -2,7 +2,10 @@
 the regional championship of 2026, still in progress on the demo's "today" (2 December 2026).
 
 Pure data, no I/O, no randomness. The demo loader feeds these tables through the application
-service; :func:`check` asserts the invariants the tables promise (run this module to check them).
+service; :func:`demo.data_check.check` asserts the invariants the tables promise (run
+``python -m demo.data_check`` to check them). The 2026 tables are :mod:`demo.data_2026`'s,
+the competencies :mod:`demo.competencies`', the row types :mod:`demo.records`'; every name is
+re-exported here.
 
 Tables
 ------
@@ -35,98 +38,65 @@ which sends the regional team.
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from decimal import Decimal
-from typing import Literal
 
 import msgspec
 
-RegionCode = Literal["VKO", "AST", "ALA", "KAR", "PAV", "ABA", "AKM"]
-OrganisationKindCode = Literal["college", "university", "enterprise", "state_body"]
-ChampionshipKindCode = Literal["worldskills", "agroskills", "abilympics"]
-LevelCode = Literal["regional", "republican", "international"]
-CategoryCode = Literal["main", "juniors", "schoolchildren", "students", "specialists"]
-AspectTypeCode = Literal["measurement", "judgement"]
-CriterionCode = Literal["A", "B", "C", "D", "E"]
-#: How far the demo takes a competition: ``setup_partial`` (scheme set, the first entrants
-#: registered, only the chief assigned), ``setup`` (entrants and experts, no scheme yet),
-#: ``marking`` (day one marked, day two under way), ``disputed`` (all marked, one judgement
-#: aspect disputed, the experts signed off), ``locked`` (all marked, signed off, locked,
-#: waiting for publication), ``published`` (the whole story, as in 2025).
-StageCode = Literal["setup_partial", "setup", "marking", "disputed", "locked", "published"]
+from demo.competencies import COMPETENCIES
+from demo.data_2026 import CHAMPIONSHIP_2026, DISPUTE_2026, PEOPLE_2026, TOKENS_2026
+from demo.records import (
+    AspectTypeCode,
+    CategoryCode,
+    ChampionshipKindCode,
+    CriterionCode,
+    DemoAspect,
+    DemoChampionship,
+    DemoCompetency,
+    DemoCompetition,
+    DemoExpert,
+    DemoNomination,
+    DemoOrganisation,
+    DemoPerson,
+    LevelCode,
+    OrganisationKindCode,
+    RegionCode,
+    StageCode,
+)
+from demo.records import competitions as _competitions
 
-
-class DemoOrganisation(msgspec.Struct, frozen=True):
-    key: str
-    name_ru: str
-    name_kk: str
-    kind: OrganisationKindCode
-    region: RegionCode
-
-
-class DemoAspect(msgspec.Struct, frozen=True):
-    id: str
-    criterion: CriterionCode
-    description: str
-    max_mark: str
-    type: AspectTypeCode
-
-
-class DemoCompetency(msgspec.Struct, frozen=True):
-    code: str
-    title_ru: str
-    title_kk: str
-    kind: ChampionshipKindCode
-    scheme: tuple[DemoAspect, ...]
-
-
-class DemoPerson(msgspec.Struct, frozen=True):
-    key: str
-    full_name: str
-    organisation: str
-    birth_date: str
-    disability: str | None = None
-
-
-class DemoExpert(msgspec.Struct, frozen=True):
-    key: str
-    name: str
-    organisation: str
-
-
-class DemoCompetition(msgspec.Struct, frozen=True):
-    competency: str
-    category: CategoryCode
-    competitors: tuple[str, ...]
-    chief: str
-    experts: tuple[str, ...]
-    #: how far the demo takes it (``STAGES``); every 2025 competition is published
-    stage: StageCode = "published"
-
-
-class DemoChampionship(msgspec.Struct, frozen=True):
-    key: str
-    kind: ChampionshipKindCode
-    level: LevelCode
-    year: int
-    region: RegionCode
-    title_ru: str
-    title_kk: str
-    title_en: str | None
-    starts_on: str
-    ends_on: str
-    tie_tolerance: str
-    min_competitors_for_medals: int
-    competitions: tuple[DemoCompetition, ...]
-
-
-class DemoNomination(msgspec.Struct, frozen=True):
-    key: str
-    title_ru: str
-    title_kk: str
-    winners: tuple[str, ...]
-    citation: str
+__all__ = [
+    "ALL_CHAMPIONSHIPS",
+    "CHAMPIONSHIPS",
+    "CHAMPIONSHIP_2026",
+    "COMPETENCIES",
+    "CONFLICT_OF_INTEREST_DEMO",
+    "DISPUTE_2026",
+    "EXPERTS",
+    "NOMINATIONS",
+    "ORGANISATIONS",
+    "PEOPLE",
+    "PEOPLE_2026",
+    "PRIZE_PROGRAMME",
+    "TOKENS_2026",
+    "AspectTypeCode",
+    "CategoryCode",
+    "ChampionshipKindCode",
+    "CriterionCode",
+    "DemoAspect",
+    "DemoChampionship",
+    "DemoCompetency",
+    "DemoCompetition",
+    "DemoExpert",
+    "DemoNomination",
+    "DemoOrganisation",
+    "DemoPerson",
+    "DemoPrize",
+    "DemoProgramme",
+    "LevelCode",
+    "OrganisationKindCode",
+    "RegionCode",
+    "StageCode",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,269 +302,6 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
 
 
 # ---------------------------------------------------------------------------------------------
-# Competencies and marking schemes
-# _m(...) is a measurement aspect, _j(...) a judgement aspect: (id, description, max_mark); the
-# criterion is the first letter of the id.
-# ---------------------------------------------------------------------------------------------
-
-
-def _m(aspect_id: str, description: str, max_mark: str) -> DemoAspect:
-    """A measurement aspect; its criterion is the first letter of ``aspect_id``."""
-    return DemoAspect(aspect_id, _criterion(aspect_id), description, max_mark, "measurement")
-
-
-def _j(aspect_id: str, description: str, max_mark: str) -> DemoAspect:
-    """A judgement aspect; its criterion is the first letter of ``aspect_id``."""
-    return DemoAspect(aspect_id, _criterion(aspect_id), description, max_mark, "judgement")
-
-
-_CRITERIA: dict[str, CriterionCode] = {"A": "A", "B": "B", "C": "C", "D": "D", "E": "E"}
-
-
-def _criterion(aspect_id: str) -> CriterionCode:
-    return _CRITERIA[aspect_id[:1]]
-
-
-COMPETENCIES: tuple[DemoCompetency, ...] = (
-    # WorldSkills
-    DemoCompetency(
-        code="welding",
-        title_ru="Сварочные технологии",
-        title_kk="Дәнекерлеу технологиясы",
-        kind="worldskills",
-        scheme=(
-            _m("A1", "Соблюдение охраны труда и техники безопасности", "5.00"),
-            _m("A2", "Организация рабочего места и расход материалов", "3.00"),
-            _m("B1", "Точность сборки и соответствие размеров чертежу", "12.00"),
-            _j("B2", "Внешний вид и геометрия швов контрольных пластин", "15.00"),
-            _m("C1", "Герметичность сосуда под давлением", "20.00"),
-            _m("C2", "Швы сосуда: отсутствие пор, подрезов и непроваров", "15.00"),
-            _m("D1", "Результат радиографического контроля стыкового шва", "15.00"),
-            _m("E1", "Качество сварки алюминиевой конструкции", "10.00"),
-            _j("E2", "Общее впечатление от конструкции и культура производства", "5.00"),
-        ),
-    ),
-    DemoCompetency(
-        code="electrical",
-        title_ru="Электромонтаж",
-        title_kk="Электрмонтаж",
-        kind="worldskills",
-        scheme=(
-            _m("A1", "Соблюдение охраны труда и электробезопасности", "6.00"),
-            _m("A2", "Порядок на рабочем месте", "4.00"),
-            _m("B1", "Монтаж кабель-каналов и лотков по чертежу (допуск ±2 мм)", "18.00"),
-            _m("B2", "Установка и подключение оборудования распределительного щита", "20.00"),
-            _m("C1", "Работа схемы управления согласно заданию", "22.00"),
-            _m("C2", "Измерение сопротивления изоляции и протокол испытаний", "10.00"),
-            _j("D1", "Качество разделки и маркировки проводов", "10.00"),
-            _j("D2", "Эстетика монтажа и общее исполнение", "10.00"),
-        ),
-    ),
-    DemoCompetency(
-        code="cooking",
-        title_ru="Поварское дело",
-        title_kk="Аспаздық іс",
-        kind="worldskills",
-        scheme=(
-            _m("A1", "Гигиена, санитария и пищевая безопасность", "8.00"),
-            _m("A2", "Рациональное использование продуктов", "4.00"),
-            _m("B1", "Холодная закуска: соответствие заданию, выход и время подачи", "8.00"),
-            _j("B2", "Холодная закуска: вкус и текстура", "12.00"),
-            _m("C1", "Горячее блюдо из мяса: соответствие заданию и время подачи", "8.00"),
-            _j("C2", "Горячее блюдо: вкус, степень готовности, сочетание", "20.00"),
-            _m("D1", "Десерт: соответствие заданию и время подачи", "8.00"),
-            _j("D2", "Десерт: вкус и текстура", "12.00"),
-            _j("E1", "Визуальное оформление и подача всех блюд", "20.00"),
-        ),
-    ),
-    DemoCompetency(
-        code="restaurant_service",
-        title_ru="Ресторанный сервис",
-        title_kk="Мейрамхана сервисі",
-        kind="worldskills",
-        scheme=(
-            _m("A1", "Подготовка зала и сервировка столов по стандарту", "12.00"),
-            _m("A2", "Внешний вид и личная гигиена официанта", "5.00"),
-            _m("B1", "Обслуживание по меню а-ля карт: последовательность и техника", "18.00"),
-            _j("B2", "Общение с гостями и гостеприимство", "15.00"),
-            _m("C1", "Приготовление коктейлей и подача напитков", "15.00"),
-            _m("C2", "Бариста: эспрессо и капучино", "15.00"),
-            _m("D1", "Декантация и подача вина", "10.00"),
-            _j("D2", "Общее впечатление от обслуживания", "10.00"),
-        ),
-    ),
-    DemoCompetency(
-        code="hairdressing",
-        title_ru="Парикмахерское искусство",
-        title_kk="Шаштараз өнері",
-        kind="worldskills",
-        scheme=(
-            _m("A1", "Санитарные нормы и безопасность клиента", "6.00"),
-            _m("A2", "Консультация и подготовка модели", "4.00"),
-            _m("B1", "Женская модная стрижка: соответствие заданию", "15.00"),
-            _j("B2", "Женская стрижка и укладка: общее впечатление", "15.00"),
-            _m("C1", "Окрашивание: соответствие цвета и равномерность", "15.00"),
-            _j("C2", "Окрашивание: коммерческая привлекательность образа", "10.00"),
-            _m("D1", "Мужская стрижка: точность линий и переходов", "20.00"),
-            _j("D2", "Мужская стрижка и оформление бороды: общее впечатление", "15.00"),
-        ),
-    ),
-    DemoCompetency(
-        code="it_network",
-        title_ru="Сетевое и системное администрирование",
-        title_kk="Желілік және жүйелік әкімшілендіру",
-        kind="worldskills",
-        scheme=(
-            _m("A1", "Соблюдение регламента и документирование работ", "4.00"),
-            _m("B1", "Коммутация: VLAN, агрегирование каналов, STP", "16.00"),
-            _m("B2", "Маршрутизация: OSPF, BGP, статические маршруты", "18.00"),
-            _m("C1", "Службы Linux: DNS, DHCP, веб-сервер", "16.00"),
-            _m("C2", "Службы Windows Server: домен, групповые политики", "16.00"),
-            _m("D1", "Сетевая безопасность: межсетевой экран, VPN, NAT", "18.00"),
-            _j("E1", "Качество технической документации и схемы сети", "6.00"),
-            _j("E2", "Поиск неисправностей: логика и объяснение решения", "6.00"),
-        ),
-    ),
-    DemoCompetency(
-        code="mechatronics",
-        title_ru="Мехатроника",
-        title_kk="Мехатроника",
-        kind="worldskills",
-        scheme=(
-            _m("A1", "Охрана труда и порядок на рабочем месте", "5.00"),
-            _m("B1", "Сборка и механическая наладка модульной системы", "20.00"),
-            _m("B2", "Пневматический монтаж и подключение датчиков", "15.00"),
-            _m("C1", "Программирование ПЛК и работа станции", "25.00"),
-            _m("C2", "Интеграция станций и обмен данными", "15.00"),
-            _j("D1", "Качество прокладки кабелей и пневмолиний", "10.00"),
-            _j("D2", "Документация и презентация решения", "10.00"),
-        ),
-    ),
-    DemoCompetency(
-        code="car_repair",
-        title_ru="Ремонт и обслуживание легковых автомобилей",
-        title_kk="Жеңіл автомобильдерді жөндеу және оларға қызмет көрсету",
-        kind="worldskills",
-        scheme=(
-            _m("A1", "Охрана труда и соблюдение регламента", "5.00"),
-            _m("B1", "Диагностика и ремонт двигателя", "20.00"),
-            _m("C1", "Диагностика электрических и электронных систем", "20.00"),
-            _m("D1", "Ремонт тормозной системы и ходовой части", "20.00"),
-            _m("D2", "Регулировка углов установки колёс", "10.00"),
-            _j("E1", "Оформление заказ-наряда и общение с клиентом", "10.00"),
-            _j("E2", "Культура выполнения работ и аккуратность", "15.00"),
-        ),
-    ),
-    DemoCompetency(
-        code="cnc_turning",
-        title_ru="Токарные работы на станках с ЧПУ",
-        title_kk="СББ станоктарындағы токарлық жұмыстар",
-        kind="worldskills",
-        scheme=(
-            _m("A1", "Охрана труда и организация рабочего места", "5.00"),
-            _m("A2", "Управляющая программа в CAM-системе", "10.00"),
-            _m("B1", "Точность наружных диаметров", "25.00"),
-            _m("B2", "Точность линейных размеров и резьбы", "20.00"),
-            _m("C1", "Шероховатость поверхностей", "15.00"),
-            _m("C2", "Сборка деталей узла", "10.00"),
-            _j("D1", "Внешний вид детали: отсутствие заусенцев и забоин", "8.00"),
-            _j("D2", "Рациональность технологии обработки", "7.00"),
-        ),
-    ),
-    DemoCompetency(
-        code="plumbing",
-        title_ru="Сантехника и отопление",
-        title_kk="Сантехника және жылыту",
-        kind="worldskills",
-        scheme=(
-            _m("A1", "Охрана труда и порядок на рабочем месте", "5.00"),
-            _m("B1", "Система отопления из медных труб: размеры по чертежу", "20.00"),
-            _m("B2", "Система водоснабжения из полипропиленовых труб", "18.00"),
-            _m("C1", "Подключение котла и санитарных приборов", "17.00"),
-            _m("C2", "Опрессовка: герметичность систем под давлением", "20.00"),
-            _j("D1", "Качество соединений и эстетика монтажа", "12.00"),
-            _j("D2", "Общее впечатление и культура работы", "8.00"),
-        ),
-    ),
-    # AgroSkills
-    DemoCompetency(
-        code="agri_machinery",
-        title_ru="Эксплуатация сельскохозяйственных машин",
-        title_kk="Ауыл шаруашылығы машиналарын пайдалану",
-        kind="agroskills",
-        scheme=(
-            _m("A1", "Охрана труда и безопасная эксплуатация техники", "8.00"),
-            _m("B1", "Подготовка трактора к работе и ежесменное обслуживание", "15.00"),
-            _m("B2", "Агрегатирование трактора с сельхозмашиной", "15.00"),
-            _m("C1", "Вождение машинно-тракторного агрегата по фигурному маршруту", "20.00"),
-            _m("C2", "Настройка сеялки на заданную норму высева", "17.00"),
-            _j("D1", "Поиск и устранение неисправностей", "15.00"),
-            _j("D2", "Культура производства и общее впечатление", "10.00"),
-        ),
-    ),
-    DemoCompetency(
-        code="veterinary",
-        title_ru="Ветеринария",
-        title_kk="Ветеринария",
-        kind="agroskills",
-        scheme=(
-            _m("A1", "Биобезопасность, санитария и охрана труда", "8.00"),
-            _m("A2", "Фиксация животного и безопасное обращение", "7.00"),
-            _m("B1", "Клинический осмотр и оформление документации", "20.00"),
-            _m("B2", "Лабораторная диагностика: анализ крови, микроскопия", "20.00"),
-            _m("C1", "Инъекции и лечебные манипуляции", "15.00"),
-            _j("D1", "Обоснование диагноза и плана лечения", "15.00"),
-            _j("D2", "Консультация владельца животного", "15.00"),
-        ),
-    ),
-    # Abilympics
-    DemoCompetency(
-        code="abl_sewing",
-        title_ru="Швея",
-        title_kk="Тігінші",
-        kind="abilympics",
-        scheme=(
-            _m("A1", "Безопасные приёмы работы на швейном оборудовании", "10.00"),
-            _m("A2", "Организация рабочего места", "5.00"),
-            _m("B1", "Раскрой изделия по лекалам", "20.00"),
-            _m("B2", "Точность пошива: ширина швов и размеры изделия", "25.00"),
-            _m("C1", "Влажно-тепловая обработка", "10.00"),
-            _j("C2", "Внешний вид готового изделия", "20.00"),
-            _j("C3", "Аккуратность и соблюдение времени", "10.00"),
-        ),
-    ),
-    DemoCompetency(
-        code="abl_cooking",
-        title_ru="Кулинарное дело",
-        title_kk="Аспаздық іс",
-        kind="abilympics",
-        scheme=(
-            _m("A1", "Санитария, гигиена и безопасность", "10.00"),
-            _m("A2", "Соблюдение рецептуры и выхода блюд", "15.00"),
-            _m("B1", "Приготовление первого блюда", "15.00"),
-            _m("B2", "Приготовление горячего второго блюда", "15.00"),
-            _j("C1", "Вкус и качество блюд", "25.00"),
-            _j("C2", "Оформление и подача", "20.00"),
-        ),
-    ),
-    DemoCompetency(
-        code="abl_graphics",
-        title_ru="Компьютерная графика",
-        title_kk="Компьютерлік графика",
-        kind="abilympics",
-        scheme=(
-            _m("A1", "Соответствие макета техническому заданию", "20.00"),
-            _m("A2", "Подготовка файлов к печати: формат, разрешение, цвет", "15.00"),
-            _m("B1", "Работа с векторной графикой", "20.00"),
-            _m("B2", "Обработка растровых изображений", "15.00"),
-            _j("C1", "Композиция и типографика", "15.00"),
-            _j("C2", "Оригинальность и общее впечатление", "15.00"),
-        ),
-    ),
-)
-
-
-# ---------------------------------------------------------------------------------------------
 # Competitors
 # DemoPerson(key, full_name, organisation, birth_date, disability=None)
 # ---------------------------------------------------------------------------------------------
@@ -718,35 +425,7 @@ PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson("akm01", "Әубәкіров Ғабит Ерланұлы", "akm_shagalaly", "2004-06-06"),
     DemoPerson("akm02", "Шульц Андрей Викторович", "akm_shagalaly", "2005-03-17"),
     DemoPerson("akm03", "Сәдуақасова Айдана Бекқызы", "akm_shagalaly", "2004-12-01"),
-    # --- VKO: WorldSkills Shygys 2026 (newcomers; some of 2025 compete again) --------------
-    # Welding
-    DemoPerson("vko61", "Әлімжанов Бауыржан Қайратұлы", "ukvpk", "2007-02-18"),
-    DemoPerson("vko62", "Гончаров Павел Андреевич", "altai_tk", "2006-10-09"),
-    DemoPerson("vko63", "Төкенов Ерасыл", "ridder_atk", "2008-05-21"),
-    DemoPerson("vko64", "Мусин Рустам Ильдарович", "ukstk", "2007-08-30"),
-    # Electrical installation
-    DemoPerson("vko65", "Серікқали Данияр Ерланұлы", "vkpk", "2007-04-12"),
-    DemoPerson("vko66", "Шевчук Артур Вадимович", "ukstk", "2006-12-03"),
-    DemoPerson("vko67", "Байғабылов Әлішер", "vktu_college", "2008-01-25"),
-    DemoPerson("vko68", "Фёдорова Валерия Игоревна", "ridder_atk", "2007-09-14"),
-    DemoPerson("vko69", "Құрманғазы Ақжол Нұрланұлы", "altai_tk", "2008-03-07"),
-    # Car repair
-    DemoPerson("vko70", "Жексенбаев Темірлан Асанұлы", "vkpk", "2007-06-16"),
-    DemoPerson("vko71", "Лысенко Игорь Дмитриевич", "altai_tk", "2006-03-28"),
-    DemoPerson("vko72", "Оспан Мағжан", "ridder_atk", "2008-08-08"),
-    DemoPerson("vko73", "Кравец Даниил Сергеевич", "glubokoe_ak", "2007-11-19"),
-    # Cooking
-    DemoPerson("vko74", "Мамырбекова Назерке Асқарқызы", "kasu_college", "2007-07-07"),
-    DemoPerson("vko75", "Воронина Екатерина Олеговна", "vkpk", "2008-02-14"),
-    DemoPerson("vko76", "Ізбасарова Дана", "glubokoe_ak", "2007-12-30"),
-    # Restaurant service
-    DemoPerson("vko77", "Нұрланқызы Аружан", "vkgk", "2008-06-11"),
-    DemoPerson("vko78", "Ситникова Алёна Максимовна", "kasu_college", "2007-10-02"),
-    DemoPerson("vko79", "Ермұханова Сымбат Талғатқызы", "vkgk", "2008-11-20"),
-    # Hairdressing
-    DemoPerson("vko80", "Қалиақбарова Айым Ерланқызы", "vkgk", "2007-03-15"),
-    DemoPerson("vko81", "Медведева Вероника Павловна", "ukstk", "2008-09-23"),
-    DemoPerson("vko82", "Тұрсынбек Жанерке", "altai_tk", "2006-05-05"),
+    *PEOPLE_2026,
 )
 
 
@@ -796,16 +475,6 @@ EXPERTS: tuple[DemoExpert, ...] = (
 # ---------------------------------------------------------------------------------------------
 
 
-def _competitions(*rows: tuple[str, CategoryCode, str, str, str]) -> tuple[DemoCompetition, ...]:
-    """The competitions of a championship from its table rows."""
-    return tuple(
-        DemoCompetition(
-            competency, category, tuple(competitors.split()), chief, tuple(experts.split())
-        )
-        for competency, category, competitors, chief, experts in rows
-    )
-
-
 _WS_SHYGYS_2025 = _competitions(
     ("welding", "main", "vko01 vko02 vko03 vko04 vko05 vko06", "exp01", "exp04 exp13 exp20"),
     ("electrical", "main", "vko07 vko08 vko09 vko10 vko11", "exp08", "exp09 exp06 exp16"),
@@ -839,34 +508,6 @@ _ABILYMPICS_2025 = _competitions(
     ("abl_graphics", "students", "vko57 vko58 ast08 ala04 kar06", "exp16", "exp15 exp28 exp30"),
     ("abl_cooking", "specialists", "vko59 vko60 ast09 pav05 aba06", "exp10", "exp26 exp27 exp15"),
 )
-
-
-# The regional championship of 2026, still under way on the demo's "today" (2 December
-# 2026): each competition stops at its ``stage``. Experts from the colleges judge at home:
-# they share an organisation with some competitors and never mark them (in electrical
-# installation, the chief expert too), so every competitor keeps three unconflicted experts.
-_WS_SHYGYS_2026 = _competitions(
-    ("welding", "main", "vko61 vko02 vko62 vko63 vko64", "exp01", "exp04 exp13 exp02"),
-    ("cooking", "main", "vko45 vko46 vko74 vko75 vko76", "exp18", "exp16 exp19 exp06 exp12"),
-    (
-        "electrical",
-        "main",
-        "vko65 vko66 vko67 vko09 vko68 vko69",
-        "exp20",
-        "exp21 exp17 exp22 exp12",
-    ),
-    ("car_repair", "main", "vko36 vko70 vko71 vko72 vko73", "exp08", "exp09 exp15 exp11"),
-    ("restaurant_service", "main", "vko18 vko77 vko78 vko79", "exp11", "exp02 exp13 exp16"),
-    ("hairdressing", "main", "vko22 vko80 vko81 vko82", "exp04", "exp15 exp17 exp22"),
-)
-_STAGES_2026: dict[str, StageCode] = {
-    "welding": "locked",
-    "cooking": "disputed",
-    "electrical": "marking",
-    "car_repair": "marking",
-    "restaurant_service": "setup_partial",
-    "hairdressing": "setup",
-}
 
 CHAMPIONSHIPS: tuple[DemoChampionship, ...] = (
     DemoChampionship(
@@ -931,32 +572,7 @@ CHAMPIONSHIPS: tuple[DemoChampionship, ...] = (
     ),
 )
 
-#: The championship still in progress on the demo's "today" (2 December 2026). Not in
-#: ``CHAMPIONSHIPS`` (the finished 2025 ones); ``ALL_CHAMPIONSHIPS`` holds both.
-CHAMPIONSHIP_2026 = DemoChampionship(
-    key="ws_shygys_2026",
-    kind="worldskills",
-    level="regional",
-    year=2026,
-    region="VKO",
-    title_ru="Региональный чемпионат «WorldSkills Shygys 2026»",
-    title_kk="«WorldSkills Shygys 2026» өңірлік чемпионаты",
-    title_en="WorldSkills Shygys 2026",
-    starts_on="2026-11-30",
-    ends_on="2026-12-04",
-    tie_tolerance="0.00",
-    min_competitors_for_medals=3,
-    competitions=tuple(
-        msgspec.structs.replace(c, stage=_STAGES_2026[c.competency]) for c in _WS_SHYGYS_2026
-    ),
-)
 ALL_CHAMPIONSHIPS: tuple[DemoChampionship, ...] = (*CHAMPIONSHIPS, CHAMPIONSHIP_2026)
-#: The 2026 competitions whose expert and chief get demo tokens, by stage: the one in
-#: marking (its expert also has a competitor of their own college, to try a refusal) and
-#: the one with a disputed aspect (its chief).
-TOKENS_2026: dict[StageCode, str] = {"marking": "electrical", "disputed": "cooking"}
-#: (competency, position of the competitor, aspect): the 2026 dispute, scores 1, 3, 3.
-DISPUTE_2026: tuple[str, int, str] = ("cooking", 1, "C2")
 
 #: (championship key, competency code, expert key): the one expert who shares an organisation
 #: with a competitor of their competition (exp21 of vkpk and competitor vko40 of vkpk).
@@ -1027,245 +643,3 @@ PRIZE_PROGRAMME = DemoProgramme(
     review_on=date(2025, 12, 15),
     forum_on=date(2025, 12, 19),
 )
-
-
-# ---------------------------------------------------------------------------------------------
-# Invariants
-# ---------------------------------------------------------------------------------------------
-
-_HUNDRED = Decimal("100.00")
-_MARK_PATTERN = re.compile(r"^\d{1,3}\.\d{2}$")
-_CATEGORIES_BY_KIND: dict[str, frozenset[str]] = {
-    "worldskills": frozenset({"main", "juniors"}),
-    "agroskills": frozenset({"main"}),
-    "abilympics": frozenset({"schoolchildren", "students", "specialists"}),
-}
-#: Allowed age (in whole years, on the first day of the championship) by category.
-_AGES_BY_CATEGORY: dict[str, tuple[int, int]] = {
-    "main": (16, 22),
-    "juniors": (14, 16),
-    "schoolchildren": (14, 18),
-    "students": (16, 25),
-    "specialists": (20, 50),
-}
-_REGIONS = frozenset({"VKO", "AST", "ALA", "KAR", "PAV", "ABA", "AKM"})
-_KAZAKH_LETTERS = frozenset("ӘҒҚҢӨҰҮҺІәғқңөұүһі")
-
-
-def _age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def _unique(keys: list[str], what: str) -> None:
-    duplicates = sorted({key for key in keys if keys.count(key) > 1})
-    assert not duplicates, f"duplicate {what}: {duplicates}"
-
-
-def _check_scheme(competency: DemoCompetency) -> None:
-    scheme = competency.scheme
-    code = competency.code
-    assert 6 <= len(scheme) <= 12, f"{code}: {len(scheme)} aspects"
-    _unique([aspect.id for aspect in scheme], f"aspect ids of {code}")
-    criteria = {aspect.criterion for aspect in scheme}
-    assert 3 <= len(criteria) <= 5, f"{code}: {len(criteria)} criteria"
-    assert criteria <= set("ABCDE"), f"{code}: criteria {sorted(criteria)}"
-    total = Decimal("0.00")
-    for aspect in scheme:
-        assert aspect.id.startswith(aspect.criterion), f"{code}/{aspect.id}: criterion"
-        assert aspect.description.strip(), f"{code}/{aspect.id}: description"
-        assert _MARK_PATTERN.match(aspect.max_mark), f"{code}/{aspect.id}: {aspect.max_mark}"
-        mark = Decimal(aspect.max_mark)
-        assert mark > 0, f"{code}/{aspect.id}: max_mark must be positive"
-        total += mark
-    assert total == _HUNDRED and str(total) == "100.00", f"{code}: scheme adds up to {total}"
-    kinds = [aspect.type for aspect in scheme]
-    assert kinds.count("judgement") >= 2, f"{code}: fewer than 2 judgement aspects"
-    assert kinds.count("measurement") >= 1, f"{code}: no measurement aspect"
-
-
-def check() -> None:
-    """Assert every invariant the demo tables promise; raise AssertionError on the first miss."""
-    organisations = {o.key: o for o in ORGANISATIONS}
-    competencies = {c.code: c for c in COMPETENCIES}
-    people = {p.key: p for p in PEOPLE}
-    experts = {e.key: e for e in EXPERTS}
-    championships = {c.key: c for c in CHAMPIONSHIPS}
-
-    # Unique keys and natural keys.
-    _unique([o.key for o in ORGANISATIONS], "organisation keys")
-    _unique([o.name_ru for o in ORGANISATIONS], "organisation Russian names")
-    _unique([o.name_kk for o in ORGANISATIONS], "organisation Kazakh names")
-    _unique([c.code for c in COMPETENCIES], "competency codes")
-    _unique([p.key for p in PEOPLE], "person keys")
-    _unique([e.key for e in EXPERTS], "expert keys")
-    _unique([p.full_name for p in PEOPLE] + [e.name for e in EXPERTS], "names of people")
-    _unique([c.key for c in CHAMPIONSHIPS], "championship keys")
-    _unique([n.key for n in NOMINATIONS], "nomination keys")
-
-    # Organisations.
-    for org in ORGANISATIONS:
-        assert org.key.isascii() and org.key == org.key.lower(), org.key
-        assert org.kind in {"college", "university", "enterprise", "state_body"}, org.key
-        assert org.region in _REGIONS, org.key
-    vko_colleges = [o for o in ORGANISATIONS if o.region == "VKO" and o.kind == "college"]
-    assert len(vko_colleges) >= 8, "fewer than 8 VKO colleges"
-    other_colleges = [o for o in ORGANISATIONS if o.region != "VKO" and o.kind == "college"]
-    assert len(other_colleges) >= 4, "fewer than 4 colleges of other regions"
-    for key in ("kazzinc", "uktmk", "umz", "uktec", "vku", "vktu", "kasu", "upr_vko"):
-        assert organisations[key].region == "VKO", key
-
-    # Competencies.
-    for competency in COMPETENCIES:
-        assert competency.code.isascii(), competency.code
-        assert competency.kind in _CATEGORIES_BY_KIND, competency.code
-        _check_scheme(competency)
-    by_kind = [c.kind for c in COMPETENCIES]
-    assert by_kind.count("worldskills") >= 8, "fewer than 8 WorldSkills competencies"
-    assert by_kind.count("agroskills") >= 2, "fewer than 2 AgroSkills competencies"
-    assert by_kind.count("abilympics") >= 3, "fewer than 3 Abilympics competencies"
-
-    # People and experts.
-    for person in PEOPLE:
-        assert person.organisation in organisations, f"{person.key}: {person.organisation}"
-        date.fromisoformat(person.birth_date)
-        assert len(person.full_name.split()) in (2, 3), person.full_name
-    for expert in EXPERTS:
-        assert expert.organisation in organisations, f"{expert.key}: {expert.organisation}"
-        assert organisations[expert.organisation].kind != "state_body", expert.key
-    names = [p.full_name for p in PEOPLE] + [e.name for e in EXPERTS]
-    kazakh = [name for name in names if _KAZAKH_LETTERS & set(name)]
-    assert len(kazakh) >= len(names) // 3, "too few names with Kazakh letters"
-    for name in names:
-        assert not (set(name) & set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")), (
-            f"Latin letter in a Cyrillic name: {name!r}"
-        )
-
-    # Championships and competitions.
-    competing: set[str] = set()
-    judging: set[str] = set()
-    in_abilympics: set[str] = set()
-    conflicts: list[tuple[str, str, str]] = []
-    for champ in ALL_CHAMPIONSHIPS:
-        finished = champ is not CHAMPIONSHIP_2026
-        assert champ.kind in _CATEGORIES_BY_KIND, champ.key
-        assert champ.level in {"regional", "republican", "international"}, champ.key
-        assert champ.region in _REGIONS, champ.key
-        assert champ.year == (2025 if finished else 2026), champ.key
-        assert {c.stage == "published" for c in champ.competitions} == {finished}, champ.key
-        starts, ends = date.fromisoformat(champ.starts_on), date.fromisoformat(champ.ends_on)
-        assert starts <= ends and starts.year == ends.year == champ.year, champ.key
-        assert _MARK_PATTERN.match(champ.tie_tolerance), champ.key
-        assert champ.min_competitors_for_medals == 3, champ.key
-        assert champ.title_ru and champ.title_kk, champ.key
-        _unique(
-            [f"{c.competency}/{c.category}" for c in champ.competitions],
-            f"competitions of {champ.key}",
-        )
-        _unique(
-            [p for c in champ.competitions for p in c.competitors],
-            f"competitors entered twice in {champ.key}",
-        )
-        _unique([c.chief for c in champ.competitions], f"chiefs of two competitions in {champ.key}")
-        panels = [e for c in champ.competitions for e in (c.chief, *c.experts)]
-        overloaded = sorted({e for e in panels if panels.count(e) > 2})
-        assert not overloaded, f"{champ.key}: experts in more than 2 competitions: {overloaded}"
-        for comp in champ.competitions:
-            where = f"{champ.key}/{comp.competency}/{comp.category}"
-            assert comp.competency in competencies, where
-            assert competencies[comp.competency].kind == champ.kind, f"{where}: kind"
-            assert comp.category in _CATEGORIES_BY_KIND[champ.kind], f"{where}: category"
-            assert 4 <= len(comp.competitors) <= 8, f"{where}: {len(comp.competitors)} entrants"
-            _unique(list(comp.competitors), f"competitors of {where}")
-            assert comp.chief in experts, f"{where}: chief {comp.chief}"
-            assert comp.chief not in comp.experts, f"{where}: chief listed among experts"
-            _unique(list(comp.experts), f"experts of {where}")
-            assert len(comp.experts) >= 3, f"{where}: fewer than 3 non-chief experts"
-            low, high = _AGES_BY_CATEGORY[comp.category]
-            regions = set()
-            competitor_orgs = set()
-            for key in comp.competitors:
-                assert key in people, f"{where}: unknown competitor {key}"
-                person = people[key]
-                age = _age_on(date.fromisoformat(person.birth_date), starts)
-                assert low <= age <= high, f"{where}: {key} is {age}"
-                regions.add(organisations[person.organisation].region)
-                competitor_orgs.add(person.organisation)
-                competing.add(key)
-                if champ.kind == "abilympics":
-                    in_abilympics.add(key)
-            if champ.level == "regional":
-                assert regions == {champ.region}, f"{where}: competitor from another region"
-            else:
-                assert "VKO" in regions and len(regions) >= 3, f"{where}: regions {regions}"
-            for expert_key in (comp.chief, *comp.experts):
-                assert expert_key in experts, f"{where}: unknown expert {expert_key}"
-                judging.add(expert_key)
-                if finished and experts[expert_key].organisation in competitor_orgs:
-                    conflicts.append((champ.key, comp.competency, expert_key))
-            # Every competitor can be scored by the chief and three unconflicted experts.
-            for key in comp.competitors:
-                org = people[key].organisation
-                if finished:
-                    assert experts[comp.chief].organisation != org, f"{where}: chief conflicted"
-                free = [e for e in comp.experts if experts[e].organisation != org]
-                assert len(free) >= 3, f"{where}: fewer than 3 unconflicted experts for {key}"
-    ws_regional = championships["ws_shygys_2025"]
-    assert ws_regional.kind == "worldskills" and ws_regional.level == "regional"
-    assert len(ws_regional.competitions) >= 6, "fewer than 6 regional WorldSkills competitions"
-    assert any(c.category == "juniors" for c in ws_regional.competitions), "no juniors"
-    assert {c.kind for c in CHAMPIONSHIPS if c.level == "republican"} == set(_CATEGORIES_BY_KIND)
-    abilympics = [c for c in CHAMPIONSHIPS if c.kind == "abilympics"]
-    assert {comp.category for c in abilympics for comp in c.competitions} == set(
-        _CATEGORIES_BY_KIND["abilympics"]
-    ), "Abilympics must have one competition per category"
-
-    # 2026: a competition at every stage; its chiefs are chiefs of 2025 (no account changes
-    # role); the expert (listed first) and the chief of the competition in marking whose
-    # tokens the demo issues each share a college with a competitor (a refusal to try); the
-    # chief of the disputed competition may correct the disputed score.
-    stages = {c.stage for c in CHAMPIONSHIP_2026.competitions}
-    assert stages == {"setup_partial", "setup", "marking", "disputed", "locked"}, stages
-    chiefs_2025 = {c.chief for ch in CHAMPIONSHIPS for c in ch.competitions}
-    assert {c.chief for c in CHAMPIONSHIP_2026.competitions} <= chiefs_2025
-    by_code = {c.competency: c for c in CHAMPIONSHIP_2026.competitions}
-    for stage, code in TOKENS_2026.items():
-        assert by_code[code].stage == stage, code
-    marking = by_code[TOKENS_2026["marking"]]
-    home = {people[key].organisation for key in marking.competitors}
-    assert experts[marking.chief].organisation in home, "the chief has no competitor to refuse"
-    assert experts[marking.experts[0]].organisation in home, "the expert has none to refuse"
-    code, position, aspect_id = DISPUTE_2026
-    disputed = by_code[code]
-    assert by_code[code].stage == "disputed"
-    aspect = next(a for a in competencies[code].scheme if a.id == aspect_id)
-    assert aspect.type == "judgement", DISPUTE_2026
-    assert experts[disputed.chief].organisation != (
-        people[disputed.competitors[position]].organisation
-    ), "the chief cannot correct the disputed score"
-
-    # Conflict of interest: exactly the declared one, in a competition it identifies uniquely.
-    assert conflicts == [CONFLICT_OF_INTEREST_DEMO], f"conflicts: {conflicts}"
-    champ_key, code, _ = CONFLICT_OF_INTEREST_DEMO
-    matching = [c for c in championships[champ_key].competitions if c.competency == code]
-    assert len(matching) == 1, "the conflict demo must name exactly one competition"
-
-    # Everyone is used; disability is recorded for exactly the Abilympics participants.
-    assert competing == set(people), f"people never competing: {sorted(set(people) - competing)}"
-    assert judging == set(experts), f"experts never judging: {sorted(set(experts) - judging)}"
-    for person in PEOPLE:
-        if person.key in in_abilympics:
-            assert person.disability, f"{person.key}: Abilympics participant without disability"
-        else:
-            assert person.disability is None, f"{person.key}: disability outside Abilympics"
-
-    # Nominations.
-    assert len(NOMINATIONS) == 3
-    for nomination in NOMINATIONS:
-        assert nomination.winners and nomination.citation, nomination.key
-        for winner in nomination.winners:
-            assert winner in organisations, f"{nomination.key}: {winner}"
-
-
-if __name__ == "__main__":
-    check()
-    print("ok")
