@@ -67,7 +67,22 @@ class Domain:
 #: The catalogs, in the order a source is claimed: a file belongs to the first domain whose
 #: globs match it.
 DOMAINS: tuple[Domain, ...] = (
+    # the command line's own texts (`registry import`): first, so that it never changes the
+    # wording of a page's msgid in the merged catalog
+    Domain("cli", ("cli/imports.py", "cli/texts.py", "cli/certificates.py")),
+    # the files' texts (protocols, prize lists): first, so that a page's wording of the same
+    # msgid wins in the merged catalog; the exports read their own (api.exports.export_texts)
+    Domain("exports", ("projections/exports.py", "projections/protocols.py")),
     Domain("public", ("api/web/public.py", "api/web/templates/public/*.html")),
+    Domain(
+        "certificates",
+        (
+            "api/certificates.py",
+            "api/web/certificates.py",
+            "api/web/templates/certificates/*.html",
+        ),
+        keywords={**DEFAULT_KEYWORDS, "N_": None},
+    ),
     Domain("audit", ("api/web/audit*.py", "api/web/templates/audit/*.html")),
     Domain(
         "problems",
@@ -76,6 +91,7 @@ DOMAINS: tuple[Domain, ...] = (
             "api/messages.py",
             "domain/*.py",
             "registry/*.py",
+            "sheets/*.py",
             "store/events.py",
             "projections/audit_feed.py",
             "projections/time_travel.py",
@@ -86,6 +102,7 @@ DOMAINS: tuple[Domain, ...] = (
                     "auth",
                     "commands",
                     "idempotency",
+                    "imports",
                     "limits",
                     "lists",
                     "participants",
@@ -93,6 +110,7 @@ DOMAINS: tuple[Domain, ...] = (
                     "reading",
                     "results",
                     "routes",
+                    "spreadsheets",
                 )
             ),
         ),
@@ -107,12 +125,21 @@ DOMAINS: tuple[Domain, ...] = (
             "found": (2,),
             "invalid_field": (2,),
             "FeedError": (2,),
+            "SheetRefused": (1,),
             "NotYet": (2,),
         },
     ),
     Domain("office", ("api/web/office.py", "api/web/templates/office/*.html")),
     Domain("marking", ("api/web/marking.py", "api/web/templates/marking/*.html")),
-    Domain("manage", ("api/web/manage.py", "api/web/templates/manage/*.html")),
+    Domain(
+        "manage",
+        (
+            "api/web/manage.py",
+            "api/web/templates/manage/*.html",
+            "api/web/imports.py",
+            "api/web/templates/imports/*.html",
+        ),
+    ),
     Domain("common", ("api/web/*.py", "api/web/templates/*.html")),
 )
 

@@ -11,7 +11,8 @@ Reads come from the prize views. The akimat, auditors and admins see the whole l
 every status, the reasons of decisions and each entry's history; everyone else (the public,
 organisers, experts) sees approved and awarded entries and approved nominees only — name,
 organisation, competition, place and prize, no personal data beyond that. The CSV export and
-the printable page are rendered by :mod:`projections.exports`, with the same visibility.
+the ``.xlsx`` (``?lang=``: headers in the language) and the printable page are rendered
+by :mod:`projections.exports`, with the same visibility.
 """
 
 from __future__ import annotations
@@ -26,12 +27,19 @@ from litestar.params import FromPath
 
 from api import schemas as s
 from api.auth import AKIMAT
+from api.exports import LangParameter, attachment, export_language, export_texts, xlsx_response
 from api.problems import found, problem_responses
 from api.reading import IfNoneMatch, etag_of, read, read_side, versioned
 from api.routes import Access, Call, Commands
 from domain.prizes import Prize
 from domain.values import Role
-from projections.exports import programme_csv, programme_csv_name, programme_page
+from projections.exports import (
+    programme_csv,
+    programme_csv_name,
+    programme_page,
+    programme_xlsx,
+    programme_xlsx_name,
+)
 from projections.prizes import ProgrammeOut, ProgrammeSummary
 from registry.application import CommandResult, RegistryApplication
 
@@ -248,30 +256,63 @@ def revoke_nominee(r: RegistryApplication, call: Call[s.ReasonIn]) -> CommandRes
 # ------------------------------------------------------------------ exports
 
 
+EXPORT_COLUMNS = (
+    "championship, competency, category, place, recipient, organisation, prize, amount in "
+    "tenge (`в натуральной форме` / `заттай түрде` for a prize in kind), status, date "
+    "awarded, status code, entry id, basis (why the entry exists: championship, competency, "
+    "place), reason (of the last decision; the akimat's, auditors' and admins' list only)"
+)
+
+
 @read(
     "/prize-programmes/{programme_id:uuid}/export.csv",
     summary="The prize list as CSV (Excel)",
-    description="UTF-8 with BOM, `;` separator, one row per entry: championship, competency, "
-    "category, place, recipient, organisation, prize, amount in tenge (`в натуральной "
-    "форме` for a prize in kind), status (Russian), "
-    "date awarded, status code, entry id. Same visibility as the prize list: the public sees "
-    "approved and awarded entries only. Cells that a spreadsheet would take for a formula "
-    "are prefixed with `'`.",
+    description="UTF-8 with BOM, `;` separator. One row per entry: " + EXPORT_COLUMNS + ", "
+    "then `section` (`приз`) and `nomination` (empty); then one row per nominee: recipient "
+    "and organisation are the organisation, status, status code, the nominee's id, basis is "
+    "the citation, reason, `section` (`номинация`) and `nomination` (its title). Headers "
+    "and texts in the language of `?lang=` (else `Accept-Language`, else Russian). Same "
+    "visibility as the prize list: the public sees approved and awarded entries and "
+    "approved nominees only. Cells that a spreadsheet would take for a formula are "
+    "prefixed with `'`.",
     responses=READ_PROBLEMS,
     tags=["prizes"],
     media_type="text/csv",
 )
-def export_csv(request: Request[Any, Any, Any], programme_id: ProgrammeId) -> Response[bytes]:
+def export_csv(
+    request: Request[Any, Any, Any], programme_id: ProgrammeId, lang: LangParameter = None
+) -> Response[bytes]:
     out = programme_answer(request, programme_id, full=sees_every_entry(request))
-    content = programme_csv(out)
+    content = programme_csv(out, export_texts(export_language(request, lang)))
+    name = programme_csv_name(out)
     return Response(
         content=content,
         media_type="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="{programme_csv_name(out)}"',
+            "Content-Disposition": attachment((name, name)),
             "ETag": etag_of(out.version, content),
         },
     )
+
+
+@read(
+    "/prize-programmes/{programme_id:uuid}/export.xlsx",
+    summary="The prize list as .xlsx",
+    description="Two sheets: prizes (one row per entry: " + EXPORT_COLUMNS + "; place and "
+    "amount are numbers, the date a date) and nominations (nomination, organisation, "
+    "citation, status, reason, status code, nominee id). Headers in the language of "
+    "`?lang=`. Same visibility as the prize list.",
+    responses=READ_PROBLEMS,
+    tags=["prizes"],
+    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+def export_xlsx(
+    request: Request[Any, Any, Any], programme_id: ProgrammeId, lang: LangParameter = None
+) -> Response[bytes]:
+    out = programme_answer(request, programme_id, full=sees_every_entry(request))
+    content = programme_xlsx(out, export_texts(export_language(request, lang)))
+    name = programme_xlsx_name(out)
+    return xlsx_response(content, (name, name))
 
 
 @read(
@@ -304,5 +345,6 @@ PRIZE_API_HANDLERS: list[Any] = [
     reject_nominee,
     revoke_nominee,
     export_csv,
+    export_xlsx,
     print_programme,
 ]

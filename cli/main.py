@@ -14,7 +14,9 @@ from uuid import UUID
 import click
 
 from cli.audit import audit
+from cli.certificates import certificate_key_group
 from cli.common import check_port_free, open_registry, processes_option
+from cli.imports import import_file
 from cli.personal_data import personal_data
 from store.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
 
@@ -449,6 +451,8 @@ def serve(
 
 main.add_command(audit)
 main.add_command(personal_data)
+main.add_command(import_file)
+main.add_command(certificate_key_group)
 
 
 def run() -> None:  # pragma: no cover - console entry point

@@ -1,6 +1,6 @@
 """The list of every aggregate; each lives in a module of its own (``organisation``,
-``participant``, ``account``, ``championship``, ``competition``, ``prize_programme``; their shared
-base event in ``events``).
+``participant``, ``account``, ``championship``, ``competition``, ``prize_programme``,
+``imports``; their shared base event in ``events``).
 
 Importing this module defines every aggregate class and so registers every explicit topic
 (``registry.<Aggregate>.<Event>``) with the library, which is what lets the store resolve a
@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 from domain.account import Account
 from domain.championship import Championship
 from domain.competition import Competition
+from domain.imports import SpreadsheetImport
 from domain.organisation import Organisation
 from domain.participant import Participant
 from domain.prize_programme import PrizeProgramme
@@ -27,4 +28,5 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     Championship,
     Competition,
     PrizeProgramme,
+    SpreadsheetImport,
 )

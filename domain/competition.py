@@ -8,6 +8,7 @@ in time-travel queries never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,12 @@ class Expert(msgspec.Struct, frozen=True):
 
 
 MarkKey = tuple[UUID, str]
+#: the scores of a judgement nobody has scored yet (read only)
+_NO_SCORES: dict[UUID, int] = {}
+#: the values ``check_marks`` parses once per aspect: a text (a measurement) and an int (a
+#: score) equal only values of their own type (``1 == 1.0 == True``: floats, bools and
+#: Decimals are parsed each time)
+_PARSED_ONCE = frozenset({str, int})
 
 
 def _version_key(
@@ -158,8 +165,7 @@ class Competition(Aggregate):
         marks: tuple[MarkValue, ...]
 
         def apply(self, aggregate: Any) -> None:
-            for mark in self.marks:
-                aggregate._set_mark(mark, self.originator_version)
+            aggregate._set_marks(self.marks, self.originator_version)
             aggregate.marks_entered += len(self.marks)
 
     class MarkCorrected(Event):
@@ -300,26 +306,46 @@ class Competition(Aggregate):
         return copied
 
     def _set_mark(self, mark: MarkValue, version: int) -> None:
-        memo = self.__dict__.get("_results_memo")
-        if memo is not None:
-            memo[1].pop(mark.competitor_id, None)
-        key = (mark.competitor_id, mark.aspect_id)
-        aspect = self.aspect(mark.aspect_id)
-        if aspect.type is AspectType.MEASUREMENT:
-            self.measurements[key] = (mark.value, mark.expert_id)
-        else:
-            # copy-on-write: a copy of the competition shares the score dicts it holds
-            scores = dict(self.judgements.get(key, ()))
-            scores[mark.expert_id] = int(mark.value)
-            self.judgements[key] = scores
-        self.mark_versions[_version_key(aspect, mark.competitor_id, mark.expert_id)] = version
+        self._set_marks((mark,), version)
 
-    def aspect(self, aspect_id: str) -> Aspect:
+    def _set_marks(self, marks: Iterable[MarkValue], version: int) -> None:
+        """Hold ``marks``, set by the event of ``version`` (where ``mark_versions`` keeps it:
+        ``_version_key``). The one place marks change; replaying a history runs it for every
+        mark ever entered, so the containers are looked up once per event, not per mark."""
+        memo = self.__dict__.get("_results_memo")
+        forget = memo[1].pop if memo is not None else None
+        aspects = self._aspects_by_id()
+        measurements, judgements = self.measurements, self.judgements
+        versions = self.mark_versions
+        measurement = AspectType.MEASUREMENT
+        for mark in marks:
+            competitor_id, aspect_id = mark.competitor_id, mark.aspect_id
+            aspect = aspects.get(aspect_id) or self.aspect(aspect_id)
+            if forget is not None:
+                forget(competitor_id, None)
+            key = (competitor_id, aspect_id)
+            if aspect.type is measurement:
+                measurements[key] = (mark.value, mark.expert_id)
+                versions[(competitor_id, aspect_id, None)] = version
+            else:
+                # copy-on-write: a copy of the competition shares the score dicts it holds
+                expert_id = mark.expert_id
+                scores = judgements.get(key)
+                score = int(mark.value)
+                judgements[key] = {**scores, expert_id: score} if scores else {expert_id: score}
+                versions[(competitor_id, aspect_id, expert_id)] = version
+
+    def _aspects_by_id(self) -> dict[str, Aspect]:
+        """The scheme's aspects by id (rebuilt when the scheme is replaced)."""
         index = self.__dict__.get("_aspect_index")
         if index is None or index[0] is not self.scheme:
             index = (self.scheme, {a.id: a for a in self.scheme})
             self.__dict__["_aspect_index"] = index
-        aspect = index[1].get(aspect_id)
+        aspects: dict[str, Aspect] = index[1]
+        return aspects
+
+    def aspect(self, aspect_id: str) -> Aspect:
+        aspect = self._aspects_by_id().get(aspect_id)
         if aspect is None:
             raise DomainError(
                 "not-found",
@@ -366,6 +392,55 @@ class Competition(Aggregate):
             )
             memo[1][competitor_id] = result
         return result
+
+    def results(self) -> dict[UUID, tuple[Decimal, dict[str, Decimal]]]:
+        """Every entrant's :meth:`competitor_result`, in the entrants' order.
+
+        When many entrants are not remembered (a competition just rebuilt or restored, a
+        time-travel copy after many marks), their marks are gathered in one pass over the
+        marks rather than one lookup per competitor and aspect: the same marks as
+        :meth:`aspect_marks` gives (a measurement aspect's value; a judgement aspect's mark
+        once it has its 3 scores), so the same totals — each a sum of exact decimals, which
+        the order of adding cannot change.
+        """
+        memo = self.__dict__.get("_results_memo")
+        if memo is None or memo[0] is not self.scheme:
+            memo = (self.scheme, {})
+            self.__dict__["_results_memo"] = memo
+        known = memo[1]
+        missing = {c.int: c for c in self.entrants if c not in known}
+        marks_held = len(self.measurements) + len(self.judgements)
+        # a lookup per competitor and aspect costs about twice a mark of one pass
+        if 2 * len(missing) * len(self.scheme) > marks_held:
+            aspects = self._aspects_by_id()
+            measurement = AspectType.MEASUREMENT
+            measured = {a.id for a in self.scheme if a.type is measurement}
+            found: dict[int, dict[str, Decimal]] = {key: {} for key in missing}
+            of_competitor = found.get
+            for (competitor_id, aspect_id), held in self.measurements.items():
+                marks = of_competitor(competitor_id.int)
+                if marks is not None and aspect_id in measured:
+                    marks[aspect_id] = held[0]
+            for (competitor_id, aspect_id), scores in self.judgements.items():
+                marks = found.get(competitor_id.int)
+                aspect = aspects.get(aspect_id)
+                if (
+                    marks is not None
+                    and len(scores) == 3
+                    and aspect is not None
+                    and aspect.type is not measurement
+                ):
+                    marks[aspect_id] = scoring.judgement_mark(
+                        aspect.max_mark, list(scores.values())
+                    )
+            criterion_of = {aspect.id: aspect.criterion for aspect in self.scheme}
+            for key, competitor_id in missing.items():
+                marks = found[key]
+                known[competitor_id] = (
+                    scoring.competitor_total(marks.values()),
+                    scoring.criterion_subtotals(marks, criterion_of),
+                )
+        return {c: self.competitor_result(c) for c in self.entrants}
 
     def disputed(self) -> list[tuple[UUID, str]]:
         """(competitor, aspect) pairs whose judgement scores differ by more than 1."""
@@ -582,23 +657,59 @@ class Competition(Aggregate):
         All or nothing. Marks identical to ones already held are no-ops (retries).
         Returns (whether an event was recorded, the version of the last relevant event).
         """
+        new, last_version = self.check_marks(actor=actor, marks=marks)
+        if not new:
+            return False, last_version
+        self.trigger_event(self.MarksEntered, actor=actor, marks=tuple(new), timestamp=at)
+        self._withdraw_sign_offs(actor, (actor,), None, at)
+        return True, self.version
+
+    def check_marks(
+        self, *, actor: UUID, marks: Sequence[tuple[UUID, str, str | int | Decimal]]
+    ) -> tuple[list[MarkValue], int]:
+        """The rules of :meth:`enter_marks`, which it records: the sheet ``marks`` of the
+        expert ``actor`` checked and refused exactly as it refuses (the first refused mark's
+        ``index`` in the refusal's details), recording nothing. Answers the new marks (those
+        not identical to one held) and the version of the last event holding one that is
+        (0: none). A spreadsheet's dry run checks a whole sheet so (``registry.imports``).
+
+        A sheet's marks come competitor by competitor: a competitor met again at once (the
+        same object) is not looked up and checked for a conflict again; a text or a whole
+        number met before for the same aspect is not parsed again."""
         if not marks:
             raise DomainError("invalid-input", "marks: the sheet is empty")
         self._require_status(CompetitionStatus.MARKING, doing=N_("enter marks"))
         expert = self._expert(actor)
-        new: dict[tuple[UUID, str], MarkValue] = {}
+        # the marks by (competitor's int, aspect): a UUID's hash is a Python call
+        new: dict[tuple[int, str], MarkValue] = {}
         last_version = 0
+        aspects = self._aspects_by_id()
+        measurements, judgements = self.measurements, self.judgements
+        measurement = AspectType.MEASUREMENT
+        parsed: dict[tuple[str, str | int], Decimal] = {}
+        competitor: object = None  # the competitor of the mark before, checked
+        entrant: Entrant | None = None
         for index, (competitor_id, aspect_id, raw) in enumerate(marks):
             try:
-                entrant = self._entrant(competitor_id)
-                aspect = self.aspect(aspect_id)
-                self.check_conflict(expert, entrant)
-                value = self._parse_value(aspect, raw)
+                if competitor_id is not competitor:
+                    entrant = self._entrant(competitor_id)
+                    aspect = aspects.get(aspect_id) or self.aspect(aspect_id)
+                    self.check_conflict(expert, entrant)
+                    competitor = competitor_id
+                else:
+                    aspect = aspects.get(aspect_id) or self.aspect(aspect_id)
+                if type(raw) in _PARSED_ONCE:
+                    value = parsed.get((aspect_id, raw))
+                    if value is None:
+                        value = parsed[(aspect_id, raw)] = self._parse_value(aspect, raw)
+                else:
+                    value = self._parse_value(aspect, raw)
             except DomainError as error:
                 if len(marks) > 1:
                     error.details.setdefault("index", index)
                 raise
-            key = (competitor_id, aspect_id)
+            assert entrant is not None
+            key = (competitor_id.int, aspect_id)
             if key in new:
                 if new[key].value != value:
                     raise DomainError(
@@ -607,11 +718,12 @@ class Competition(Aggregate):
                         index=index,
                     )
                 continue
-            if aspect.type is AspectType.MEASUREMENT:
-                held = self.measurements.get(key)
+            mark_key = (competitor_id, aspect_id)
+            if aspect.type is measurement:
+                held = measurements.get(mark_key)
                 held_value = held[0] if held else None
             else:
-                scores = self.judgements.get(key, {})
+                scores = judgements.get(mark_key, _NO_SCORES)
                 held_score = scores.get(actor)
                 held_value = Decimal(held_score) if held_score is not None else None
                 if held_value is None and len(scores) >= 3:
@@ -638,11 +750,7 @@ class Competition(Aggregate):
                 last_version = max(last_version, version)
                 continue
             new[key] = MarkValue(competitor_id, aspect_id, actor, value)
-        if not new:
-            return False, last_version
-        self.trigger_event(self.MarksEntered, actor=actor, marks=tuple(new.values()), timestamp=at)
-        self._withdraw_sign_offs(actor, (actor,), None, at)
-        return True, self.version
+        return list(new.values()), last_version
 
     def _withdraw_sign_offs(
         self, actor: UUID, experts: tuple[UUID, ...], reason: str | None, at: datetime | None

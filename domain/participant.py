@@ -32,7 +32,13 @@ from eventsourcing.domain import Aggregate
 
 from domain import ids
 from domain.errors import DomainError
-from domain.events import RegistryEvent, checked_optional_text, checked_reason, checked_text
+from domain.events import (
+    RegistryEvent,
+    checked_optional_text,
+    checked_reason,
+    checked_text,
+    clone,
+)
 
 
 class PersonalData(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -46,6 +52,19 @@ class PersonalData(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 Seal = Callable[[UUID, PersonalData], str]
 #: opens a sealed text: None when the key is gone (the data was erased)
 Open = Callable[[UUID, str], PersonalData | None]
+
+
+#: the birth dates a person may have (``Participant.check_registration``)
+_BORN_FROM, _BORN_UNTIL = date(1900, 1, 1), date(2100, 1, 1)
+
+
+class Registration(NamedTuple):
+    """A registration checked by ``Participant.check_registration`` (nothing recorded)."""
+
+    id: UUID
+    full_name: str
+    personal: PersonalData
+    name_latin: str | None
 
 
 class Namesake(NamedTuple):
@@ -74,6 +93,17 @@ def identify(
 
 class Participant(Aggregate):
     TOPIC = "registry.Participant"
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Participant:
+        """Every value a person holds is immutable (texts, a date, UUIDs, a tuple of them,
+        a bool), so a copy of its attributes is a full copy — the repository copies a person
+        from its cache on every read (a spreadsheet's rows read their namesakes), and
+        ``copy.deepcopy`` walks every value. ``distinct_from`` upcast from a version 3 event
+        is a list: copied."""
+        copied = clone(self, memo)
+        if isinstance(self.__dict__.get("distinct_from"), list):
+            copied.__dict__["distinct_from"] = list(self.distinct_from)
+        return copied
 
     class Event(RegistryEvent):
         TOPIC = "registry.Participant.Event"
@@ -169,8 +199,45 @@ class Participant(Aggregate):
         The id is ``ids.person_id(name, birth date)``; ``new_person`` (the organiser says
         this is not the namesakes ``distinct_from``) derives it with the organisation
         (``ids.participant_id``), so it differs from theirs."""
+        checked = cls.check_registration(
+            full_name=full_name,
+            organisation_id=organisation_id,
+            birth_date=birth_date,
+            disability=disability,
+            name_latin=name_latin,
+            new_person=new_person,
+        )
+        personal = checked.personal
+        sealed = seal(checked.id, personal) if seal is not None else None
+        return cls._create(
+            cls.Created,
+            id=checked.id,
+            actor=actor,
+            full_name=checked.full_name,
+            organisation_id=organisation_id,
+            born_on=None if sealed is not None else personal.birth_date,
+            disability=None if sealed is not None else personal.disability,
+            name_latin=checked.name_latin,
+            sealed=sealed,
+            distinct_from=tuple(dict.fromkeys(distinct_from)),
+            timestamp=at,
+        )
+
+    @staticmethod
+    def check_registration(
+        *,
+        full_name: str,
+        organisation_id: UUID,
+        birth_date: date | None = None,
+        disability: str | None = None,
+        name_latin: str | None = None,
+        new_person: bool = False,
+    ) -> Registration:
+        """What ``register`` records, checked and refused exactly as it refuses, without
+        recording anything: the person's id and fields in their stored form (a spreadsheet's
+        dry run checks thousands of rows so, ``registry.imports``)."""
         full_name = checked_text(full_name, "full_name")
-        if birth_date is not None and not (date(1900, 1, 1) <= birth_date <= date(2100, 1, 1)):
+        if birth_date is not None and not (_BORN_FROM <= birth_date <= _BORN_UNTIL):
             raise DomainError("out-of-range", "birth_date: not a plausible date of birth")
         personal = PersonalData(birth_date, checked_optional_text(disability, "disability"))
         participant_id = (
@@ -178,19 +245,8 @@ class Participant(Aggregate):
             if new_person
             else ids.person_id(full_name, birth_date)
         )
-        sealed = seal(participant_id, personal) if seal is not None else None
-        return cls._create(
-            cls.Created,
-            id=participant_id,
-            actor=actor,
-            full_name=full_name,
-            organisation_id=organisation_id,
-            born_on=None if sealed is not None else personal.birth_date,
-            disability=None if sealed is not None else personal.disability,
-            name_latin=checked_optional_text(name_latin, "name_latin"),
-            sealed=sealed,
-            distinct_from=tuple(dict.fromkeys(distinct_from)),
-            timestamp=at,
+        return Registration(
+            participant_id, full_name, personal, checked_optional_text(name_latin, "name_latin")
         )
 
     def personal_data(self, open_sealed: Open) -> PersonalData | None:

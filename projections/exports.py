@@ -3,12 +3,28 @@
 Pure functions from the answers of the queries (``projections.prizes.ProgrammeOut``...) to
 bytes or text; no I/O, no HTTP (the API's handlers add the headers and the filename). The
 visibility is the query's: an export shows exactly the rows the answer it is given holds.
+Texts of the files come from ``texts`` (:class:`Texts`: the API's
+translator of the ``exports`` catalog), in the requested language (Russian by default).
 
 * the prize list as CSV (:func:`programme_csv`): UTF-8 with a byte-order mark and ``;`` as
-  the separator (what Excel expects in Russian and Kazakh locales), CRLF line ends, one row
-  per entry; a cell a spreadsheet would take for a formula is prefixed with ``'``;
+  the separator (what Excel expects in Russian and Kazakh locales), CRLF line ends; one row
+  per entry, then one row per nominee. The columns: championship, competency, category,
+  place, recipient, organisation, prize, amount in tenge ("in kind" for a prize in kind),
+  status, date awarded, status code, entry id, then *basis* (why the entry exists:
+  championship, competency, place; a nominee's citation), *reason* (of the last decision:
+  rejection, revocation, review — the akimat's, auditors' and admins' list only), *section*
+  (``prize`` or ``nomination`` in the language) and *nomination* (its title; empty for a
+  prize). A nominee's row names the organisation as recipient and organisation, and leaves
+  championship, competency, category, place, prize, amount and date empty. A cell a
+  spreadsheet would take for a formula is prefixed with ``'``;
+* the prize list as ``.xlsx`` (:func:`programme_xlsx`): the sheet "Prizes" (the entries'
+  columns of the CSV; place and amount are numbers, the date a date) and the sheet
+  "Nominations" (nomination, organisation, citation, status, reason, status code, nominee
+  id);
 * the approved prize list as a page printable on A4 (:func:`programme_page`), headings in
   Russian and Kazakh.
+
+The results protocols (``.xlsx`` and the printable page) are in :mod:`projections.protocols`.
 """
 
 from __future__ import annotations
@@ -16,10 +32,28 @@ from __future__ import annotations
 import csv
 import html
 import io
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
 
+from domain.errors import N_
 from domain.prizes import PUBLIC_STATUSES, EntryStatus
-from domain.values import CATEGORY_RU
-from projections.prizes import ProgrammeOut
+from projections.prizes import EntryOut, NominationOut, NomineeOut, ProgrammeOut
+from sheets.writer import Column, Sheet, write_workbook
+
+
+class Texts(Protocol):
+    """What an export needs of a language: its code, gettext, and number and date formats
+    (the API's translator of the ``exports`` catalog has them)."""
+
+    lang: str
+
+    def gettext(self, message: str, /, **params: Any) -> str: ...
+
+    def number(self, value: Decimal | int | str | None) -> str: ...
+
+    def date(self, value: date | None, format: str = "medium") -> str: ...
+
 
 #: what the amount's cell says for a prize in kind (no amount in tenge)
 IN_KIND_RU = "в натуральной форме"
@@ -34,22 +68,53 @@ STATUS_RU = {
     EntryStatus.NEEDS_REVIEW: "требует проверки",
 }
 
+#: the statuses of an entry or a nominee, as the exports name them
+ENTRY_STATUSES = {
+    EntryStatus.PROPOSED: N_("entry proposed"),
+    EntryStatus.APPROVED: N_("entry approved"),
+    EntryStatus.REJECTED: N_("entry rejected"),
+    EntryStatus.AWARDED: N_("entry awarded"),
+    EntryStatus.REVOKED: N_("entry revoked"),
+    EntryStatus.NEEDS_REVIEW: N_("entry needs review"),
+}
+CATEGORIES = {
+    "main": N_("main category"),
+    "juniors": N_("juniors"),
+    "schoolchildren": N_("schoolchildren"),
+    "students": N_("students"),
+    "specialists": N_("specialists"),
+}
 
-# ------------------------------------------------------------------ CSV
 
-CSV_HEADER = (
-    "Чемпионат",
-    "Компетенция",
-    "Категория",
-    "Место",
-    "Получатель",
-    "Организация",
-    "Приз",
-    "Сумма, тенге",
-    "Статус",
-    "Дата вручения",
-    "Код статуса",
-    "ID записи",
+# ------------------------------------------------------------------ CSV and .xlsx
+
+#: the columns of an entry, in order (the CSV's first columns; the .xlsx "Prizes" sheet)
+ENTRY_COLUMNS = (
+    Column(N_("Championship"), width=34),
+    Column(N_("Competency"), width=30),
+    Column(N_("Category"), width=18),
+    Column(N_("Place"), width=7, kind="integer"),
+    Column(N_("Recipient"), width=32),
+    Column(N_("Organisation"), width=38),
+    Column(N_("Prize"), width=28),
+    Column(N_("Amount, tenge"), width=14, kind="integer", number_format="#,##0"),
+    Column(N_("Status"), width=16),
+    Column(N_("Date awarded"), width=13, kind="date"),
+    Column(N_("Status code"), width=13),
+    Column(N_("Entry ID"), width=38),
+    Column(N_("Basis"), width=48),
+    Column(N_("Reason"), width=40),
+)
+#: the CSV's last columns: which part of the list a row is in, and the nomination's title
+CSV_EXTRA = (N_("Section"), N_("Nomination"))
+NOMINATION_COLUMNS = (
+    Column(N_("Nomination"), width=34),
+    Column(N_("Organisation"), width=40),
+    Column(N_("Citation"), width=48),
+    Column(N_("Status"), width=16),
+    Column(N_("Reason"), width=40),
+    Column(N_("Status code"), width=13),
+    Column(N_("Nominee ID"), width=38),
 )
 
 
@@ -62,42 +127,114 @@ def _cell(value: object) -> str:
     return text
 
 
-def programme_csv(out: ProgrammeOut) -> bytes:
-    """UTF-8 with a byte-order mark, ``;``-separated, CRLF line ends, one row per entry."""
+def _pick(ru: str, kk: str, lang: str) -> str:
+    return kk if lang == "kk" and kk else ru
+
+
+def _status(texts: Texts, status: str) -> str:
+    code = EntryStatus(status)
+    return texts.gettext(ENTRY_STATUSES[code])
+
+
+def _entry_cells(e: EntryOut, texts: Texts) -> list[object]:
+    """An entry's cells in the order of :data:`ENTRY_COLUMNS` (typed values)."""
+    lang = texts.lang
+    category = CATEGORIES.get(e.category)
+    return [
+        e.championship,
+        _pick(e.competition, e.competition_kk, lang),
+        texts.gettext(category) if category else e.category,
+        e.place,
+        e.full_name,
+        _pick(e.organisation, e.organisation_kk, lang),
+        e.prize,
+        _amount(e.prize, e.amount_kzt, texts),
+        _status(texts, e.status),
+        e.awarded_on,
+        e.status,
+        str(e.id),
+        e.basis,
+        e.reason,
+    ]
+
+
+def _amount(prize: str | None, amount_kzt: int | None, texts: Texts) -> str | int | None:
+    """The amount in tenge; "in kind" for a prize without one; nothing without a prize."""
+    if amount_kzt is not None:
+        return amount_kzt
+    return texts.gettext("in kind") if prize is not None else None
+
+
+def _nominees(out: ProgrammeOut) -> list[tuple[NominationOut, NomineeOut]]:
+    return [(n, x) for n in out.nominations for x in n.nominees]
+
+
+def _nominee_cells(n: NominationOut, x: NomineeOut, texts: Texts) -> list[object]:
+    """A nominee's cells in the order of :data:`NOMINATION_COLUMNS`."""
+    lang = texts.lang
+    return [
+        _pick(n.title_ru, n.title_kk, lang),
+        _pick(x.name_ru, x.name_kk, lang),
+        x.citation,
+        _status(texts, x.status),
+        x.reason,
+        x.status,
+        str(x.id),
+    ]
+
+
+def programme_csv(out: ProgrammeOut, texts: Texts) -> bytes:
+    """UTF-8 with a byte-order mark, ``;``-separated, CRLF line ends: one row per entry, then
+    one per nominee (the module's docstring says the columns)."""
+    _ = texts.gettext
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    writer.writerow([_(c.header) for c in ENTRY_COLUMNS] + [_(h) for h in CSV_EXTRA])
+    prize, nomination = _("prize"), _("nomination")
     for e in out.entries:
-        status = EntryStatus(e.status)
-        writer.writerow(
-            [
-                _cell(e.championship),
-                _cell(e.competition),
-                _cell(CATEGORY_RU.get(e.category, e.category)),
-                e.place,
-                _cell(e.full_name),
-                _cell(e.organisation),
-                _cell(e.prize),
-                _amount_cell(e.prize, e.amount_kzt),
-                STATUS_RU[status],
-                e.awarded_on.isoformat() if e.awarded_on else "",
-                status.value,
-                str(e.id),
-            ]
-        )
+        cells = _entry_cells(e, texts)
+        cells[9] = e.awarded_on.isoformat() if e.awarded_on else ""
+        writer.writerow([c if isinstance(c, int) else _cell(c) for c in cells] + [prize, ""])
+    for n, x in _nominees(out):
+        title, name, citation, status, reason, code, nominee_id = _nominee_cells(n, x, texts)
+        row = ["", "", "", "", name, name, "", "", status, "", code, nominee_id, citation, reason]
+        writer.writerow([_cell(c) for c in row] + [nomination, _cell(title)])
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
-def _amount_cell(prize: str | None, amount_kzt: int | None) -> str | int:
-    """The amount in tenge; "in kind" for a prize without one; empty without a prize."""
-    if amount_kzt is not None:
-        return amount_kzt
-    return IN_KIND_RU if prize is not None else ""
+def programme_xlsx(out: ProgrammeOut, texts: Texts) -> bytes:
+    """The sheets "Prizes" (one row per entry) and "Nominations" (one row per nominee)."""
+    _ = texts.gettext
+
+    def translated(columns: tuple[Column, ...]) -> tuple[Column, ...]:
+        return tuple(
+            Column(_(c.header), c.width, c.kind, c.choices, c.number_format) for c in columns
+        )
+
+    sheets = [
+        Sheet(
+            _("Prizes"),
+            translated(ENTRY_COLUMNS),
+            [_entry_cells(e, texts) for e in out.entries],
+        ),
+        Sheet(
+            _("Nominations"),
+            translated(NOMINATION_COLUMNS),
+            [_nominee_cells(n, x, texts) for n, x in _nominees(out)],
+        ),
+    ]
+    title = _pick(out.title_ru, out.title_kk, texts.lang)
+    return write_workbook(sheets, title=title)
 
 
 def programme_csv_name(out: ProgrammeOut) -> str:
     """The CSV file's name: the programme's region and year."""
     return f"prizes-{out.region}-{out.year}.csv"
+
+
+def programme_xlsx_name(out: ProgrammeOut) -> str:
+    """The ``.xlsx`` file's name: the programme's region and year."""
+    return f"prizes-{out.region}-{out.year}.xlsx"
 
 
 # ------------------------------------------------------------------ printable page

@@ -385,3 +385,104 @@ class CompetitionMarks(msgspec.Struct, frozen=True):
     version: int
     as_of_position: int
     marks: list[MarkHistory]
+
+
+# ------------------------------------------------------------------ certificates (issue 16)
+
+
+class CertifiedResult(msgspec.Struct, frozen=True):
+    """A competitor's result as a certificate attests it, or as it stands now. For a prize:
+    ``rank`` is the place behind the entry, the rest is not given."""
+
+    rank: int | None
+    total: str | None = None
+    scaled_score: int | None = None
+    medal: str | None = None
+    medallion: bool = False
+
+
+class CertifiedPrize(msgspec.Struct, frozen=True):
+    """An awarded prize as its certificate attests it, or as the entry stands now."""
+
+    programme_id: UUID
+    programme_title_ru: str
+    programme_title_kk: str
+    place: int | None
+    #: None when the place no longer earns a prize (after an amendment)
+    description: str | None
+    #: None for a prize in kind
+    amount_kzt: int | None
+    awarded_on: date | None
+    #: the entry's status (``awarded``; now perhaps ``needs_review``, ``revoked``...)
+    status: str
+
+
+class CertificateHolder(msgspec.Struct, frozen=True):
+    """Who a certificate is for: name, organisation and region only (no personal data)."""
+
+    participant_id: UUID
+    full_name: str
+    organisation_id: UUID
+    organisation: str
+    organisation_kk: str
+    region: str
+
+
+class CertificateChampionship(msgspec.Struct, frozen=True):
+    id: UUID
+    kind: str
+    level: str
+    year: int
+    region: str
+    title_ru: str
+    title_kk: str
+    title_en: str | None
+
+
+class CertificateCompetition(msgspec.Struct, frozen=True):
+    id: UUID
+    code: str
+    title_ru: str
+    title_kk: str
+    category: str
+
+
+class CertificateOut(msgspec.Struct, frozen=True):
+    """A certificate as anyone may verify it (``GET /api/v1/certificates/{code}``).
+
+    ``verdict``: ``valid`` (the honour is held and the result is as attested), ``amended``
+    (the honour is held, but a later amendment changed the result: ``current_result``) or
+    ``revoked`` (the honour is no longer held: a medal lost or changed colour, a medallion
+    lost, a prize entry revoked or rejected). ``valid`` is true unless revoked."""
+
+    valid: bool
+    verdict: str
+    #: the code as printed: four groups of five
+    code: str
+    kind: str
+    competitor: CertificateHolder
+    championship: CertificateChampionship
+    competition: CertificateCompetition
+    #: what the certificate attests (at ``published_position``)
+    result: CertifiedResult
+    #: the result as it stands now
+    current_result: CertifiedResult
+    #: the medal attested (``medal`` certificates)
+    medal: str | None
+    medallion: bool
+    #: the prize attested, and as it stands now (``prize`` certificates)
+    prize: CertifiedPrize | None
+    current_prize: CertifiedPrize | None
+    #: the event that published the result (for a prize: awarded it), its time, and the
+    #: seal chain's hash at that position (None until the seal view has reached it)
+    published_position: int
+    published_at: str
+    seal_hash: str | None
+    amended: bool
+    #: the last amendment that changed the result
+    amended_position: int | None
+    revoked: bool
+    revoked_position: int | None
+    #: the code of the certificate of what the competitor holds now in this competition,
+    #: when this one was revoked because the honour changed (a medal of another colour)
+    current_certificate: str | None = None

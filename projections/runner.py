@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -37,12 +38,15 @@ from eventsourcing.persistence import ApplicationRecorder, Subscription
 
 from projections.accounts import AccountsProjection
 from projections.audit import AuditProjection
-from projections.base import Item, ProjectionError, ViewProjection
+from projections.base import Item, ProjectionError, ViewProjection, swap_into_place
+from projections.certificates import CertificatesProjection
 from projections.prizes import PrizesProjection
+from projections.rebuild_worker import Worker, peak_mb
 from projections.results import ResultsProjection
 from projections.seal import SealProjection
 from projections.store import ResyncNeeded, ViewStore
 from store.events import EventReader, EventStore
+from store.settings import Settings
 
 log = logging.getLogger("registry.projector")
 
@@ -72,6 +76,7 @@ PROJECTIONS: dict[str, type[ViewProjection]] = {
     SealProjection.name: SealProjection,
     PrizesProjection.name: PrizesProjection,
     AccountsProjection.name: AccountsProjection,
+    CertificatesProjection.name: CertificatesProjection,
 }
 
 
@@ -79,6 +84,8 @@ class CatchUpStats(msgspec.Struct):
     events: int
     seconds: float
     position: int
+    #: a parallel rebuild: the peak resident memory of its worker process (MB)
+    worker_peak_mb: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -176,11 +183,20 @@ class Projector:
 
     def run_once(self, limit: int | None = None) -> int:
         """Process one batch; returns how many notifications were read."""
-        start = self.position
-        notifications = self.reader.read(start, limit or self.batch_size)
-        if not notifications:
-            return 0
         with _gc_paused():
+            # the batch's notifications and events are freed (by reference counting) when
+            # _process returns, before the collector resumes: alive until then, they were
+            # walked by the collection its resumption sets off (a fifth of the projector's
+            # time under a burst of sheets)
+            count = self._process(self.position, limit or self.batch_size)
+        if count:
+            self._progressed()
+        return count
+
+    def _process(self, start: int, limit: int) -> int:
+        """Read and apply the notifications after ``start`` (at most ``limit``); how many."""
+        notifications = self.reader.read(start, limit)
+        if notifications:
             items: list[Item] = []
             if any(p.NEEDS_EVENTS for p in self.projections):
                 to_domain_event = self.app.mapper.to_domain_event
@@ -196,7 +212,6 @@ class Projector:
                 mine = items if own <= start else [i for i in items if i[0].id > own]
                 if mine:
                     self.positions[projection.tracking_name] = projection.process(mine, own)
-        self._progressed()
         return len(notifications)
 
     def _progressed(self) -> None:
@@ -399,21 +414,45 @@ def wait_in_store(store: ViewStore, position: int, timeout: float) -> bool:
     return True
 
 
+#: Below this many events a rebuild runs in one process: starting a second one (a fresh
+#: interpreter that imports and opens the registry, about half a second) costs more than it
+#: saves.
+PARALLEL_MIN_EVENTS = 50_000
+
+#: The view groups a parallel rebuild builds in its worker process; the others are built in
+#: the process that called :func:`rebuild`. Chosen so that the two take about as long (each
+#: reads and decodes every event): the results (replaying every competition), the seal chain,
+#: prizes and accounts here; the certificates (replaying every competition too) and the audit
+#: index (a row and three index entries per event) there.
+REBUILT_ELSEWHERE = frozenset({AuditProjection.name, CertificatesProjection.name})
+
+
 def rebuild(
     app: EventStore,
     store: ViewStore,
     names: Sequence[str] | None = None,
     *,
-    batch_size: int = 20_000,
+    batch_size: int = 10_000,
     progress: Callable[[int, int, float], None] | None = None,
+    parallel: bool | None = None,
 ) -> CatchUpStats:
     """Rebuild views from position 0 aside, then swap them in at once.
 
-    Readers keep the old rows until the swap; the swap replaces tables and tracking position
-    in one transaction, and a live projector notices and continues from the new position.
+    Readers keep the old rows until the swap; the swap replaces the tables and tracking
+    positions of every rebuilt view in one transaction, and a live projector notices and
+    continues from the new positions.
+
+    With ``parallel`` (by default: a history of :data:`PARALLEL_MIN_EVENTS` or more on a
+    machine with more than one CPU) the views of :data:`REBUILT_ELSEWHERE` are built at the
+    same time in a worker process, which opens the store with the application's own class
+    and reads the events itself. Each process writes only its own views' tables (SQLite
+    takes their transactions in turn); then this process catches every view up to the head
+    and swaps them all in.
     """
     with _gc_paused():  # a rebuild's live objects would be rescanned by every collection
-        return _rebuild(app, store, names, batch_size=batch_size, progress=progress)
+        return _rebuild(
+            app, store, names, batch_size=batch_size, progress=progress, parallel=parallel
+        )
 
 
 def _rebuild(
@@ -423,25 +462,91 @@ def _rebuild(
     *,
     batch_size: int,
     progress: Callable[[int, int, float], None] | None,
+    parallel: bool | None,
 ) -> CatchUpStats:
     aside = [cls(app, store, suffix="__next", bulk=True) for cls in select_projections(names)]
     with store.transaction(commit=True) as cursor:
         for projection in aside:
             projection.drop_tables(cursor)
             store.reset(projection.tracking_name, cursor)
-    projector = Projector(app, store, aside, batch_size=batch_size)
-    stats = projector.catch_up(progress=progress)
+    if parallel is None:
+        parallel = app.head_position() >= PARALLEL_MIN_EVENTS and _cpus() > 1
+    elsewhere = [p for p in aside if p.name in REBUILT_ELSEWHERE] if parallel else []
+    if len(elsewhere) == len(aside):
+        elsewhere = []  # nothing would be left to do here
+    here = [p for p in aside if p not in elsewhere]
     started = time.perf_counter()
-    for projection in aside:
-        projection.finish()
-        projection.create_indexes()  # bulk load: index once, at the end
+    with contextlib.ExitStack() as stack:
+        worker = None
+        if elsewhere:
+            opened = (type(app), app.settings)
+            worker = Worker(_build_aside, opened, [p.name for p in elsewhere], batch_size)
+            stack.callback(worker.stop)  # ended at once if this process fails
+        projector = Projector(app, store, here, batch_size=batch_size)
+        stats = projector.catch_up(progress=progress)
+        _finish_bulk(here)
+        worker_peak_mb = 0.0
+        if worker is not None:
+            try:
+                worker_peak_mb = worker.result()
+            except ProjectionError:
+                raise  # the history itself: building them here would stop at it too
+            except Exception as error:  # the worker could not run: build them here
+                log.warning("rebuild: worker process failed (%s); building its views here", error)
+                with store.transaction(commit=True) as cursor:
+                    for projection in elsewhere:
+                        projection.drop_tables(cursor)
+                        store.reset(projection.tracking_name, cursor)
+                Projector(app, store, elsewhere, batch_size=batch_size).catch_up()
+                _finish_bulk(elsewhere)
+    # The views built elsewhere, as their worker left them (tables, indexes, positions).
+    aside = here + [type(p)(app, store, suffix="__next") for p in elsewhere]
     # Events recorded meanwhile: catch up once more (incrementally), then swap.
     for projection in aside:
         projection.bulk = False
+    projector = Projector(app, store, aside, batch_size=batch_size)
     more = projector.catch_up()
+    swap_into_place(aside)
     for projection in aside:
-        projection.swap_into_place()
-    more.seconds += time.perf_counter() - started
-    return CatchUpStats(
-        stats.events + more.events, stats.seconds + more.seconds, projector.position
-    )
+        # Freed now, by reference counting: left to the collector, the first collection
+        # after the rebuild would walk every object of a cache that is in a cycle.
+        projection.reset_cache()
+    seconds = time.perf_counter() - started
+    return CatchUpStats(stats.events + more.events, seconds, projector.position, worker_peak_mb)
+
+
+def _finish_bulk(projections: Sequence[ViewProjection]) -> None:
+    """After a bulk load has caught up: what it deferred, then its indexes (built once)."""
+    for projection in projections:
+        projection.finish()
+        projection.create_indexes()
+
+
+def _build_aside(
+    opened: tuple[Callable[[Settings], EventStore], Settings], names: list[str], batch_size: int
+) -> float:
+    """A parallel rebuild's worker (:class:`projections.rebuild_worker.Worker`): open the
+    store as ``opened`` says (the application's class and settings), build the views
+    ``names`` aside from the events as far as they reach, through their bulk load and
+    indexes; answer this process's peak resident memory (MB)."""
+    open_store, settings = opened
+    gc.disable()  # a process of its own, for this only (see _gc_paused)
+    app = open_store(settings)
+    store = ViewStore(settings)
+    try:
+        projections = [PROJECTIONS[n](app, store, suffix="__next", bulk=True) for n in names]
+        Projector(app, store, projections, batch_size=batch_size).catch_up()
+        _finish_bulk(projections)
+        return peak_mb()
+    finally:
+        store.close()
+        close = getattr(app, "close", None)
+        if close is not None:
+            close()
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1

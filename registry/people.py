@@ -11,6 +11,7 @@ visible in order and an incremental read misses none.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -38,6 +39,14 @@ class Namesakes:
         with self._lock:
             self._catch_up()
             return list(self._by_name.get(key, ()))
+
+    def of_many(self, keys: Iterable[str]) -> dict[str, list[UUID]]:
+        """``of`` for many names at once (a spreadsheet's rows), caught up with the store
+        once: the ids by name, for the names that have any. ``keys`` are names normalised
+        as ``of`` normalises them (``normalise_name(clean_text(name))``)."""
+        with self._lock:
+            self._catch_up()
+            return {key: list(self._by_name[key]) for key in set(keys) if key in self._by_name}
 
     def _catch_up(self) -> None:
         recorder = self.app.recorder

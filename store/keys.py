@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import os
 import time
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 from uuid import UUID
@@ -112,6 +113,26 @@ class PersonalKeys:
         if row is None or row[0] is None:
             raise KeyErased(f"the personal data of participant {participant_id} was erased")
         return row[0]
+
+    def make_keys(self, participant_ids: Iterable[UUID]) -> None:
+        """Make the keys of many people at once, in one transaction (a spreadsheet's entrant
+        list), so that sealing their data finds them instead of making each in a
+        transaction of its own. A person who has a key (or whose key was destroyed) keeps
+        it as it is."""
+        rows = [
+            (str(participant_id), AESGCM.generate_key(bit_length=256), time.time())
+            for participant_id in dict.fromkeys(participant_ids)
+        ]
+        if not rows:
+            return
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.executemany(
+                self._sql(
+                    "INSERT INTO {table} (participant_id, key, created_at) VALUES ({p}, {p}, {p}) "
+                    "ON CONFLICT (participant_id) DO NOTHING"
+                ),
+                rows,
+            )
 
     def seal(self, participant_id: UUID, plain: bytes) -> str:
         """``plain`` sealed with the person's key (made on first use): ``k1:`` + base64 of

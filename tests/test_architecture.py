@@ -15,7 +15,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
     ("api", "demo"),
     ("registry", "projections"),
-    ("store",),
+    ("store", "sheets"),
     ("domain",),
 )
 PACKAGES = tuple(name for layer in LAYERS for name in layer)

@@ -8,6 +8,7 @@ Layout (see docs/ARCHITECTURE.md, "Where a new page goes"):
 * :mod:`api.web.audit` — the auditor's workbench;
 * :mod:`api.web.office` — the akimat's prize review and the administrator's accounts;
 * :mod:`api.web.manage` — the organiser's pages (``/manage/...``);
+* :mod:`api.web.imports` — the spreadsheet upload with its preview (``/import``);
 * ``templates/`` (``base.html``, ``public/``, ``audit/``), ``static/`` (``style.css``, our own
   small scripts), catalogs in ``api/locales`` (:mod:`api.i18n`).
 
@@ -32,6 +33,9 @@ from litestar.stores.base import Store
 from litestar.template.config import TemplateConfig
 
 from api.web.audit import AUDIT_PAGE_HANDLERS
+from api.web.certificates import CERTIFICATE_PAGE_HANDLERS
+from api.web.exports import EXPORT_PAGE_HANDLERS
+from api.web.imports import IMPORT_PAGE_HANDLERS
 from api.web.manage import MANAGE_PAGE_HANDLERS
 from api.web.marking import MARKING_PAGE_HANDLERS
 from api.web.office import OFFICE_PAGE_HANDLERS
@@ -82,7 +86,10 @@ def page_handlers() -> list[Any]:
         *AUDIT_PAGE_HANDLERS,
         *MARKING_PAGE_HANDLERS,
         *OFFICE_PAGE_HANDLERS,
+        *EXPORT_PAGE_HANDLERS,
         *MANAGE_PAGE_HANDLERS,
+        *IMPORT_PAGE_HANDLERS,
+        *CERTIFICATE_PAGE_HANDLERS,
     ]
 
 

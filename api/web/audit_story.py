@@ -56,6 +56,7 @@ EVENT_NAMES: Mapping[str, str] = {
     "registry.PrizeProgramme.NominationDefined": N_("Nomination defined"),
     "registry.PrizeProgramme.NomineeProposed": N_("Nominee proposed"),
     "registry.PrizeProgramme.NomineeDecided": N_("Nominee decided"),
+    "registry.SpreadsheetImport.Imported": N_("Spreadsheet imported"),
 }
 
 #: What each kind of aggregate is called (by the aggregate's topic).
@@ -66,6 +67,7 @@ AGGREGATE_NAMES: Mapping[str, str] = {
     "registry.Championship": N_("championship"),
     "registry.Competition": N_("competition"),
     "registry.PrizeProgramme": N_("prize programme"),
+    "registry.SpreadsheetImport": N_("spreadsheet import"),
 }
 
 ROLE_WORDS: Mapping[str, str] = {

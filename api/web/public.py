@@ -33,6 +33,7 @@ import inspect
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from functools import partial
 from itertools import groupby
 from typing import Any
 from uuid import UUID
@@ -46,6 +47,7 @@ from litestar.response import ServerSentEvent, Template
 from litestar.response.base import ASGIResponse
 from markupsafe import Markup
 
+from api.certificates import certificate_path
 from api.i18n import N_
 from api.participants import SEARCH_LIMIT, find_participants, visible_person
 from api.prizes import programme_answer, sees_every_entry
@@ -138,6 +140,8 @@ def _labels(request: AnyRequest) -> dict[str, Any]:
         "medal_names": MEDALS,
         "region_names": REGIONS,
         "entry_status_names": ENTRY_STATUSES,
+        # /certificates/{code} of a medal, medallion or awarded prize (templates/certificates)
+        "certificate_path": partial(certificate_path, request),
     }
 
 

@@ -25,6 +25,7 @@ from domain.prizes import Prize
 from domain.values import AspectType, CompetitionStatus
 from tests.api.conftest import ROLES, Ctx, make_ctx
 from tests.helpers import SCHEME, sign_off_all
+from tests.registry.test_imports import marks_file, participants_file
 
 UNKNOWN = UUID("5e1f0c3a-0000-4000-8000-000000000000")
 PROGRAMME_BODY = {
@@ -36,6 +37,8 @@ PROGRAMME_BODY = {
     "prizes": [{"place": 1, "description": "Ноутбук", "amount_kzt": 500000}],
 }
 ALL = (*ROLES, "public", "bogus")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ENTRANT_LIST = participants_file([["Сейітқали Ерасыл", "02.01.2005", "Высший колледж ВКТУ"]])
 
 
 def only(*allowed: str, unknown: tuple[str, ...] = ()) -> dict[str, str]:
@@ -69,6 +72,8 @@ class Case:
     #: (see ``prepare``)
     state: str = "marking"
     headers: dict[str, str] = field(default_factory=dict)
+    #: a multipart body (``files`` of the test client), e.g. a spreadsheet to import
+    files: Body = None
 
 
 def person(ctx: Ctx, name: str = "Иванов Дмитрий Сергеевич") -> str:
@@ -141,6 +146,43 @@ CASES: list[Case] = [
         state="published",
     ),
     Case("an unknown person", "GET", "/api/v1/participants/{unknown}", everyone("404")),
+    # ------------------------------------------------------------------ certificates (issue 16)
+    Case(
+        "a person's certificates",
+        "GET",
+        "/api/v1/participants/{participant}/certificates",
+        everyone(),
+        state="published",
+    ),
+    Case(
+        "an unknown person's certificates",
+        "GET",
+        "/api/v1/participants/{unknown}/certificates",
+        everyone("404"),
+    ),
+    Case(
+        "a code that is no certificate",
+        "GET",
+        "/api/v1/certificates/{unknown}",
+        everyone("404"),
+    ),
+    # ------------------------------------------------------------------ templates (issue 16)
+    Case("a blank import template", "GET", "/api/v1/templates/participants.xlsx", everyone()),
+    # (its path, a placeholder where the file's name goes, is what covers the route)
+    Case("an unknown template", "GET", "/api/v1/templates/{unknown}", everyone("404")),
+    Case(
+        "a mark sheet pre-filled for a competition in marking",
+        "GET",
+        "/api/v1/templates/marks.xlsx?competition_id={competition}",
+        readers(),
+    ),
+    Case(
+        "a scheme template of a published competition",
+        "GET",
+        "/api/v1/templates/scheme.xlsx?competition_id={competition}&lang=kk",
+        everyone(),
+        state="published",
+    ),
     # ------------------------------------------------------------------ lists (issue 15)
     Case("list organisations", "GET", "/api/v1/organisations?q=колледж&limit=2", everyone()),
     Case("list participants", "GET", "/api/v1/participants?q=Иванов", everyone()),
@@ -240,6 +282,52 @@ CASES: list[Case] = [
         everyone(),
         state="programme",
     ),
+    # ------------------------------------------------------------------ exports (issue 16)
+    Case(
+        "prize list .xlsx",
+        "GET",
+        "/api/v1/prize-programmes/{programme}/export.xlsx?lang=kk",
+        everyone(),
+        state="programme",
+    ),
+    Case(
+        "protocol of a competition in marking",
+        "GET",
+        "/api/v1/competitions/{competition}/protocol.xlsx",
+        readers(),
+    ),
+    Case(
+        "protocol of a published competition",
+        "GET",
+        "/api/v1/competitions/{competition}/protocol.xlsx?lang=kk",
+        everyone(),
+        state="published",
+    ),
+    Case(
+        "printable protocol of a competition in marking",
+        "GET",
+        "/api/v1/competitions/{competition}/protocol/print",
+        readers(),
+    ),
+    Case(
+        "protocol of a championship",
+        "GET",
+        "/api/v1/championships/{championship}/protocol.xlsx",
+        everyone(),
+    ),
+    Case(
+        "printable protocol of a championship",
+        "GET",
+        "/api/v1/championships/{championship}/protocol/print?lang=kk",
+        everyone(),
+        state="published",
+    ),
+    Case(
+        "protocol of an unknown championship",
+        "GET",
+        "/api/v1/championships/{unknown}/protocol.xlsx",
+        everyone("404"),
+    ),
     *(
         Case(
             f"{decision} unknown prize entry",
@@ -305,6 +393,30 @@ CASES: list[Case] = [
         only("akimat"),
         body=lambda c: {"reason": "Не выполнены условия"},
         state="programme",
+    ),
+    # ------------------------------------------------------------------ imports (issue 16)
+    Case(
+        "import an entrant list (dry run)",
+        "POST",
+        "/api/v1/imports?kind=participants&competition_id={competition2}&dry_run=true",
+        only("organiser"),
+        files=lambda c: {"file": ("list.xlsx", ENTRANT_LIST, XLSX)},
+    ),
+    Case(
+        "import an entrant list into an unknown competition",
+        "POST",
+        "/api/v1/imports?kind=participants&competition_id={unknown}&dry_run=true",
+        only(unknown=("organiser",)),
+        files=lambda c: {"file": ("list.xlsx", ENTRANT_LIST, XLSX)},
+    ),
+    Case(
+        "import one's mark sheet (dry run)",
+        "POST",
+        "/api/v1/imports?kind=marks&competition_id={competition}&dry_run=true",
+        only("chief", "expert"),
+        files=lambda c: {
+            "file": ("marks.xlsx", marks_file(["A1"], [["Өмірбекова Ұлжан", "7,5"]]), XLSX)
+        },
     ),
     # ------------------------------------------------------------------ accounts
     Case(
@@ -724,8 +836,9 @@ async def test_role_matrix(case: Case, app, client):
         else:
             headers = ctx.auth(role)
         body = case.body(ctx) if case.body else None
+        files = case.files(ctx) if case.files else None
         response = await client.request(
-            case.method, path, json=body, headers={**headers, **case.headers}
+            case.method, path, json=body, files=files, headers={**headers, **case.headers}
         )
         actual[role] = status_class(response.status_code)
         if response.status_code >= 400:

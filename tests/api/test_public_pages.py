@@ -84,7 +84,10 @@ async def test_standings_page_shows_what_the_json_standings_answer(app, client):
         # the issue's order: total, scaled score, medal, medallion, then the criteria
         assert cells[3] == number(expected["total"])
         assert cells[4] == str(expected["scaled_score"])  # WorldSkills: the scaled score
-        assert cells[5] == medals[expected["medal"]]  # the medal as text, not only a colour
+        # the medal as text, not only a colour; a medal links its certificate (issue 16)
+        certificate = " Сертификат" if expected["medal"] else ""
+        assert cells[5] == medals[expected["medal"]] + certificate
+        assert ('href="/certificates/' in row) == bool(expected["medal"] or expected["medallion"])
         assert (cells[6] != "") == expected["medallion"]
         criteria = [number(expected["criteria"][k]) for k in sorted(expected["criteria"])]
         assert cells[7:] == criteria

@@ -18,6 +18,7 @@ MODULES = {
     "Championship": "domain.championship",
     "Competition": "domain.competition",
     "PrizeProgramme": "domain.prize_programme",
+    "SpreadsheetImport": "domain.imports",
 }
 
 

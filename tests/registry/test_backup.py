@@ -55,6 +55,10 @@ def cli(url: str, *args: str) -> Any:
     return CliRunner().invoke(main, ["--database-url", url, "audit", *args])
 
 
+def certificate_key_cli(url: str, *args: str) -> Any:
+    return CliRunner().invoke(main, ["--database-url", url, "certificate-key", *args])
+
+
 def printed_hash(output: str) -> str:
     match = re.search(r"head hash:\s+([0-9a-f]{64})", output)
     assert match, output
@@ -90,6 +94,10 @@ def test_the_demo_history_survives_sqlite_to_postgres_to_sqlite(tmp_path, stores
     assert exported.exit_code == 0, exported.output
     assert printed_hash(exported.output) == head_hash(original)
     assert not (tmp_path / "backup.ndjson.partial").exists()
+    # The certificate key travels beside the events (never in the feed): without it a
+    # restored store would make its own and every certificate code would change.
+    key = tmp_path / "certificate.key"
+    assert certificate_key_cli(source_url, "export", str(key)).exit_code == 0
 
     chain = [(source_url, backup)]
     # SQLite -> PostgreSQL -> SQLite (or SQLite -> SQLite on a SQLite-only run).
@@ -100,6 +108,8 @@ def test_the_demo_history_survives_sqlite_to_postgres_to_sqlite(tmp_path, stores
         imported = cli(url, "import", str(chain[-1][1]))
         assert imported.exit_code == 0, imported.output
         assert printed_hash(imported.output) == head_hash(original)
+        installed = certificate_key_cli(url, "import", str(key))
+        assert installed.exit_code == 0, installed.output
         restored = RegistryApplication(parse_database_url(url))
         try:
             assert raw_rows(restored) == original

@@ -1,0 +1,1 @@
+"""Spreadsheets: bytes to tables and tables to bytes (issue 16)."""
