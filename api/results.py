@@ -327,10 +327,15 @@ def _parse_moment(text: str, field: str) -> time_travel.AsOf:
         raise invalid_field(error.field, Message(error.template, error.params)) from None
 
 
+def _travel(request: Request[Any, Any, Any]) -> time_travel.TimeTravel:
+    """The registry's time travel, reading the checkpoints of this app's views."""
+    return time_travel.for_app(request.app.state.registry, read_side(request).store)
+
+
 def _timeline(request: Request[Any, Any, Any], competition_id: UUID) -> time_travel.Timeline:
     """The competition's timeline, if the caller may see the competition at all now
     (the live rules: 404 for the public before publication, 403 for other tokens)."""
-    timeline = time_travel.for_app(request.app.state.registry).timeline(competition_id)
+    timeline = _travel(request).timeline(competition_id)
     if timeline is None:
         check_visible(request, competition_id, None)
     assert timeline is not None
@@ -338,9 +343,20 @@ def _timeline(request: Request[Any, Any, Any], competition_id: UUID) -> time_tra
     return timeline
 
 
+def _history(request: Request[Any, Any, Any], competition_id: UUID) -> time_travel.History:
+    """As :func:`_timeline`, without reading the whole history: the moments of one
+    competition are found from its checkpoints."""
+    history = _travel(request).history(competition_id)
+    if history is None:
+        check_visible(request, competition_id, None)
+    assert history is not None
+    check_visible(request, competition_id, "published" if history.published else "marking")
+    return history
+
+
 def _at(
     request: Request[Any, Any, Any],
-    timeline: time_travel.Timeline,
+    timeline: time_travel.Timeline | time_travel.History,
     as_of: time_travel.AsOf,
     field: str,
     *,
@@ -351,7 +367,7 @@ def _at(
     A moment before the competition existed is 404, unless ``before_creation`` (a diff may
     start there): then it is None, and visible to those who see an unpublished competition.
     """
-    travel = time_travel.for_app(request.app.state.registry)
+    travel = _travel(request)
     try:
         travel.check(as_of, field)
     except FeedError as error:
@@ -395,7 +411,7 @@ def _moment_of(
     request: Request[Any, Any, Any], competition_id: UUID, text: str, field: str
 ) -> time_travel.Moment:
     as_of = _parse_moment(text, field)
-    moment = _at(request, _timeline(request, competition_id), as_of, field)
+    moment = _at(request, _history(request, competition_id), as_of, field)
     assert moment is not None
     return moment
 

@@ -9,7 +9,9 @@ What it does:
 
 1. generates a synthetic history (``bench/synthetic.py``) and one more competition of 10,000
    marks (50 competitors x 200 measurement aspects, one mark per event, a few corrections,
-   locked, published, two amendments) in a child process, so its memory does not count;
+   locked, published, two amendments) and projects the results view (time travel starts
+   from its checkpoints, as with a running projector) in a child process, so its memory does
+   not count;
 2. floor: reads every stored event and decodes it through the mapper (nothing else);
 3. the feed's lines made in this process (``projections.audit_feed.Feed``, no HTTP);
 4. (a) the real app under uvicorn (a subprocess, projector external so nothing else runs
@@ -46,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import emit, figure, limit  # noqa: E402
 from bench.phases import open_registry, peak_rss_mb, read_and_decode, run_phased  # noqa: E402
 
 if TYPE_CHECKING:  # imported by the phase that needs it
@@ -53,6 +56,10 @@ if TYPE_CHECKING:  # imported by the phase that needs it
 
 TARGET_FEED_RATE = 100_000
 TARGET_AS_OF_MS = 50.0
+# issue 17: the feed >= 1 x the read + decode floor; as_of at 10,000 marks, server time
+GOAL_FEED_RATIO = 1.0
+GOAL_AS_OF_COLD_MS = 50.0
+GOAL_AS_OF_WARM_MS = 10.0
 MARKS = 10_000
 COMPETITORS = 50
 ASPECTS = 200  # 200 x 0.50 = 100.00
@@ -157,6 +164,15 @@ def generate(url: str, events: int) -> None:
         f"generated {written:,} events + a competition of {MARKS:,} marks ({competition}) "
         f"in {time.perf_counter() - started:.1f} s"
     )
+    # The results view, as a deployment's projector keeps it: time travel (as_of) starts
+    # from its checkpoints of each competition (projections/moments.py).
+    from projections.results import ResultsProjection
+    from projections.runner import Projector
+    from projections.store import ViewStore
+
+    store = ViewStore(app.settings)
+    Projector(app, store, [ResultsProjection(app, store)], batch_size=5_000).catch_up()
+    store.close()
     app.close()
 
 
@@ -193,7 +209,9 @@ def auditor_token(url: str) -> str:
         app.close()
 
 
-def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    url: str, port: int, log: Path, factory: str = "api.server:create_server_app_from_env"
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "REGISTRY_DATABASE_URL": url,
@@ -205,7 +223,7 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
         "-m",
         "uvicorn",
         "--factory",
-        "api.server:create_server_app_from_env",
+        factory,
         "--host",
         "127.0.0.1",
         "--port",
@@ -291,6 +309,7 @@ def measure(url: str, rounds: int, repeats: int) -> None:
     from domain.competition import Competition
     from domain.standings import standings
     from projections import time_travel
+    from projections.store import ViewStore
     from store.events import EventReader
 
     token = auditor_token(url)
@@ -354,12 +373,13 @@ def measure(url: str, rounds: int, repeats: int) -> None:
             f"(b) competition {competition_id}: {len(rows):,} events, {marks_entered:,} mark "
             f"events; {len(moments)} moments ({len(points)} positions, {len(stamps)} times, head)"
         )
-        travel = time_travel.TimeTravel(app)
+        # as the handler does: from the results view's checkpoints
+        travel = time_travel.TimeTravel(app, ViewStore(app.settings))
         answers: dict[str, bytes] = {}
 
         def as_of_once(text: str) -> float:
             started = time.perf_counter()
-            timeline = travel.timeline(competition_id)
+            timeline = travel.history(competition_id)
             assert timeline is not None
             as_of = time_travel.parse_as_of(text)
             travel.check(as_of)
@@ -372,7 +392,7 @@ def measure(url: str, rounds: int, repeats: int) -> None:
         timings = [as_of_once(m) for _ in range(rounds) for m in moments]
         p50, p99 = statistics.median(timings), percentile(timings, 99)
         say(
-            f"    in-process: cold (reads and decodes the history) {cold:.0f} ms; then "
+            f"    in-process: cold (a checkpoint and the events after it) {cold:.0f} ms; then "
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(timings):.1f} ms over "
             f"{len(timings)} calls"
         )
@@ -384,7 +404,7 @@ def measure(url: str, rounds: int, repeats: int) -> None:
             plain.append((time.perf_counter() - started) * 1000)
         say(
             f"    plain replay (repository.get(version=v) + standings) at 1/4, 1/2, all: "
-            f"{', '.join(f'{t:.0f}' for t in plain)} ms -> the cached timeline is "
+            f"{', '.join(f'{t:.0f}' for t in plain)} ms -> time travel is "
             f"{statistics.median(plain) / p50:.0f} x faster at p50"
         )
         http_times = []
@@ -410,7 +430,57 @@ def measure(url: str, rounds: int, repeats: int) -> None:
             f"    target < {TARGET_AS_OF_MS:.0f} ms: "
             f"{'met' if worst < TARGET_AS_OF_MS else 'NOT met'} (p99, warm)"
         )
+        # (c) the server's own time (bench/timed_app.py: ``server-timing``) on a server started
+        # afresh, so its first as_of request for the competition is cold; as_of requests for
+        # another competition (of the synthetic history) warm the rest of the server first.
+        [first] = reader.scan(0, head, 1, topics=[Competition.Created.TOPIC])
+        other = reader.key(first[1])[0]
+        assert other != competition_id
+        cold_ms, warm_ms = server_as_of(
+            url, folder, token, competition_id, moments, rounds, warm=(other, str(head))
+        )
+        warm_p50, warm_p99 = statistics.median(warm_ms), percentile(warm_ms, 99)
+        say(
+            f"(c) as_of server time (a fresh server): first (cold) {cold_ms:.1f} ms, then p50 "
+            f"{warm_p50:.1f} ms, p99 {warm_p99:.1f} ms over {len(warm_ms)} requests"
+        )
         say(f"peak RSS of this (measuring) process: {peak_rss_mb():,.0f} MB")
+        extra = {
+            "in-process: cold (ms)": round(cold, 1),
+            "in-process: p99 (ms)": round(p99, 1),
+            "over HTTP: first (ms)": round(http_times[0], 1),
+            "over HTTP: p99 (ms)": round(http_p99, 1),
+        }
+        emit(
+            [
+                figure(
+                    "feed.http",
+                    f"NDJSON audit feed over HTTP ({total:,} events)",
+                    served,
+                    floor,
+                    "events/s",
+                    goal=GOAL_FEED_RATIO,
+                    against="read + decode of every event",
+                    **{"client CPU (share of a core)": round(statistics.median(clients), 2)},
+                ),
+                limit(
+                    "as_of.cold",
+                    f"as_of standings at {marks_entered:,} marks: cold, server time",
+                    cold_ms,
+                    GOAL_AS_OF_COLD_MS,
+                    "ms",
+                    **extra,
+                ),
+                limit(
+                    "as_of.warm",
+                    f"as_of standings at {marks_entered:,} marks: warm p99, server time",
+                    warm_p99,
+                    GOAL_AS_OF_WARM_MS,
+                    "ms",
+                    **{"p50 (ms)": round(warm_p50, 1)},
+                ),
+            ]
+        )
     finally:
         server.terminate()
         try:
@@ -421,6 +491,49 @@ def measure(url: str, rounds: int, repeats: int) -> None:
         for name in os.listdir(folder):
             os.remove(folder / name)
         folder.rmdir()
+
+
+def server_as_of(
+    url: str,
+    folder: Path,
+    token: str,
+    competition_id: UUID,
+    moments: list[str],
+    rounds: int,
+    warm: tuple[UUID, str],
+) -> tuple[float, list[float]]:
+    """The server's milliseconds for as_of standings on a freshly started server: the first
+    as_of request for the competition (cold; ``warm``: another competition and moment asked
+    first), then ``rounds`` over ``moments`` (warm)."""
+    import httpx
+
+    from bench.timed_app import server_ms
+
+    port = free_port()
+    server = start_server(
+        url, port, folder / "timed.log", factory="bench.timed_app:create_timed_app_from_env"
+    )
+    try:
+        with httpx.Client(timeout=60) as client:
+            headers = {"Authorization": f"Bearer {token}"}
+            base = f"http://127.0.0.1:{port}/api/v1/competitions"
+
+            def once(competition: UUID, text: str) -> float:
+                path = f"{base}/{competition}/standings"
+                answer = client.get(path, params={"as_of": text}, headers=headers)
+                assert answer.status_code == 200, answer.text
+                return server_ms(answer.headers)
+
+            for _ in range(3):  # the server's first requests, not this competition's
+                once(*warm)
+            cold = once(competition_id, moments[len(moments) // 2])
+            return cold, [once(competition_id, m) for _ in range(rounds) for m in moments]
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 def big_competition_id() -> UUID:

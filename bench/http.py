@@ -4,6 +4,8 @@ ceiling served the same way, in one run, on a fresh store.
     python bench/http.py            # ~10 s per phase
     python bench/http.py --quick    # ~3 s per phase
     python bench/http.py --database-url postgresql://postgres@127.0.0.1/test?schema=bench_http
+    python bench/http.py --quick --compare-projector           # + sheets, the other topology
+    python bench/http.py --quick --scaling 1,2,4 --database-url postgresql://...  # 1, 2, 4 APIs
 
 What it does:
 
@@ -26,6 +28,14 @@ What it does:
 4. checks that every mark answered 2xx is stored exactly once (read back from the store, and
    the competitions' marking progress through the API), and prints the table, the ratios and
    whether each target is met.
+
+``--compare-projector`` then restarts the real server in the other topology (the projector
+separate if it ran in the API process, and the other way round) on the same store and loads
+sheets again, on competitions of their own: the whole-sheet POST of both topologies in one
+run. ``--scaling 1,2,4`` restarts it with 1, 2 and 4 API processes (``--workers``) and the
+projector separate, and loads single marks at each, on competitions of their own. Every mark
+of these phases is checked too. The last line of the output is the figures for
+``bench/report.py`` (``bench/figures.py``).
 
 Targets (SQLite, this 2-core machine): single marks >= 3,000/s with p99 < 50 ms; sheets >=
 25,000 marks/s; standings GETs >= 0.7 x the bare GET rate with p99 < 10 ms.
@@ -70,6 +80,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import LOWER, emit, figure  # noqa: E402
+
 HOST = "127.0.0.1"
 V1 = "/api/v1"
 ASPECTS = 200  # 200 x 0.50 = 100.00; the most a scheme may have
@@ -84,6 +96,12 @@ TARGET_SINGLE_P99 = 50.0
 TARGET_SHEET_RATE = 25_000
 TARGET_GET_RATIO = 0.7
 TARGET_GET_P99 = 10.0
+# issue 17, each against its floor in the same run
+GOAL_SINGLE_RATIO = 0.5  # single-mark POST >= 0.5 x the bare POST
+GOAL_SINGLE_P99_RATIO = 0.5  # p99 <= 2 x the bare p99 (ratio bare / ours)
+GOAL_GET_RATIO = 1.0  # standings GET >= 1 x the bare GET
+GOAL_TOPOLOGY_RATIO = 1.0  # sheets, projector in the API process >= the separate projector
+GOAL_SCALING_RATIO = 1.0  # the issue names no figure: more API processes are not slower
 
 
 def say(text: str) -> None:
@@ -385,6 +403,8 @@ class PhaseResult:
     other_cpu: float = 0.0
     exhausted: bool = False
     cancelled: int = 0
+    #: PostgreSQL: the server's backends by what they were doing (mean count per sample)
+    waits: dict[str, float] = field(default_factory=dict)
 
     @property
     def requests(self) -> int:
@@ -546,6 +566,66 @@ async def run_phase(
     result.exhausted = exhausted[0]
     await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
     return result
+
+
+class WaitSampler:
+    """What the real server's PostgreSQL backends are doing, sampled from
+    ``pg_stat_activity`` every 50 ms in a thread after ``delay`` seconds (the warm-up): per
+    sample, each backend of the server's ``application_name`` (``PGAPPNAME``) that is active
+    counts as running (on a CPU) or as its wait event (``Lock:relation``: a table lock,
+    ``IO:WALSync``: fsync of the WAL...), one idle in a transaction as the app's own time.
+    The answer: the mean number of backends in each state, the most frequent first."""
+
+    def __init__(self, url: str, prefix: str, delay: float) -> None:
+        import threading
+
+        self.url, self.prefix, self.delay = url, prefix, delay
+        self.done = threading.Event()
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.samples = 0
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+
+    def sample(self) -> None:
+        import psycopg
+
+        from store.settings import parse_database_url
+
+        if self.done.wait(self.delay):
+            return
+        conninfo = parse_database_url(self.url).pg_conninfo()
+        while True:  # the server may have no connection to spare at once (others' tests)
+            try:
+                connection = psycopg.connect(conninfo, autocommit=True)
+                break
+            except psycopg.OperationalError:
+                if self.done.wait(0.2):
+                    return
+        with connection as c:
+            while not self.done.wait(0.05):
+                try:
+                    rows = c.execute(
+                        "SELECT application_name, state, wait_event_type, wait_event "
+                        "FROM pg_stat_activity WHERE application_name LIKE %s",
+                        (self.prefix + "%",),
+                    ).fetchall()
+                except psycopg.Error:
+                    return
+                self.samples += 1
+                for name, state, kind, event in rows:
+                    who = "projector " if name.endswith("-projector") else ""
+                    if state == "active":
+                        self.counts[who + ("running" if kind is None else f"{kind}:{event}")] += 1
+                    elif state and state.startswith("idle in transaction"):
+                        self.counts[who + "idle in transaction"] += 1
+
+    def stop(self) -> dict[str, float]:
+        self.done.set()
+        self.thread.join(timeout=10)
+        if not self.samples:
+            return {}
+        means = {k: round(n / self.samples, 2) for k, n in self.counts.most_common()}
+        return {k: v for k, v in means.items() if v >= 0.01}
 
 
 # ====================================================================== setup over the API
@@ -1115,6 +1195,98 @@ def print_targets(by: dict[tuple[str, str], PhaseResult], store: str) -> None:
         )
 
 
+def report_figures(
+    by: dict[tuple[str, str], PhaseResult], projector: str, other: str | None, scaling: list[int]
+) -> list[dict[str, Any]]:
+    """The figures for ``bench/report.py``: each real phase beside its floor in this run."""
+    single, bare_post = by[("single", "real")], by[("single", "bare")]
+    get_real, get_bare = by[("get", "real")], by[("get", "bare")]
+    clients = single.concurrency
+
+    def cpu(r: PhaseResult) -> dict[str, Any]:
+        return {
+            "server CPU (cores)": round(r.server_cpu, 2),
+            "client CPU (cores)": round(r.client_cpu, 2),
+            "other CPU (cores)": round(r.other_cpu, 2),
+            **({"PostgreSQL backends (mean per sample)": r.waits} if r.waits else {}),
+        }
+
+    figures = [
+        figure(
+            "http.single.rate",
+            f"single-mark POST, {clients} clients",
+            single.rate,
+            bare_post.rate,
+            "req/s",
+            goal=GOAL_SINGLE_RATIO,
+            against="bare Litestar POST, same run",
+            **cpu(single),
+        ),
+        figure(
+            "http.single.p99",
+            f"single-mark POST p99, {clients} clients",
+            single.percentile(99),
+            bare_post.percentile(99),
+            "ms",
+            better=LOWER,
+            goal=GOAL_SINGLE_P99_RATIO,
+            against="bare Litestar POST p99, same run",
+        ),
+    ]
+    if other:
+        mine = {projector: by[("sheets", "real")], other: by[("sheets-other", "real")]}
+        inside, apart = mine["in-process"], mine["separate"]
+        figures.append(
+            figure(
+                "http.sheets.topology",
+                f"whole-sheet POST ({SHEET} marks), {inside.concurrency} clients: projector "
+                "in the API process",
+                inside.mark_rate,
+                apart.mark_rate,
+                "marks/s",
+                goal=GOAL_TOPOLOGY_RATIO,
+                against="the projector as its own process, same run",
+                **{
+                    "in-process p99 (ms)": round(inside.percentile(99), 1),
+                    "separate p99 (ms)": round(apart.percentile(99), 1),
+                    "measured first": projector,
+                },
+            )
+        )
+    figures.append(
+        figure(
+            "http.get.rate",
+            f"standings GET, {get_real.concurrency} clients",
+            get_real.rate,
+            get_bare.rate,
+            "req/s",
+            goal=GOAL_GET_RATIO,
+            against="bare Litestar GET, same run",
+            **{
+                "p99 (ms)": round(get_real.percentile(99), 1),
+                "bare p99 (ms)": round(get_bare.percentile(99), 1),
+            },
+        )
+    )
+    for before, after in itertools.pairwise(scaling):
+        was, now = by[(f"scale-{before}", "real")], by[(f"scale-{after}", "real")]
+        figures.append(
+            figure(
+                f"http.scaling.{after}",
+                f"single-mark POST, {after} vs {before} API processes (projector separate)",
+                now.mark_rate,
+                was.mark_rate,
+                "marks/s",
+                goal=GOAL_SCALING_RATIO,
+                against=f"{before} API process(es), same run",
+                **{f"{before} API: {k}": v for k, v in cpu(was).items()},
+                **{f"{after} API: {k}": v for k, v in cpu(now).items()},
+                **{f"{after} API: p99 (ms)": round(now.percentile(99), 1)},
+            )
+        )
+    return figures
+
+
 async def run(args: argparse.Namespace, folder: Path) -> int:
     url = args.database_url or f"sqlite:///{folder}/registry.sqlite"
     seconds = args.seconds or (3.0 if args.quick else 10.0)
@@ -1127,6 +1299,14 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
     sheet_pool = args.sheet_competitions or math.ceil(
         TARGET_SHEET_RATE * (seconds + warmup) / capacity
     )
+    other = None
+    if args.compare_projector:
+        other = "separate" if args.projector == "in-process" else "in-process"
+        if not args.sheet_competitions:  # both topologies' pools: room for twice the target
+            sheet_pool = math.ceil(2 * TARGET_SHEET_RATE * (seconds + warmup) / capacity)
+    scaling = [int(n) for n in args.scaling.split(",")] if args.scaling else []
+    # each step of the scaling: room for twice the target rate (several processes)
+    per_step = math.ceil(2 * TARGET_SINGLE_RATE * (seconds + warmup) / capacity)
     processes: list[subprocess.Popen[bytes]] = []
     try:
         from store.settings import parse_database_url
@@ -1144,6 +1324,8 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
             "(100% = one core) in the second before the run: other work skews every figure"
         )
         admin = create_admin(url, "".join(random.choices(string.ascii_uppercase, k=6)))
+        # the real server's PostgreSQL connections are named, so their waits can be sampled
+        appname = f"bench-http-{os.getpid()}"
         real_port, bare_port, canned_port = free_port(), free_port(), free_port()
         real_log, bare_log, canned_log = (folder / f"{n}.log" for n in ("real", "bare", "canned"))
         real = spawn(
@@ -1157,7 +1339,7 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
                 str(args.workers),
             ),
             real_log,
-            child_env(REGISTRY_DATABASE_URL=url),
+            child_env(REGISTRY_DATABASE_URL=url, PGAPPNAME=f"{appname}-api"),
         )
         processes.append(real)
         if args.projector == "separate":  # as docker-compose.yml deploys it
@@ -1165,7 +1347,7 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
                 spawn(
                     registry_command("project"),
                     folder / "projector.log",
-                    child_env(REGISTRY_DATABASE_URL=url),
+                    child_env(REGISTRY_DATABASE_URL=url, PGAPPNAME=f"{appname}-projector"),
                 )
             )
         await wait_http(real_port, real, real_log)
@@ -1175,9 +1357,16 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
             admin,
             competitors=args.competitors,
             experts=args.experts,
-            single=single_pool,
-            sheets=sheet_pool,
+            single=single_pool + per_step * len(scaling),
+            sheets=sheet_pool * (2 if other else 1),
         )
+        steps = [
+            setup.single[single_pool + i * per_step : single_pool + (i + 1) * per_step]
+            for i in range(len(scaling))
+        ]
+        other_sheets = setup.sheets[sheet_pool:]
+        setup.single, setup.sheets = setup.single[:single_pool], setup.sheets[:sheet_pool]
+        real_group = list(processes)  # the real server (and its separate projector)
         standings_file = folder / "standings.json"
         standings_file.write_bytes(setup.standings)
         bare = spawn(
@@ -1232,7 +1421,12 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
             if args.profile and server == "real":
                 args.profile.mkdir(parents=True, exist_ok=True)
                 k["profile"] = args.profile / f"{key}.txt"
+            sampler = None
+            if settings.backend == "postgres" and server == "real":
+                sampler = WaitSampler(url, appname, warmup)
             result = await run_phase(name, server, port, streams, server_pid=pid, **common, **k)
+            if sampler is not None:
+                result.waits = sampler.stop()
             results.append(result)
             by[(key, server)] = result
             say(
@@ -1240,6 +1434,11 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
                 + (f"{result.mark_rate:,.0f} marks/s, " if result.marks else "")
                 + f"p50 {result.percentile(50):.2f} ms, p99 {result.percentile(99):.2f} ms"
             )
+            if result.waits:
+                say(
+                    "    PostgreSQL backends of the server (mean per sample): "
+                    + ", ".join(f"{k} {v:.2f}" for k, v in result.waits.items())
+                )
             return result
 
         async def projector_caught_up() -> None:
@@ -1279,23 +1478,90 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
         await phase("get", "bare", "c. standings GET", gets())
         await phase("get", "real", "c. standings GET", gets())
 
+        pools = {
+            "single marks": (setup.single, single_outcomes),
+            "sheets": (setup.sheets, sheet_outcomes),
+        }
+
+        async def restart(projector: str, workers: int) -> None:
+            """The real server again, on the same store, in ``projector``'s topology with
+            ``workers`` API processes."""
+            nonlocal real, real_port, real_log, real_group
+            await settle(real_port)
+            for process in reversed(real_group):
+                stop(process)
+            real_port = free_port()
+            real_log = folder / f"real-{projector}-{workers}.log"
+            env = child_env(REGISTRY_DATABASE_URL=url, PGAPPNAME=f"{appname}-api")
+            real = spawn(
+                registry_command(
+                    "serve",
+                    "--port",
+                    str(real_port),
+                    "--projector",
+                    "in-process" if projector == "in-process" else "external",
+                    "--workers",
+                    str(workers),
+                ),
+                real_log,
+                env,
+            )
+            real_group = [real]
+            if projector == "separate":
+                log = folder / f"projector-{workers}.log"
+                env = {**env, "PGAPPNAME": f"{appname}-projector"}
+                real_group.append(spawn(registry_command("project"), log, env))
+            processes.extend(real_group)
+            await wait_http(real_port, real, real_log)
+            await wait_caught_up(real_port)
+            servers["real"] = (real_port, real.pid)
+            say(
+                f"real server restarted: projector {projector}, {workers} API process(es), "
+                f"port {real_port} (pid {real.pid})"
+            )
+
+        if other:
+            await restart(other, args.workers)
+            other_outcomes = Outcomes()
+            streams = [expert_marks(setup, other_sheets, e, SHEET) for e in range(experts)]
+            await phase(
+                "sheets-other", "real", f"b2. sheets, {other}", streams, outcomes=other_outcomes
+            )
+            await projector_caught_up()
+            pools[f"sheets, projector {other}"] = (other_sheets, other_outcomes)
+        for workers, pool in zip(scaling, steps, strict=True):
+            await restart("separate", workers)
+            step_outcomes = Outcomes()
+            streams = [expert_marks(setup, pool, e, 1) for e in range(experts)]
+            await phase(
+                f"scale-{workers}",
+                "real",
+                f"s. single marks, {workers} API",
+                streams,
+                outcomes=step_outcomes,
+            )
+            await projector_caught_up()
+            pools[f"single marks, {workers} API processes"] = (pool, step_outcomes)
+        if scaling:  # the check with the first topology's connections, not 4 processes' pools
+            await restart(args.projector, args.workers)
+
         print_table(results)
         print_targets(by, settings.backend)
         await settle(real_port)
-        ok = await verify(
-            url,
-            real_port,
-            setup,
-            {
-                "single marks": (setup.single, single_outcomes),
-                "sheets": (setup.sheets, sheet_outcomes),
-            },
-        )
+        try:
+            ok = await verify(url, real_port, setup, pools)
+        except Exception as error:  # the figures are still printed, with the check failed
+            say(f"the check could not run: {type(error).__name__}: {error}")
+            ok = False
         if real.poll() is not None:
             say(f"the real server exited early:\n{tail(real_log)}")
             ok = False
         say("")
         say("verification " + ("PASSED" if ok else "FAILED"))
+        emit(
+            report_figures(by, args.projector, other, scaling),
+            {"every mark answered 2xx is stored exactly once": ok},
+        )
         return 0 if ok else 1
     finally:
         for process in reversed(processes):
@@ -1327,6 +1593,17 @@ def main() -> None:
         help="the projector in the API process (registry serve's default on SQLite) or as its "
         "own `registry project` process (as docker-compose.yml runs it); with --workers > 1 "
         "in-process means the supervising process",
+    )
+    parser.add_argument(
+        "--compare-projector",
+        action="store_true",
+        help="then load sheets again with the projector in the other topology (restarted on "
+        "the same store)",
+    )
+    parser.add_argument(
+        "--scaling",
+        metavar="N,N,...",
+        help="then load single marks with N API processes each (projector separate), e.g. 1,2,4",
     )
     parser.add_argument("--competitors", type=int, default=200)
     parser.add_argument("--experts", type=int, default=32, help="concurrent marking clients")

@@ -2,11 +2,13 @@
 
     python bench/pages.py              # 6 rounds of 2 s phases, 32 connections
     python bench/pages.py --quick      # 2 rounds
+    python bench/pages.py --database-url postgresql://postgres@127.0.0.1/test?schema=bench_pages
 
 What it does:
 
 1. starts the real server (``registry serve --demo --projector in-process``, one process) on a
-   fresh SQLite store in a temp folder, and waits until the views are at the head;
+   fresh SQLite store in a temp folder (or the store ``--database-url`` names), and waits
+   until the views are at the head;
 2. takes the published demo competition with the most competitors, checks that its page
    (``GET /competitions/{id}``) and its JSON standings (``GET /api/v1/competitions/{id}/
    standings``) both answer 200, and warms both up;
@@ -43,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import emit, figure  # noqa: E402
 from bench.http import (  # noqa: E402
     HOST,
     V1,
@@ -123,11 +126,12 @@ async def phase(
 
 
 async def run(args: argparse.Namespace, folder: Path) -> int:
-    url = f"sqlite:///{folder}/registry.sqlite"
+    url = args.database_url or f"sqlite:///{folder}/registry.sqlite"
     seconds = args.seconds or 2.0
     rounds = args.rounds or (2 if args.quick else 6)
+    store = "SQLite in " + str(folder) if args.database_url is None else args.database_url
     say(
-        f"store: SQLite in {folder}; {args.connections} connections; {seconds:.0f} s per phase, "
+        f"store: {store}; {args.connections} connections; {seconds:.0f} s per phase, "
         f"{rounds} round(s); machine: {os.cpu_count()} cores; client on "
         + ("uvloop" if "uvloop" in sys.modules else "asyncio")
     )
@@ -194,6 +198,28 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
         )
         if args.json:
             print(json.dumps({"results": results, "sizes": sizes, "ratio": ratio}))
+        visit = "first visits" if args.first_visit else "returning browser"
+        emit(
+            [
+                figure(
+                    "pages.standings",
+                    f"standings page GET, {args.connections} clients ({visit})",
+                    page_rate,
+                    json_rate,
+                    "req/s",
+                    goal=TARGET_RATIO,
+                    against="the JSON standings GET",
+                    **{
+                        "rounds' ratios": [
+                            round(p / j, 2)
+                            for p, j in zip(
+                                results["standings page"], results["JSON standings"], strict=True
+                            )
+                        ]
+                    },
+                )
+            ]
+        )
         return 0 if ratio >= TARGET_RATIO else 1
     except Exception:
         say(tail(log))
@@ -210,6 +236,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="seconds per phase (default 2)")
     parser.add_argument("--rounds", type=int, help="rounds of both phases (default 6)")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
     parser.add_argument(
         "--first-visit",
         action="store_true",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -66,10 +67,8 @@ def run_phased(
         subprocess.run([*me, "--phase", "generate", "--events", str(events)], check=True)
         subprocess.run([*me, "--phase", "measure", *passed], check=True)
     finally:
-        if folder:
-            for name in os.listdir(folder):
-                os.remove(os.path.join(folder, name))
-            os.rmdir(folder)
+        if folder:  # the store and whatever the servers left beside it (web/, sessions)
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def open_registry(url: str) -> RegistryApplication:

@@ -6,8 +6,8 @@ and decoding the same events, in the same run.
     python bench/rebuild.py --events 300000 --database-url postgresql://postgres@127.0.0.1/test?schema=bench
 
 Targets (SQLite, this machine): rebuild >= 0.5 x floor and >= 150,000 events/s; peak RSS of the
-measuring process < 250 MB. The history is generated in a child process so its memory does not
-count.
+rebuild < 250 MB: this process's and its worker's (a parallel rebuild), added. The history is
+generated in a child process so its memory does not count.
 """
 
 from __future__ import annotations
@@ -18,7 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.figures import emit, figure, limit
 from bench.phases import generate_synthetic, open_registry, peak_rss_mb, read_and_decode, run_phased
+
+GOAL_RATIO = 0.5  # issue 17: rebuild >= 0.5 x the read + decode floor
+GOAL_RSS_MB = 250.0
 
 
 def measure(url: str) -> None:
@@ -47,9 +51,33 @@ def measure(url: str) -> None:
         f"rebuild all:  {stats.events:,} in {rebuild_seconds:.2f} s = {rebuild_rate:,.0f} events/s"
     )
     print(f"ratio:        {rebuild_rate / floor_rate:.2f} x floor")
-    print(f"peak RSS:     {peak_rss_mb():,.0f} MB")
+    # A parallel rebuild's worker process (the views of stored bytes) runs at the same time:
+    # its peak counts too.
+    rss = peak_rss_mb() + stats.worker_peak_mb
+    print(f"peak RSS:     {rss:,.0f} MB", end="")
+    print(f" (this process {peak_rss_mb():,.0f} + worker {stats.worker_peak_mb:,.0f})")
     store.close()
     app.close()
+    emit(
+        [
+            figure(
+                "rebuild.rate",
+                f"rebuild of all views ({total:,} events)",
+                rebuild_rate,
+                floor_rate,
+                "events/s",
+                goal=GOAL_RATIO,
+                against="read + decode of every event",
+            ),
+            limit(
+                "rebuild.rss",
+                f"rebuild: peak RSS of its processes ({total:,} events)",
+                rss,
+                GOAL_RSS_MB,
+                "MB",
+            ),
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.figures import emit, figure
 from bench.phases import generate_synthetic, open_registry, peak_rss_mb, read_and_decode, run_phased
+
+GOAL_VERIFY_RATIO = 1.5  # issue 17: seal verification >= 1.5 x the read + decode floor
 
 
 def generate(url: str, events: int) -> None:
@@ -112,6 +115,25 @@ def measure(url: str, runs: int) -> None:
     print(f"peak RSS:           {peak_rss_mb():,.0f} MB")
     store.close()
     app.close()
+    emit(
+        [
+            figure(
+                "seal.verify",
+                f"seal verification, one process ({total:,} events)",
+                verify,
+                floor,
+                "events/s",
+                goal=GOAL_VERIFY_RATIO,
+                against="read + decode of every event",
+                **{
+                    "raw rows only (events/s)": round(raw),
+                    "verification with --jobs 2 (events/s)": round(verify2),
+                    "build of the seal view (events/s)": round(building),
+                },
+            )
+        ],
+        {"the seal chain verifies": report.ok},
+    )
 
 
 if __name__ == "__main__":

@@ -4,11 +4,13 @@ streams of one process, and what each open stream costs in memory.
     python bench/sse.py              # 1,000 streams
     python bench/sse.py --quick      # 200 streams
     python bench/sse.py --streams 2000 --competitors 40
+    python bench/sse.py --database-url postgresql://postgres@127.0.0.1/test?schema=bench_sse
 
 What it does:
 
 1. makes the first admin with ``registry accounts create``, starts the real server
-   (``registry serve --projector in-process``, one process) on a fresh SQLite store, and sets
+   (``registry serve --projector in-process``, one process) on a fresh SQLite store (or the
+   store ``--database-url`` names), and sets
    up through the API a competition of ``--competitors`` competitors (20 measurement aspects),
    every mark entered by sheets, locked (not yet published);
 2. phase "publication": opens N streams ``GET /api/v1/competitions/{id}/standings/stream``
@@ -50,6 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import emit, limit  # noqa: E402
 from bench.http import (  # noqa: E402
     HOST,
     SHEET,
@@ -369,14 +372,15 @@ def report(r: Phase, reused: bool = False) -> None:
 
 
 async def run(args: argparse.Namespace, folder: Path) -> int:
-    url = f"sqlite:///{folder}/registry.sqlite"
+    url = args.database_url or f"sqlite:///{folder}/registry.sqlite"
     count = args.streams or (200 if args.quick else 1000)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = 2 * count + 200  # the client's sockets and the server's (it inherits this)
     if soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, wanted), hard))
+    store = "SQLite in " + str(folder) if args.database_url is None else args.database_url
     say(
-        f"store: SQLite in {folder}; {count:,} streams; {args.competitors} competitors; "
+        f"store: {store}; {count:,} streams; {args.competitors} competitors; "
         f"machine: {os.cpu_count()} cores; client on "
         + ("uvloop" if "uvloop" in sys.modules else "asyncio")
     )
@@ -433,6 +437,33 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
         )
         if args.json:
             print(json.dumps([r.__dict__ | {"delays_ms": None} for r in (published, amended)]))
+        emit(
+            [
+                limit(
+                    f"sse.{key}",
+                    f"SSE: {r.name.split(' (')[0]} reaches {r.streams:,} open streams, p99",
+                    r.percentile(99),
+                    TARGET_P99_MS,
+                    "ms",
+                    **{"received by": f"{r.received:,}/{r.streams:,}"},
+                    # the first phase's streams: the second's reuse the memory they left
+                    **(
+                        {
+                            "server RSS per open stream (KB)": round(
+                                (r.rss_open - r.rss_before) * 1024 / r.streams, 1
+                            )
+                        }
+                        if key == "publication"
+                        else {}
+                    ),
+                )
+                for key, r in (("publication", published), ("amendment", amended))
+            ],
+            {
+                "every stream received the publication": published.received == published.streams,
+                "every stream received the amendment": amended.received == amended.streams,
+            },
+        )
         return 0 if met else 1
     except Exception:
         say(tail(log))
@@ -448,6 +479,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="200 streams")
     parser.add_argument("--streams", type=int, help="open streams (default 1,000)")
     parser.add_argument("--competitors", type=int, default=25)
+    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
     parser.add_argument("--wait", type=float, default=10.0, help="seconds to wait for every stream")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (store, log)")

@@ -214,10 +214,26 @@ def judgement_mark(max_mark: Decimal, scores: Sequence[int]) -> Decimal:
     """
     if len(scores) != _JUDGEMENT_SCORES:
         raise ValueError(f"a judgement aspect needs exactly 3 scores, got {len(scores)}")
-    total = sum(_score(s) for s in scores)
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
-        return round_half_up(max_mark * total / Decimal(9))
+    total = 0
+    for score in scores:
+        # a plain int 0..3 as it is (the usual case), anything else checked by _score
+        total += score if type(score) is int and 0 <= score <= 3 else _score(score)
+    key = (max_mark, total)
+    mark = _JUDGEMENT_MARKS.get(key) if max_mark.is_finite() else None
+    if mark is None:
+        with localcontext() as ctx:
+            ctx.prec = _PRECISION
+            mark = round_half_up(max_mark * total / Decimal(9))
+        if len(_JUDGEMENT_MARKS) < _JUDGEMENT_MARKS_KEPT:
+            _JUDGEMENT_MARKS[key] = mark
+    return mark
+
+
+#: Judgement marks already computed, by (max mark, sum of the scores): a scheme has a few
+#: max marks and a sum is 0..9, while standings need the mark of every judged aspect of every
+#: competitor. Equal max marks (10.0 == 10.00) give the same mark: it is rounded to 2 places.
+_JUDGEMENT_MARKS: dict[tuple[Decimal, int], Decimal] = {}
+_JUDGEMENT_MARKS_KEPT = 10_000
 
 
 def is_disputed(scores: Sequence[int]) -> bool:
@@ -247,8 +263,8 @@ def criterion_subtotals(
     keys in criterion order (A, B, ..., Z, AA).  A mark for an aspect that is not in
     ``criterion_of`` is a ``ValueError``.
     """
-    unknown = sorted(set(aspect_marks) - set(criterion_of))
-    if unknown:
+    if not aspect_marks.keys() <= criterion_of.keys():
+        unknown = sorted(set(aspect_marks) - set(criterion_of))
         raise ValueError(f"marks for aspects not in the scheme: {', '.join(unknown)}")
     sums: dict[str, Decimal] = {criterion: ZERO for criterion in criterion_of.values()}
     with localcontext() as ctx:
@@ -256,7 +272,21 @@ def criterion_subtotals(
         for aspect_id, mark in aspect_marks.items():
             criterion = criterion_of[aspect_id]
             sums[criterion] = sums[criterion] + mark
-        return {c: round_half_up(sums[c]) for c in sorted(sums, key=_criterion_key)}
+        return {c: round_half_up(sums[c]) for c in _criterion_order(tuple(sums))}
+
+
+def _criterion_order(criteria: tuple[str, ...]) -> list[str]:
+    """``criteria`` in criterion order; a scheme's criteria are sorted once, not per
+    competitor (remembered for a bounded number of schemes)."""
+    order = _CRITERION_ORDERS.get(criteria)
+    if order is None:
+        order = sorted(criteria, key=_criterion_key)
+        if len(_CRITERION_ORDERS) < 1_000:
+            _CRITERION_ORDERS[criteria] = order
+    return order
+
+
+_CRITERION_ORDERS: dict[tuple[str, ...], list[str]] = {}
 
 
 # --------------------------------------------------------------------------- results

@@ -49,8 +49,9 @@ def standings(competition: Competition) -> Standings:
     computed the same way at every stage; only published standings are official.
     """
     entries = []
+    results = competition.results()
     for entrant in competition.entrants.values():
-        total, criteria = competition.competitor_result(entrant.participant_id)
+        total, criteria = results[entrant.participant_id]
         entries.append(
             scoring.ResultInput(
                 competitor_id=entrant.participant_id,

@@ -86,9 +86,7 @@ class AuditProjection(ViewProjection):
             self.actors.append((notification.aggregate_key, name, role))
 
     def write(self, cursor: Any) -> None:
-        self.store.executemany(
-            cursor, f"INSERT INTO {self.t('v_audit')} VALUES (?, ?, ?, ?, ?, ?, ?)", self.rows
-        )
+        self.store.insert(cursor, self.t("v_audit"), self.rows)
         self.store.executemany(
             cursor,
             f"INSERT INTO {self.t('v_actor')} VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",

@@ -226,18 +226,42 @@ class CreatedNames:
     def name(self, key: str) -> str | None:
         if key in self._names:
             return self._names[key]
-        name = None
         try:
             rows = self.reader.rows(self.reader.aggregate(UUID(key), limit=1))
         except ValueError:
             rows = []
-        if rows and rows[0].topic == self.topic:
-            row = rows[0]
-            if self._opaque:
-                name = getattr(self.app.mapper.to_domain_event(_stored(row)), self.field)
-            else:
-                name = getattr(self._decode(row.state), self.field)
-        self._names[key] = name
+        name = self._names[key] = self._name_in(rows[0] if rows else None)
+        return name
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Look the names of ``keys`` not known yet up together, in one query (a page of
+        rows naming a few organisations: one round trip to the database, not one each)."""
+        wanted: dict[str, UUID] = {}
+        for key in keys:
+            if key in self._names or key in wanted:
+                continue
+            try:
+                wanted[key] = UUID(key)
+            except ValueError:
+                self._names[key] = None
+        if len(wanted) < 2:
+            return  # name() looks one up as cheaply
+        found = {
+            row.aggregate_key: row
+            for row in self.reader.rows(self.reader.firsts(list(wanted.values())))
+        }
+        for key, value in wanted.items():
+            self._names[key] = self._name_in(found.get(str(value)))
+
+    def _name_in(self, row: Row | None) -> str | None:
+        """The name in a creation event's row (None: no row, or not of this topic)."""
+        if row is None or row.topic != self.topic:
+            return None
+        if self._opaque:
+            event = self.app.mapper.to_domain_event(_stored(row))
+        else:
+            event = self._decode(row.state)
+        name: str = getattr(event, self.field)
         return name
 
 

@@ -26,6 +26,18 @@ class ProjectionError(RuntimeError):
         )
         self.position = notification.id
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its class, message and position (a rebuild's worker process raises
+        it in the process that started it)."""
+        return (_projection_error, (type(self), str(self), self.position))
+
+
+def _projection_error(cls: type[ProjectionError], message: str, position: int) -> ProjectionError:
+    error = cls.__new__(cls)
+    RuntimeError.__init__(error, message)
+    error.position = position
+    return error
+
 
 class ViewProjection(ABC):
     """Base of every view group. Subclasses define ``name``, ``TABLES`` and the handlers
@@ -120,21 +132,29 @@ class ViewProjection(ABC):
 
     def swap_into_place(self) -> None:
         """Replace the live tables and position with this (aside-built) generation at once."""
+        swap_into_place([self])
+
+    def check_swap(self) -> None:  # noqa: B027 - optional hook
+        """Before the swap: raise if this generation must not replace the live one."""
+
+    def swap_in(self, cursor: Any) -> None:
+        """Inside the swap's transaction: the live tables become the previous generation
+        (``__old``), this generation's become the live ones, and so does its position."""
         assert self.suffix, "only an aside build is swapped in"
-        old = type(self)(self.app, self.store, suffix="__old")
-        with self.store.transaction(commit=True) as cursor:
-            if self.store.backend == "sqlite":
-                cursor.execute("DELETE FROM tracking WHERE 0")  # take the write lock first
-            old.drop_tables(cursor)
-            for table in self.TABLES:
-                live = self.store.table(table)
-                if self.store.table_exists(table):
-                    cursor.execute(f"ALTER TABLE {live} RENAME TO {self._bare(table + '__old')}")
-                cursor.execute(f"ALTER TABLE {self.t(table)} RENAME TO {self._bare(table)}")
-            self.store.rename_tracking(cursor, self.tracking_name, self.name)
-        # The previous generation is dropped after the swap, outside the readers' way.
-        with self.store.transaction(commit=True) as cursor:
-            old.drop_tables(cursor)
+        self._previous().drop_tables(cursor)
+        for table in self.TABLES:
+            live = self.store.table(table)
+            if self.store.table_exists(table):
+                cursor.execute(f"ALTER TABLE {live} RENAME TO {self._bare(table + '__old')}")
+            cursor.execute(f"ALTER TABLE {self.t(table)} RENAME TO {self._bare(table)}")
+        self.store.rename_tracking(cursor, self.tracking_name, self.name)
+
+    def drop_previous(self, cursor: Any) -> None:
+        """After the swap: drop the generation it replaced."""
+        self._previous().drop_tables(cursor)
+
+    def _previous(self) -> ViewProjection:
+        return type(self)(self.app, self.store, suffix="__old")
 
     def _bare(self, name: str) -> str:
         return name if self.store.backend == "sqlite" else f'"{name}"'
@@ -190,3 +210,23 @@ class ViewProjection(ABC):
 
     def finish(self) -> None:  # noqa: B027 - optional hook
         """After a bulk load has caught up: write anything it deferred."""
+
+
+def swap_into_place(projections: Sequence[ViewProjection]) -> None:
+    """Replace the live tables and positions of ``projections`` (aside-built generations,
+    all on one store) with theirs in **one** transaction: readers see every one of the old
+    views or every one of the new. The generation they replace is dropped afterwards, in a
+    transaction of its own, outside the readers' way."""
+    if not projections:
+        return
+    for projection in projections:
+        projection.check_swap()
+    store = projections[0].store
+    with store.transaction(commit=True) as cursor:
+        if store.backend == "sqlite":
+            cursor.execute("DELETE FROM tracking WHERE 0")  # take the write lock first
+        for projection in projections:
+            projection.swap_in(cursor)
+    with store.transaction(commit=True) as cursor:
+        for projection in projections:
+            projection.drop_previous(cursor)

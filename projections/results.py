@@ -26,9 +26,13 @@ from domain.participant import Participant
 from domain.standings import Standings, standings
 from domain.values import ChampionshipKind, CompetitionStatus, Medal
 from projections.base import ViewProjection
+from projections.moments import COLUMNS as CHECKPOINT_COLUMNS
+from projections.moments import TABLE as CHECKPOINT_TABLE
+from projections.moments import CheckpointWriter
 from store.events import StoredNotification
 
 _json = msgspec.json.Encoder(decimal_format="string")
+_PUBLISHED = CompetitionStatus.PUBLISHED
 
 
 def _dumps(value: Any) -> str:
@@ -38,6 +42,10 @@ def _dumps(value: Any) -> str:
 class ResultsProjection(ViewProjection):
     name = "results"
     CACHE_SIZE = 256
+    #: a bulk load (rebuild) writes a competition when it leaves the cache: a smaller cache
+    #: still holds every competition marked at the same time (a region's busiest day: 45;
+    #: more than this many interleaved would reload them from the store) in less memory
+    BULK_CACHE_SIZE = 128
 
     TABLES: ClassVar[dict[str, str]] = {
         "v_organisation": "id TEXT PRIMARY KEY, name_ru TEXT NOT NULL, name_kk TEXT NOT NULL, "
@@ -71,6 +79,8 @@ class ResultsProjection(ViewProjection):
         "v_best": "championship_id TEXT NOT NULL, region TEXT NOT NULL, "
         "competitor_id TEXT NOT NULL, ord INTEGER NOT NULL, full_name TEXT NOT NULL, "
         "score TEXT NOT NULL, PRIMARY KEY (championship_id, region, competitor_id)",
+        # every few hundred versions of a competition, its state (time travel)
+        CHECKPOINT_TABLE: CHECKPOINT_COLUMNS,
     }
     INDEXES: ClassVar[tuple[tuple[str, str, str], ...]] = (
         ("by_championship", "v_competition", "championship_id, created_at"),
@@ -92,8 +102,10 @@ class ResultsProjection(ViewProjection):
         #: position (``api.results.ReadSide`` serves standings from memory with it)
         self.listeners: list[Callable[[dict[UUID, int]], None]] = []
         self._written: dict[UUID, int] = {}
+        self.checkpoints = CheckpointWriter(self)
 
     def clear_pending(self) -> None:
+        self.checkpoints.clear()
         self.organisations: dict[UUID, tuple] = {}
         self.participants: dict[UUID, tuple] = {}
         self.championships: dict[UUID, tuple] = {}
@@ -123,7 +135,7 @@ class ResultsProjection(ViewProjection):
 
     def _remember(self, competition: Competition) -> None:
         self.competitions[competition.id] = competition
-        if len(self.competitions) > self.CACHE_SIZE:
+        if len(self.competitions) > (self.BULK_CACHE_SIZE if self.bulk else self.CACHE_SIZE):
             _, evicted = self.competitions.popitem(last=False)
             if self.bulk and evicted.id in self.dirty:
                 position, _ = self.dirty.pop(evicted.id)
@@ -131,15 +143,22 @@ class ResultsProjection(ViewProjection):
 
     def apply(self, notification: StoredNotification, event: Any) -> None:
         if isinstance(event, Competition.Event):
+            competition_id = event.originator_id
             if isinstance(event, Competition.Created):
                 competition = event.mutate(None)
                 self._remember(competition)
-                self.created_at[competition.id] = notification.id
+                self.created_at[competition_id] = notification.id
             else:
-                competition = self._competition(event)
+                competition = self.competitions.get(competition_id)
+                if competition is None:
+                    competition = self._competition(event)
+                else:
+                    self.competitions.move_to_end(competition_id)
                 event.mutate(competition)
-            self.dirty[competition.id] = (notification.id, competition.version)
-            if competition.status is CompetitionStatus.PUBLISHED:
+            self.checkpoints.applied(notification, event, competition)
+            # the event's id and version are the aggregate's now (``mutate`` checked them)
+            self.dirty[competition_id] = (notification.id, event.originator_version)
+            if competition.status is _PUBLISHED:
                 self.medals_dirty.add(competition.championship_id)
         elif isinstance(event, Organisation.Created):
             self.organisations[event.originator_id] = (
@@ -182,6 +201,7 @@ class ResultsProjection(ViewProjection):
 
     def write(self, cursor: Any) -> None:
         store = self.store
+        self.checkpoints.write(cursor)
         store.executemany(
             cursor,
             f"INSERT INTO {self.t('v_organisation')} VALUES (?, ?, ?, ?, ?) "
@@ -251,20 +271,11 @@ class ResultsProjection(ViewProjection):
                 published = self._published(cursor, competition.championship_id)
                 published[competition.id] = self._medal_inputs(competition.kind, result.rows)
         store.executemany(cursor, f"DELETE FROM {self.t('v_competition')} WHERE id = ?", stale)
-        store.executemany(
-            cursor,
-            f"INSERT INTO {self.t('v_competition')} VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            competition_rows,
-        )
+        store.insert(cursor, self.t("v_competition"), competition_rows)
         store.executemany(
             cursor, f"DELETE FROM {self.t('v_standing')} WHERE competition_id = ?", stale
         )
-        store.executemany(
-            cursor,
-            f"INSERT INTO {self.t('v_standing')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            standing_rows,
-        )
+        store.insert(cursor, self.t("v_standing"), standing_rows)
 
     def _created_at(self, competition: Competition) -> int:
         created = self.created_at.get(competition.id)

@@ -105,6 +105,20 @@ class ViewStore:
         if rows:
             cursor.executemany(self.sql(statement), rows)
 
+    def insert(self, cursor: Any, table: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert ``rows`` (every column, in the table's order) into the qualified ``table``:
+        SQLite, one prepared statement for all of them; PostgreSQL, ``COPY`` (psycopg's
+        ``executemany`` costs tens of microseconds a row in Python, ``COPY`` about one)."""
+        if not rows:
+            return
+        if self.backend == "sqlite":
+            marks = ", ".join("?" * len(rows[0]))
+            cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+            return
+        with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         with self.transaction(commit=False) as cursor:
             cursor.execute(self.sql(statement), tuple(params))

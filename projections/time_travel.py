@@ -18,15 +18,21 @@ Moments (``as_of``):
   never slips in before an earlier one). ``as_of_position`` is then the position of the last
   event included. A time in the future (by the registry's clock) is refused.
 
-Speed. A replay of a competition with 10,000 marks from the store costs 60-300 ms here
-(``repository.get(id, version=v)`` + standings; reading and typed decoding are most of it),
-against a target of 50 ms. So each competition that time travel touches keeps, in a
-small LRU (``CACHE_SIZE`` competitions): its decoded events, their positions and running
-maximum timestamps (for the bisections that find a moment), and a checkpoint copy of the
-state every ``CHECKPOINT_EVERY`` versions. Events are immutable and only ever appended, so
-the cache is brought up to date by reading only the versions it lacks (one primary-key range
-query per request). A moment then costs one cheap copy of the nearest checkpoint, at most
-``CHECKPOINT_EVERY`` applied events and the standings computation itself.
+Speed. A replay of a competition with 10,000 marks costs 130-300 ms here (reading, typed
+decoding and applying every event), against targets of 50 ms for the first request of a
+process and 10 ms after. So a moment is found from the results view's **checkpoints**
+(``projections/moments.py``: the competition's whole state every ``CHECKPOINT_EVERY``
+versions, with the position and the latest timestamp up to it): the nearest checkpoint at or
+before the moment, and the events after it, fewer than ``CHECKPOINT_EVERY``, read by
+primary-key range (:class:`History`, :class:`Segment`). Each process keeps the segments it
+has read — a checkpoint's decoded state and the events up to the next checkpoint — in an LRU
+of bounded size (``SEGMENT_BUDGET``); a moment then costs a copy of that state, the events up
+to the moment and the standings. Where the views have no checkpoint yet (the projector
+behind, a store older than the checkpoints), the segment simply starts further back: the
+answer is the same.
+
+:class:`Timeline` (every event of a competition, decoded) serves what needs the whole history:
+the diff of two moments lists the events between them, and every value of every mark.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ import copy
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
@@ -56,10 +62,16 @@ from projections.audit_feed import (
     parse_moment,
     time_text,
 )
+from projections.moments import Checkpoints, Mark, micros
 from projections.queries import standings_from_state
+from projections.store import ViewStore
 from store.events import EventReader, EventStore, StoredNotification
 
 CACHE_SIZE = 8
+#: what the segments kept by a process (of every competition) may hold, in marks of their
+#: states plus twice their events: about 400 bytes each, so about 100 MB (every segment of
+#: two competitions of 10,000 marks one per event: 39 segments of 2 MB on average each)
+SEGMENT_BUDGET = 250_000
 CHECKPOINT_EVERY = 500
 _READ_BATCH = 5_000
 
@@ -146,6 +158,107 @@ class Timeline:
         return competition
 
 
+class Segment:
+    """A competition from one checkpoint on (or from its creation): the state at the
+    checkpoint and the decoded events after it, up to the next checkpoint (``end``) or, for
+    the last segment, as far as read."""
+
+    def __init__(self, base: Mark | None, state: Competition | None, end: int | None) -> None:
+        #: the checkpoint (None: the competition's creation, version 0)
+        self.base = base
+        self.version0 = base.version if base is not None else 0
+        #: the state at the checkpoint, never changed: copied for every moment
+        self.state = state
+        #: the version of the next checkpoint (None: none yet)
+        self.end = end
+        self.lock = threading.Lock()
+        self.events: list[Any] = []
+        self.positions: list[int] = []
+        #: latest timestamp up to each event (microseconds), from the checkpoint's on
+        self.latest: list[int] = []
+        self.uses = 0
+
+    @property
+    def version(self) -> int:
+        return self.version0 + len(self.events)
+
+    @property
+    def weight(self) -> int:
+        """What it holds (:data:`SEGMENT_BUDGET`): the marks of its state, its events."""
+        marks = len(self.state.mark_versions) if self.state is not None else 0
+        return marks + 2 * len(self.events)
+
+    @property
+    def complete(self) -> bool:
+        return self.end is not None and self.version >= self.end
+
+    def extend(self, rows: Sequence[StoredNotification], events: Sequence[Any]) -> None:
+        latest = self.latest[-1] if self.latest else self.base.latest if self.base else None
+        for row, event in zip(rows, events, strict=True):
+            stamp = micros(event.timestamp)
+            latest = stamp if latest is None or stamp > latest else latest
+            self.events.append(event)
+            self.positions.append(row.id)
+            self.latest.append(latest)
+
+    def cut(self, as_of: AsOf) -> int:
+        """How many of the events the moment includes."""
+        if as_of.position is not None:
+            return bisect.bisect_right(self.positions, as_of.position)
+        assert as_of.moment is not None
+        return bisect.bisect_right(self.latest, micros(as_of.moment))
+
+    def competition(self, count: int) -> Competition:
+        """A private copy of the competition after the first ``count`` events.
+
+        From its second use on, the state at the checkpoint holds every entrant's result
+        (``Competition.results``), so that a copy recomputes only the competitors whose
+        marks the events up to the moment changed (as the live view does after a mark)."""
+        with self.lock:
+            self.uses += 1
+            if self.uses == 2 and self.state is not None:
+                self.state.results()
+            competition = copy.deepcopy(self.state) if self.state is not None else None
+        for event in self.events[:count]:
+            competition = event.mutate(competition)
+        assert competition is not None
+        return competition
+
+
+class History:
+    """What time travel knows of one competition: its checkpoints (their versions,
+    positions and latest timestamps, not their states) and whether it has been published
+    (the live visibility rules ask; as :attr:`Timeline.published`)."""
+
+    def __init__(self, competition_id: UUID) -> None:
+        self.competition_id = competition_id
+        self.lock = threading.Lock()
+        self.marks: list[Mark] = []
+        self.published = False
+        #: whether the id is known to be a competition's
+        self.known = False
+
+    def beyond(self, as_of: AsOf) -> bool:
+        """Whether a checkpoint written since the last one known could be at or before the
+        moment (checkpoints only ever follow, with positions and latest times no lower)."""
+        if not self.marks:
+            return True
+        last = self.marks[-1]
+        if as_of.position is not None:
+            return as_of.position > last.position
+        assert as_of.moment is not None
+        return micros(as_of.moment) >= last.latest
+
+    def base(self, as_of: AsOf) -> int:
+        """How many checkpoints are at or before the moment (the last of them is the one
+        to start from)."""
+        if as_of.position is not None:
+            position = as_of.position
+            return bisect.bisect_right(self.marks, position, key=lambda m: m.position)
+        assert as_of.moment is not None
+        return bisect.bisect_right(self.marks, micros(as_of.moment), key=lambda m: m.latest)
+
+
 class Moment(NamedTuple):
     """A competition at a moment."""
 
@@ -161,12 +274,157 @@ class Moment(NamedTuple):
 class TimeTravel:
     """Time travel over one registry's store (one per application: see :func:`for_app`)."""
 
-    def __init__(self, app: EventStore, *, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        app: EventStore,
+        store: ViewStore | None = None,
+        *,
+        cache_size: int = CACHE_SIZE,
+        segment_budget: int = SEGMENT_BUDGET,
+    ) -> None:
         self.app = app
         self.reader = EventReader.of(app)
         self.cache_size = cache_size
+        #: the results view's checkpoints (None: no views here; every moment is replayed
+        #: from the competition's creation)
+        self.checkpoints = Checkpoints(store) if store is not None else None
+        self.segment_budget = segment_budget
         self._timelines: OrderedDict[UUID, Timeline] = OrderedDict()
+        self._histories: OrderedDict[UUID, History] = OrderedDict()
+        self._segments: OrderedDict[tuple[UUID, int], Segment] = OrderedDict()
         self._lock = threading.Lock()
+
+    def use_views(self, store: ViewStore) -> None:
+        """Read the checkpoints of these views (if none were given when this was made)."""
+        if self.checkpoints is None:
+            self.checkpoints = Checkpoints(store)
+
+    # ------------------------------------------------------------------ moments
+
+    def history(self, competition_id: UUID) -> History | None:
+        """The competition's checkpoints as far as the views have written them, and whether
+        it has been published; None when the id is not a competition's."""
+        with self._lock:
+            history = self._histories.get(competition_id)
+            if history is None:
+                history = self._histories[competition_id] = History(competition_id)
+                while len(self._histories) > self.cache_size:
+                    self._histories.popitem(last=False)
+            else:
+                self._histories.move_to_end(competition_id)
+        reader = self.reader
+        with history.lock:
+            if history.known and history.published:
+                return history  # both settled for good; new checkpoints: see moment()
+            self._new_marks(history)
+            if not history.known and not history.marks:
+                first = reader.aggregate(competition_id, limit=1)
+                if not first or first[0][3] != Competition.Created.TOPIC:
+                    with self._lock:
+                        self._histories.pop(competition_id, None)
+                    return None
+            history.known = True
+            if not history.published:
+                mark = history.marks[-1] if history.marks else None
+                history.published = (mark is not None and mark.published) or bool(
+                    reader.aggregate(
+                        competition_id,
+                        after_version=mark.version if mark is not None else 0,
+                        topics=(Competition.Published.TOPIC,),
+                        limit=1,
+                    )
+                )
+        return history
+
+    def _new_marks(self, history: History) -> None:
+        """Add the checkpoints the views have written since (under ``history.lock``)."""
+        if self.checkpoints is not None:
+            last = history.marks[-1].version if history.marks else 0
+            history.marks += self.checkpoints.marks(history.competition_id, after_version=last)
+
+    def moment(self, history: History, as_of: AsOf) -> Moment | None:
+        """The competition at ``as_of`` (checked: :meth:`check`), or None when it did not
+        exist yet: from the nearest checkpoint at or before it."""
+        with history.lock:
+            if history.beyond(as_of):
+                self._new_marks(history)
+            marks = history.marks
+            index = history.base(as_of)
+            base = marks[index - 1] if index else None
+            end = marks[index].version if index < len(marks) else None
+        segment = self._segment(history, base, end)
+        if segment is None:  # the views lost that checkpoint (a rebuild): start afresh
+            with history.lock:
+                history.marks = []
+            segment = self._segment(history, None, None)
+            assert segment is not None
+        count = segment.cut(as_of)
+        version = segment.version0 + count
+        if version == 0:
+            return None
+        if count:
+            position, time = segment.positions[count - 1], segment.events[count - 1].timestamp
+            competition = segment.competition(count)
+        else:
+            assert segment.base is not None and segment.state is not None
+            position, time = segment.base.position, segment.state.modified_on
+            competition = segment.competition(0)
+        return Moment(
+            competition=competition,
+            version=version,
+            as_of_position=as_of.position if as_of.position is not None else position,
+            position=position,
+            time=time,
+        )
+
+    def _segment(self, history: History, base: Mark | None, end: int | None) -> Segment | None:
+        """The segment from ``base`` (None: from creation), brought up to ``end`` (or, the
+        last one, to the head); None when the views no longer hold that checkpoint."""
+        competition_id = history.competition_id
+        key = (competition_id, base.version if base is not None else 0)
+        with self._lock:
+            segment = self._segments.get(key)
+            if segment is not None:
+                self._segments.move_to_end(key)
+        if segment is not None and segment.complete:
+            return segment
+        if segment is None:
+            state = None
+            if base is not None:
+                assert self.checkpoints is not None
+                state = self.checkpoints.state(competition_id, base.version)
+                if state is None:
+                    return None
+            segment = Segment(base, state, end)
+            with self._lock:
+                segment = self._segments.setdefault(key, segment)
+        to_domain_event = self.app.mapper.to_domain_event
+        with segment.lock:
+            if end is not None:
+                segment.end = end
+            while not segment.complete:
+                wanted = _READ_BATCH if segment.end is None else segment.end - segment.version
+                rows = self.reader.rows(
+                    self.reader.aggregate(
+                        competition_id,
+                        after_version=segment.version,
+                        limit=min(wanted, _READ_BATCH),
+                    )
+                )
+                segment.extend(rows, [to_domain_event(row) for row in rows])
+                if len(rows) < min(wanted, _READ_BATCH):
+                    break
+        with self._lock:  # the least recently used go, down to the budget (never this one)
+            held = sum(s.weight for s in self._segments.values())
+            while held > self.segment_budget and len(self._segments) > 1:
+                oldest = next(iter(self._segments))
+                if oldest == key:
+                    self._segments.move_to_end(key)
+                    continue
+                held -= self._segments.pop(oldest).weight
+        return segment
+
+    # ------------------------------------------------------------------ whole histories
 
     def timeline(self, competition_id: UUID) -> Timeline | None:
         """The competition's events up to now, or None when it is not a competition."""
@@ -223,8 +481,10 @@ class TimeTravel:
                     now=time_text(now),
                 )
 
-    def at(self, timeline: Timeline, as_of: AsOf) -> Moment | None:
+    def at(self, timeline: Timeline | History, as_of: AsOf) -> Moment | None:
         """The competition at ``as_of``, or None when it did not exist yet."""
+        if isinstance(timeline, History):
+            return self.moment(timeline, as_of)
         version = timeline.cut(as_of)
         if version == 0:
             return None
@@ -257,9 +517,13 @@ def _shared(
 _instances: weakref.WeakKeyDictionary[EventStore, TimeTravel] = weakref.WeakKeyDictionary()
 
 
-def for_app(app: EventStore) -> TimeTravel:
-    """The application's :class:`TimeTravel` (its cache is shared by every request)."""
-    return _shared(_instances, app, lambda: TimeTravel(app))
+def for_app(app: EventStore, store: ViewStore | None = None) -> TimeTravel:
+    """The application's :class:`TimeTravel` (its cache is shared by every request), reading
+    the checkpoints of the views in ``store`` once one is given."""
+    travel = _shared(_instances, app, lambda: TimeTravel(app, store))
+    if store is not None:
+        travel.use_views(store)
+    return travel
 
 
 # ---------------------------------------------------------------------- answers
@@ -268,22 +532,24 @@ def for_app(app: EventStore) -> TimeTravel:
 _org_names: weakref.WeakKeyDictionary[EventStore, CreatedNames] = weakref.WeakKeyDictionary()
 
 
-def organisation_names(app: EventStore) -> Callable[[UUID], str]:
+def organisation_names(app: EventStore, prefetch: Iterable[UUID] = ()) -> Callable[[UUID], str]:
     """Organisation names from the store (an organisation is never renamed); blank for an
-    unknown id, as the views show it."""
+    unknown id, as the views show it. The names of ``prefetch`` are looked up together."""
     names = _shared(
         _org_names, app, lambda: CreatedNames(app, Organisation.Created.TOPIC, "name_ru")
     )
+    names.prefetch(str(organisation_id) for organisation_id in prefetch)
     return lambda organisation_id: names.name(str(organisation_id)) or ""
 
 
 def standings_at(app: EventStore, moment: Moment) -> models.StandingsOut:
     """The standings answer (the live answer's Struct) of a competition at a moment."""
+    entrants = moment.competition.entrants.values()
     return standings_from_state(
         moment.competition,
         standings(moment.competition),
         as_of_position=moment.as_of_position,
-        organisation_name=organisation_names(app),
+        organisation_name=organisation_names(app, (e.organisation_id for e in entrants)),
     )
 
 

@@ -308,6 +308,19 @@ class EventReader(EventsTable):
             params.append(limit)
         return self.fetch(self.select(where, tail), params)
 
+    def firsts(self, aggregate_ids: Sequence[UUID]) -> list[RawRow]:
+        """The first event (version 1) of each of these aggregates that has one, by the
+        table's primary key, in one query (names read from creation events)."""
+        if not aggregate_ids:
+            return []
+        if self.sqlite:
+            marks = ", ".join("?" for _ in aggregate_ids)
+            where, params = f"originator_id IN ({marks})", [i.hex for i in aggregate_ids]
+        else:
+            where, params = "originator_id = ANY(%s)", [list(aggregate_ids)]
+        statement = self.select([where, "originator_version = 1"], f"ORDER BY {self.pos}")
+        return self.fetch(statement, params)
+
     def positions(self, positions: Sequence[int]) -> list[RawRow]:
         """The rows at these positions, in position order."""
         if not positions:

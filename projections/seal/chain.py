@@ -193,7 +193,7 @@ class SealProjection(ViewProjection):
             return
         self.store.executemany(cursor, f"INSERT INTO {self.t(SEAL_TABLE)} VALUES (?, ?)", self.rows)
 
-    def swap_into_place(self) -> None:
+    def check_swap(self) -> None:
         """Swap a rebuilt seal view in only if it agrees with the live one.
 
         Seals are a function of the stored history, so a rebuild must reproduce them. If it
@@ -221,7 +221,6 @@ class SealProjection(ViewProjection):
                         "the recorded seals are kept (run `registry audit verify`)",
                         int(row["position"]),
                     )
-        super().swap_into_place()
 
 
 # --------------------------------------------------------------------------- fast chaining
