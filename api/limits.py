@@ -208,8 +208,17 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 # ------------------------------------------------------------------ rates
 
 
-def _client(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
+def _client_host(scope: Scope) -> str:
+    """The client's address as ``request.client`` gives it (``"unknown"`` without one), read
+    from the scope before a request object is worth making: most requests are exempt or
+    pass."""
+    client = scope.get("client")
+    return client[0] if client else "unknown"
+
+
+def _has_authorization(scope: Scope) -> bool:
+    """Whether the request carries an ``Authorization`` header."""
+    return any(name.lower() == b"authorization" for name, _ in scope["headers"])
 
 
 class _AddressRateLimit(RateLimitMiddleware):
@@ -222,18 +231,18 @@ class _AddressRateLimit(RateLimitMiddleware):
         headers["Retry-After"] = str(max(1, cache_object.reset - int(time())))
         return ApiProblem(429, "too-many-requests", detail, headers=headers)
 
-    def _exempt(self, request: Request[Any, Any, Any]) -> bool:
-        return _client(request) in self.exempt
+    def _exempt(self, scope: Scope) -> bool:
+        return _client_host(scope) in self.exempt
 
 
 class PublicRateLimit(_AddressRateLimit):
     """Requests without a token, per client address (inside authentication)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request: Request[Any, Any, Any] = scope["litestar_app"].request_class(scope)
-        if scope.get("user") is not None or self._exempt(request):
+        if scope.get("user") is not None or self._exempt(scope):
             await self.app(scope, receive, send)
             return
+        request: Request[Any, Any, Any] = scope["litestar_app"].request_class(scope)
         store = self.config.get_store_from_app(scope["litestar_app"])
         key = self.cache_key_from_request(request)
         async with self._lock:
@@ -259,11 +268,11 @@ class FailedTokenRateLimit(_AddressRateLimit):
     address is refused until the window ends."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        app = scope["litestar_app"]
-        request: Request[Any, Any, Any] = app.request_class(scope)
-        if "authorization" not in request.headers or self._exempt(request):
+        if not _has_authorization(scope) or self._exempt(scope):
             await self.app(scope, receive, send)
             return
+        app = scope["litestar_app"]
+        request: Request[Any, Any, Any] = app.request_class(scope)
         store = self.config.get_store_from_app(app)
         key = self.cache_key_from_request(request)
         cache_object = await self.retrieve_cached_history(key, store)

@@ -12,7 +12,8 @@ The mechanisms, each explained where it is written:
 * striped locks (``Writer.lock_of``): one writer per aggregate in this process, and the
   library cache's gets of one aggregate serialised;
 * a queue of jobs per aggregate, combined into one read and one commit per group;
-* a writer thread for the asynchronous path (no worker thread held per request);
+* a writer thread for the asynchronous path (no worker thread held per request), handed the
+  jobs of each turn of the caller's event loop at once (one wake-up, one group);
 * turns at writing between the processes of one SQLite store (``FileTurns``, a file lock);
 * deciding on this process's cached state (owned in an exclusive turn, caught up by one
   lookup of the stored version) instead of reading the store for every group.
@@ -264,6 +265,9 @@ class Writer:
         # the asynchronous path: aggregates with jobs for the writer thread, and that thread
         self._ready: dict[UUID, tuple[type[Aggregate], str]] = {}
         self._ready_changed = threading.Condition(self._queues_lock)
+        # ... and those whose jobs an event loop queued in its current turn, handed to the
+        # writer thread together at the turn's end (``_hand_over``)
+        self._pending: dict[asyncio.AbstractEventLoop, dict[UUID, tuple[type[Aggregate], str]]] = {}
         self._thread: threading.Thread | None = None
         self._closing = False
 
@@ -317,27 +321,57 @@ class Writer:
         the aggregate's queue and this process's writer thread runs it, combined with every
         other job waiting then (as ``change`` combines them), and answers it on the caller's
         loop. No worker thread is held per request, and a burst of marks becomes one
-        transaction per competition per turn of the writer."""
-        job = _Job(decide, expected_version, asyncio.get_running_loop().create_future())
+        transaction per competition per turn of the writer.
+
+        The jobs a loop queues in one turn (the requests whose handlers ran in it) are handed
+        to the writer thread together when the turn ends (``_hand_over``, the next callback of
+        the loop): one wake-up of the writer per turn instead of one per job, and the writer
+        takes them as one group instead of waking at the first and taking them one by one
+        (it would get the interpreter at the loop's next release of it, e.g. the next
+        request's token lookup). The hand-over waits for nothing but the callbacks already
+        due on the loop."""
+        loop = asyncio.get_running_loop()
+        job = _Job(decide, expected_version, loop.create_future())
         with self._queues_lock:
             if self._closing:
                 raise OperationalError("the registry is shutting down; retry shortly")
             self._queues.setdefault(aggregate_id, []).append(job)
-            self._ready[aggregate_id] = (cls, what)
-            self._ready_changed.notify()
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._write_loop, name="registry-writer", daemon=True
-                )
-                self._thread.start()
+            pending = self._pending.get(loop)
+            if pending is None:
+                pending = self._pending[loop] = {}
+                loop.call_soon(self._hand_over, loop)
+            pending[aggregate_id] = (cls, what)
         assert job.future is not None
         return await job.future
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The end of a turn of ``loop``: the aggregates it queued jobs for go to the writer
+        thread, woken once."""
+        with self._queues_lock:
+            pending = self._pending.pop(loop, None)
+            if pending:
+                self._ready.update(pending)
+                self._wake_writer()
+
+    def _wake_writer(self) -> None:
+        """Wake the writer thread (started if need be); the caller holds ``_queues_lock``."""
+        self._ready_changed.notify()
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(
+                target=self._write_loop, name="registry-writer", daemon=True
+            )
+            self._thread.start()
 
     def close(self) -> None:
         """Refuse new asynchronous jobs, let the writer thread finish the jobs already
         queued, and give up the turns file."""
         with self._queues_lock:
             self._closing = True
+            for pending in self._pending.values():  # queued in a turn not yet ended
+                self._ready.update(pending)
+            self._pending.clear()
+            if self._ready:
+                self._wake_writer()
             self._ready_changed.notify_all()
             thread = self._thread
         if thread is not None:
@@ -365,6 +399,8 @@ class Writer:
         the asynchronous callers among them."""
         with self._queues_lock:
             jobs = self._queues.pop(aggregate_id, [])
+        if not jobs:  # already run by a thread that took the lock first (``change``)
+            return
         try:
             with self._turn() as exclusive:
                 self._combine(aggregate_id, cls, what, jobs, exclusive)

@@ -158,6 +158,28 @@ async def queued_together(
     return await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def test_the_jobs_of_one_turn_of_the_event_loop_are_one_group(store, writer):
+    """Handlers that run in one turn of the loop hand their jobs to the writer thread together
+    at the turn's end: one group, one save, even when each handler lets go of the
+    interpreter before queueing its job (as a lookup of the store does), which would let
+    the writer thread start on the jobs queued so far."""
+    tally = store.create()
+
+    async def handler(item: str) -> CommandResult:
+        time.sleep(0.002)  # the interpreter is free meanwhile
+        return await writer.change_async(tally, Tally, "tally", adding(item))  # type: ignore[arg-type]
+
+    async def one_turn() -> list[CommandResult]:
+        return await asyncio.gather(*(handler(i) for i in "abcde"))
+
+    answers = asyncio.run(one_turn())
+    assert store.saves == 1
+    assert [a.position for a in answers] == [2, 3, 4, 5, 6]
+    assert list(store.items(tally)) == list("abcde")
+    answers = asyncio.run(one_turn())  # the same again: repeats, nothing saved
+    assert store.saves == 1 and not any(a.recorded for a in answers)
+
+
 def test_jobs_run_in_arrival_order_each_on_the_state_the_previous_left(store, writer):
     tally = store.create()
     seen: list[list[str]] = []
