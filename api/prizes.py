@@ -264,6 +264,18 @@ EXPORT_COLUMNS = (
 )
 
 
+def prize_list_file(
+    request: Request[Any, Any, Any], programme_id: UUID, lang: str, *, xlsx: bool = False
+) -> tuple[ProgrammeOut, bytes, str]:
+    """The prize list the caller may read as a file (CSV, or .xlsx), in ``lang``: the
+    programme's answer, the bytes and the file name (the API's and the pages' downloads)."""
+    out = programme_answer(request, programme_id, full=sees_every_entry(request))
+    texts = export_texts(lang)
+    if xlsx:
+        return out, programme_xlsx(out, texts), programme_xlsx_name(out)
+    return out, programme_csv(out, texts), programme_csv_name(out)
+
+
 @read(
     "/prize-programmes/{programme_id:uuid}/export.csv",
     summary="The prize list as CSV (Excel)",
@@ -282,9 +294,7 @@ EXPORT_COLUMNS = (
 def export_csv(
     request: Request[Any, Any, Any], programme_id: ProgrammeId, lang: LangParameter = None
 ) -> Response[bytes]:
-    out = programme_answer(request, programme_id, full=sees_every_entry(request))
-    content = programme_csv(out, export_texts(export_language(request, lang)))
-    name = programme_csv_name(out)
+    out, content, name = prize_list_file(request, programme_id, export_language(request, lang))
     return Response(
         content=content,
         media_type="text/csv",
@@ -309,9 +319,9 @@ def export_csv(
 def export_xlsx(
     request: Request[Any, Any, Any], programme_id: ProgrammeId, lang: LangParameter = None
 ) -> Response[bytes]:
-    out = programme_answer(request, programme_id, full=sees_every_entry(request))
-    content = programme_xlsx(out, export_texts(export_language(request, lang)))
-    name = programme_xlsx_name(out)
+    _, content, name = prize_list_file(
+        request, programme_id, export_language(request, lang), xlsx=True
+    )
     return xlsx_response(content, (name, name))
 
 

@@ -16,6 +16,7 @@ Refusals (unknown id, not visible) are the pages' HTML error pages.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -28,29 +29,21 @@ from api.exports import (
     championship_protocol_print,
     competition_protocol_file,
     competition_protocol_print,
-    export_texts,
     xlsx_response,
 )
-from api.prizes import programme_answer, sees_every_entry
+from api.prizes import prize_list_file
 from api.web.pages import language
-from projections.exports import (
-    programme_csv,
-    programme_csv_name,
-    programme_xlsx,
-    programme_xlsx_name,
-)
 
 AnyRequest = Request[Any, Any, Any]
-#: links followed from the public pages: GETs, no form, no CSRF cookie to mint
-FILE = {"exclude_from_csrf": True}
+#: a download linked from the pages: a GET in a worker thread, no form (no CSRF cookie to
+#: mint), not in the API's schema (the API's own paths are)
+download = partial(
+    get, opt={"exclude_from_csrf": True}, sync_to_thread=True, include_in_schema=False
+)
 
 
-@get(
-    "/competitions/{competition_id:uuid}/protocol.xlsx",
-    name="page-competition-protocol-xlsx",
-    opt=FILE,
-    sync_to_thread=True,
-    include_in_schema=False,
+@download(
+    "/competitions/{competition_id:uuid}/protocol.xlsx", name="page-competition-protocol-xlsx"
 )
 def competition_protocol_xlsx(
     request: AnyRequest, competition_id: FromPath[UUID]
@@ -58,23 +51,13 @@ def competition_protocol_xlsx(
     return competition_protocol_file(request, competition_id, language(request))
 
 
-@get(
-    "/competitions/{competition_id:uuid}/protocol",
-    name="page-competition-protocol",
-    opt=FILE,
-    sync_to_thread=True,
-    include_in_schema=False,
-)
+@download("/competitions/{competition_id:uuid}/protocol", name="page-competition-protocol")
 def competition_protocol_page(request: AnyRequest, competition_id: FromPath[UUID]) -> Response[str]:
     return competition_protocol_print(request, competition_id, language(request))
 
 
-@get(
-    "/championships/{championship_id:uuid}/protocol.xlsx",
-    name="page-championship-protocol-xlsx",
-    opt=FILE,
-    sync_to_thread=True,
-    include_in_schema=False,
+@download(
+    "/championships/{championship_id:uuid}/protocol.xlsx", name="page-championship-protocol-xlsx"
 )
 def championship_protocol_xlsx(
     request: AnyRequest, championship_id: FromPath[UUID]
@@ -82,44 +65,24 @@ def championship_protocol_xlsx(
     return championship_protocol_file(request, championship_id, language(request))
 
 
-@get(
-    "/championships/{championship_id:uuid}/protocol",
-    name="page-championship-protocol",
-    opt=FILE,
-    sync_to_thread=True,
-    include_in_schema=False,
-)
+@download("/championships/{championship_id:uuid}/protocol", name="page-championship-protocol")
 def championship_protocol_page(
     request: AnyRequest, championship_id: FromPath[UUID]
 ) -> Response[str]:
     return championship_protocol_print(request, championship_id, language(request))
 
 
-@get(
-    "/prizes/{programme_id:uuid}/export.xlsx",
-    name="page-prizes-xlsx",
-    opt=FILE,
-    sync_to_thread=True,
-    include_in_schema=False,
-)
+@download("/prizes/{programme_id:uuid}/export.xlsx", name="page-prizes-xlsx")
 def prizes_xlsx(request: AnyRequest, programme_id: FromPath[UUID]) -> Response[bytes]:
-    out = programme_answer(request, programme_id, full=sees_every_entry(request))
-    name = programme_xlsx_name(out)
-    return xlsx_response(programme_xlsx(out, export_texts(language(request))), (name, name))
+    _, content, name = prize_list_file(request, programme_id, language(request), xlsx=True)
+    return xlsx_response(content, (name, name))
 
 
-@get(
-    "/prizes/{programme_id:uuid}/export.csv",
-    name="page-prizes-csv",
-    opt=FILE,
-    sync_to_thread=True,
-    include_in_schema=False,
-)
+@download("/prizes/{programme_id:uuid}/export.csv", name="page-prizes-csv")
 def prizes_csv(request: AnyRequest, programme_id: FromPath[UUID]) -> Response[bytes]:
-    out = programme_answer(request, programme_id, full=sees_every_entry(request))
-    name = programme_csv_name(out)
+    _, content, name = prize_list_file(request, programme_id, language(request))
     return Response(
-        content=programme_csv(out, export_texts(language(request))),
+        content=content,
         media_type="text/csv",
         headers={"Content-Disposition": attachment((name, name)), "Cache-Control": "no-store"},
     )
