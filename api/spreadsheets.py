@@ -33,6 +33,8 @@ from sheets.layouts import LAYOUTS, ExtraColumn, template
 
 TEMPLATE_PROBLEMS = problem_responses(400, 401, 403, 404, 422, 503)
 SUFFIX = ".xlsx"
+#: the kinds a competition pre-fills
+PREFILLED = ("scheme", "marks")
 
 TemplateName = Annotated[
     str,
@@ -76,6 +78,15 @@ def get_template(
     lang: LangParameter = None,
     competition_id: CompetitionParameter = None,
 ) -> Response[bytes]:
+    return template_file(request, name, export_language(request, lang), competition_id)
+
+
+def template_file(
+    request: Request[Any, Any, Any], name: str, language: str, competition_id: UUID | None
+) -> Response[bytes]:
+    """The template ``name`` (``marks.xlsx``...) in ``language``, pre-filled for
+    ``competition_id`` when it is a scheme or a mark sheet and the viewer of ``request`` (a
+    token or a web session) may read that competition; shared by the API and the pages."""
     kind = name[: -len(SUFFIX)] if name.endswith(SUFFIX) else None
     if kind not in LAYOUTS:
         raise ApiProblem(
@@ -84,10 +95,9 @@ def get_template(
             "no template %(name)s; the templates are %(names)s",
             params={"name": name, "names": ", ".join(f"{k}{SUFFIX}" for k in LAYOUTS)},
         )
-    language = export_language(request, lang)
     layout = LAYOUTS[kind]
     shown = layout.sheet_name(language)
-    if competition_id is None or kind not in ("scheme", "marks"):
+    if competition_id is None or kind not in PREFILLED:
         content = template(kind, lang=language)
         return xlsx_response(content, (f"{kind}{SUFFIX}", f"{shown}{SUFFIX}"))
     detail = competition_detail(request, competition_id)

@@ -26,6 +26,11 @@ CLI applies too); the page offers each viewer only what it allows:
   are assigned to (their account's scope, as the marking pages); the page is theirs too, and
   its form offers them nothing else.
 
+A third form (``GET /import/template?kind=&competition_id=``, no script needed either) downloads
+the template of a scheme or a mark sheet already filled in for a competition the viewer may
+import into — the API's pre-filled template (:func:`api.spreadsheets.template_file`) read with
+the web session, so nobody needs a token for it. The blank templates are the API's public ones.
+
 Kept files are swept after :data:`KEEP_SECONDS` (an hour) and at most :data:`KEEP_PER_VIEWER`
 per viewer are kept (the oldest go first).
 """
@@ -45,7 +50,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.concurrency import sync_to_thread
 from litestar.datastructures import UploadFile
 from litestar.enums import MediaType
@@ -57,6 +62,7 @@ from api.i18n import N_, translator
 from api.imports import MAX_UPLOAD_BYTES, problem_message
 from api.problems import ApiProblem
 from api.reading import read_side
+from api.spreadsheets import PREFILLED, template_file
 from api.web.forms import FieldRefused, FormRefused, Refusal, pick, refusal, registry_of
 from api.web.pages import language, page_error, redirect, render, viewer
 from api.web.session import state_directory
@@ -594,4 +600,41 @@ def refusal_of(request: AnyRequest, message: str) -> str:
     return translator(language(request)).gettext(message)
 
 
-IMPORT_PAGE_HANDLERS: Sequence[Any] = [import_page, check, commit]
+@get(
+    "/import/template",
+    name="import-template",
+    guards=[IMPORT_ROLES],
+    sync_to_thread=True,
+    include_in_schema=False,
+)
+def import_template(request: AnyRequest) -> Response[bytes] | Template:
+    """A pre-filled template for the viewer (``?kind=scheme|marks&competition_id=``): the
+    API's ``GET /api/v1/templates/{kind}.xlsx?competition_id=`` read with the web session, so
+    a signed-in organiser or expert needs no token; offered only for what the viewer may
+    import there. A missing or refused choice shows the page with the reason by the form."""
+    account = viewer(request)
+    assert account is not None
+    query = request.query_params
+    values = {
+        "template_kind": str(query.get("kind") or ""),
+        "template_competition_id": str(query.get("competition_id") or ""),
+    }
+    try:
+        kind = values["template_kind"]
+        if kind not in PREFILLED or kind not in kinds_for(account):
+            raise FieldRefused(CHOOSE_KIND, "kind")
+        competition = _competition(values["template_competition_id"])
+        if competition is None:
+            raise FieldRefused(CHOOSE_COMPETITION, "competition_id")
+        _allowed(account, kind, competition)
+    except (FormRefused, DomainError) as error:
+        return _page(
+            request,
+            status_code=getattr(error, "status", 422),
+            errors={"template": refusal(request, error)},
+            values=values,
+        )
+    return template_file(request, f"{kind}.xlsx", language(request), competition)
+
+
+IMPORT_PAGE_HANDLERS: Sequence[Any] = [import_page, check, commit, import_template]

@@ -30,7 +30,8 @@ from api.i18n import translator
 from api.messages import Message
 from api.server import build_app
 from registry.application import RegistryApplication
-from sheets.layouts import LAYOUTS
+from sheets.layouts import LAYOUTS, header_map, table_of
+from sheets.reader import read_tables
 from tests.api.conftest import Ctx, make_ctx
 
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -425,3 +426,104 @@ async def test_an_upload_over_the_limit_is_refused_next_to_the_file_field(pages:
     )
     assert element(answer.text, "file-error") == expected
     assert pages.app.event_count() == count
+
+
+# ------------------------------------------------------------------ filled-in templates
+
+
+def nav_links(page: str) -> list[str]:
+    nav = page.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r'<a href="([^"]+)"', nav)
+
+
+async def test_the_menu_leads_importers_to_the_page(pages: Pages) -> None:
+    for role, shown in (("organiser", True), ("expert", True), ("chief", True), ("akimat", False)):
+        await pages.sign_in(role, lang="kk")
+        page = await pages.client.get("/")
+        assert ("/import" in nav_links(page.text)) is shown, role
+        if shown:
+            assert translator("kk").gettext("Import") in text_of(
+                page.text.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
+            )
+
+
+async def test_an_expert_downloads_a_filled_in_mark_sheet_of_their_competition(
+    pages: Pages,
+) -> None:
+    await pages.sign_in("expert", lang="kk")
+    world = pages.ctx.world
+    form = (await pages.client.get("/import")).text
+    assert 'id="template-form"' in form
+    template_form = form.split('id="template-form"', 1)[1].split("</form>", 1)[0]
+    assert f'<option value="{world.competition}"' in template_form
+    assert f'<option value="{pages.ctx.competition2}"' not in template_form
+    assert 'value="scheme"' not in template_form  # an expert imports marks only
+
+    count = pages.app.event_count()
+    answer = await pages.client.get(
+        "/import/template",
+        params={"kind": "marks", "competition_id": str(world.competition), "lang": "kk"},
+    )
+    # the same bytes as the API's pre-filled template for the expert's token
+    api = await pages.client.get(
+        f"/api/v1/templates/marks.xlsx?lang=kk&competition_id={world.competition}",
+        headers={
+            **pages.ctx.auth("expert"),
+            "X-Registry-Min-Position": str(pages.app.head_position()),
+        },
+    )
+    assert answer.status_code == 200, text_of(answer.text)
+    assert answer.headers["content-type"].startswith(XLSX)
+    assert api.status_code == 200
+    mine, theirs = read_tables(answer.content, "m.xlsx"), read_tables(api.content, "m.xlsx")
+    assert {k: (t.header, t.rows) for k, t in mine.items()} == {
+        k: (t.header, t.rows) for k, t in theirs.items()
+    }
+    names = {row.cells[0] for row in mine[LAYOUTS["marks"].sheet_name("kk")].rows}
+    assert names == set(await entrant_names(pages, world.competition))  # Kazakh names intact
+    assert answer.headers["content-disposition"] == api.headers["content-disposition"]
+
+    # another competition, a kind the expert may not import, or nothing chosen: the page
+    # again, the reason by the template form, nothing recorded
+    outside = await pages.client.get(
+        "/import/template",
+        params={"kind": "marks", "competition_id": str(pages.ctx.competition2)},
+    )
+    assert outside.status_code == 403
+    assert element(outside.text, "template-error") == Message(
+        "you are not an expert of this competition"
+    ).text(translator("kk"))
+    scheme = await pages.client.get(
+        "/import/template", params={"kind": "scheme", "competition_id": str(world.competition)}
+    )
+    assert scheme.status_code == 422
+    assert element(scheme.text, "template-error") == kk("Choose what the file holds.")
+    missing = await pages.client.get("/import/template", params={"kind": "marks"})
+    assert missing.status_code == 422
+    assert element(missing.text, "template-error") == kk("Choose a competition.")
+    assert pages.app.event_count() == count
+
+
+async def test_an_organiser_downloads_the_current_scheme_and_the_public_signs_in(
+    pages: Pages,
+) -> None:
+    world = pages.ctx.world
+    answer = await pages.client.get(
+        "/import/template",
+        params={"kind": "scheme", "competition_id": str(world.competition)},
+        follow_redirects=False,
+    )
+    assert answer.status_code in (302, 303, 307)
+    assert answer.headers["location"].startswith("/login?next=")
+    await pages.sign_in("organiser")
+    answer = await pages.client.get(
+        "/import/template",
+        params={"kind": "scheme", "competition_id": str(world.competition), "lang": "ru"},
+    )
+    assert answer.status_code == 200, text_of(answer.text)
+    table = table_of(read_tables(answer.content, "s.xlsx"), LAYOUTS["scheme"])
+    columns = header_map(LAYOUTS["scheme"], table.header)
+    detail = await pages.api(f"competitions/{world.competition}")
+    assert [row.cells[columns["aspect_id"]] for row in table.rows] == [
+        a["id"] for a in detail["scheme"]
+    ]

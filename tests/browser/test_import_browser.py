@@ -198,4 +198,15 @@ def test_the_organiser_checks_and_imports_an_entrant_list(
     assert_accessible(page)  # with the result
     entrants = now(api, f"competitions/{competition}")["entrants"]
     assert sorted(e["full_name"] for e in entrants) == sorted(NAMES)
+
+    # the competition's own scheme template, from the form that needs no token
+    page.locator("#template-kind").select_option("scheme")
+    page.locator("#template-competition").select_option(competition)
+    with page.expect_download() as download:
+        page.get_by_role("button", name=say(lang, "Download the template")).click()
+    saved = tmp_path / "scheme.xlsx"
+    download.value.save_as(saved)
+    tables = read_tables(saved.read_bytes(), "scheme.xlsx")
+    assert next(iter(tables)) == LAYOUTS["scheme"].sheet_name(lang)
+    assert f"Сантехника {region}" in download.value.suggested_filename
     assert page_log.blocked == [] and page_log.page_errors == []

@@ -173,6 +173,35 @@ def test_the_standings_and_the_medal_table_print_as_a_protocol(page: Page, open_
     expect(page.locator("#competitions-heading")).to_be_hidden()
 
 
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_the_printable_protocols_read_in_the_language_and_pass_axe(
+    page: Page, open_page, api: JsonApi, lang: str
+):
+    """The standalone printable protocols (``/competitions/{id}/protocol``,
+    ``/championships/{id}/protocol``): in the page's language, a row per competitor in the
+    order of the standings (Kazakh names intact), no serious or critical axe violation."""
+    paths = public_paths(api)
+    competition_id = paths["competition"].rsplit("/", 1)[1]
+    championship_id = paths["championship"].rsplit("/", 1)[1]
+    standings = api.get(f"competitions/{competition_id}/standings")
+    competition = api.get(f"competitions/{competition_id}")
+    open_page(f"/competitions/{competition_id}/protocol", lang)
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    title = competition["title_kk" if lang == "kk" else "title_ru"]
+    expect(page).to_have_title(say(lang, "Results protocol: %(what)s", what=title))
+    rows = page.locator("section.competition tbody tr")
+    expect(rows).to_have_count(len(standings["rows"]))
+    for index, row in enumerate(standings["rows"]):
+        expect(rows.nth(index)).to_contain_text(row["full_name"])
+    assert_accessible(page)
+
+    championship = api.get(f"championships/{championship_id}")
+    open_page(f"/championships/{championship_id}/protocol", lang)
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.locator("section.competition")).to_have_count(len(championship["competitions"]))
+    assert_accessible(page)
+
+
 def test_without_javascript_the_standings_page_is_complete(new_page, api: JsonApi):
     page, _ = new_page(java_script_enabled=False)
     path = public_paths(api)["competition"]
