@@ -69,7 +69,19 @@ class Domain:
 DOMAINS: tuple[Domain, ...] = (
     # the command line's own texts (`registry import`): first, so that it never changes the
     # wording of a page's msgid in the merged catalog
-    Domain("cli", ("cli/imports.py", "cli/texts.py", "cli/certificates.py")),
+    Domain(
+        "cli",
+        (
+            "cli/imports.py",
+            "cli/texts.py",
+            "cli/certificates.py",
+            "cli/common.py",
+            "cli/main.py",
+            "cli/audit_feed.py",
+            "cli/audit_seal.py",
+            "cli/personal_data.py",
+        ),
+    ),
     # the files' texts (protocols, prize lists): first, so that a page's wording of the same
     # msgid wins in the merged catalog; the exports read their own (api.exports.export_texts)
     Domain("exports", ("projections/exports.py", "projections/protocols.py")),

@@ -31,17 +31,34 @@ from uuid import UUID
 import click
 import msgspec
 
+from api.i18n import N_
 from cli.common import open_registry
+from cli.texts import Failed, Texts, language_option, store_name, texts_of
 from projections.audit_feed import Feed, Row
 from projections.seal import GENESIS, canonical_bytes, next_hash
 from store.events import EventStore, RestoreWriter
+from store.settings import Settings
 
 #: rows per INSERT statement; larger executemany batches once hung in psycopg's pipeline
 IMPORT_BATCH = 2_000
 
 
 class RestoreError(Exception):
-    """The file cannot be restored (or the store is not empty); nothing was written."""
+    """The file cannot be restored (or the store is not empty); nothing was written. Its
+    message is a msgid of the ``cli`` catalog with its parameters (:meth:`text`)."""
+
+    def __init__(self, template: str, /, **params: object) -> None:
+        super().__init__(template % self._words(params, Settings.describe))
+        self.template = template
+        self.params = params
+
+    def text(self, tr: Texts) -> str:
+        return tr.gettext(self.template, **self._words(self.params, lambda s: store_name(s, tr)))
+
+    @staticmethod
+    def _words(params: dict[str, object], name: Callable[[Settings], str]) -> dict[str, object]:
+        """The parameters, a registry named in words."""
+        return {k: name(v) if isinstance(v, Settings) else v for k, v in params.items()}
 
 
 class RestoreReport(msgspec.Struct):
@@ -76,8 +93,12 @@ def restore(
         stored = writer.lock_and_count(cursor)
         if stored:
             raise RestoreError(
-                f"the store is not empty ({stored} events in {app.settings.describe()}): "
-                "import restores into an empty store only"
+                N_(
+                    "The registry at %(store)s is not empty (%(events)s events): a backup is "
+                    "restored into an empty registry only."
+                ),
+                store=app.settings,
+                events=stored,
             )
         pending: list[tuple[int, UUID, int, str, bytes]] = []
         for number, raw in enumerate(lines, start=1):
@@ -89,16 +110,32 @@ def restore(
                 line = _decode_line(raw)
                 state = base64.b64decode(line.state, validate=True)
             except (msgspec.DecodeError, msgspec.ValidationError, binascii.Error) as error:
-                raise RestoreError(f"line {number}: not an export line: {error}") from None
+                raise RestoreError(
+                    N_("Line %(line)s is not a line of an export (%(reason)s)."),
+                    line=number,
+                    reason=error,
+                ) from None
             if last is not None and line.position <= last:
                 raise RestoreError(
-                    f"line {number}: position {line.position} does not follow {last}"
+                    N_(
+                        "Line %(line)s: position %(position)s does not follow %(last)s: the "
+                        "lines are out of order."
+                    ),
+                    line=number,
+                    position=line.position,
+                    last=last,
                 )
             expected = versions.get(line.aggregate_id, 0) + 1
             if line.version != expected:
                 raise RestoreError(
-                    f"line {number}: {line.aggregate_id} version {line.version} where "
-                    f"{expected} was due: not a whole history (exported with --after?)"
+                    N_(
+                        "Line %(line)s: version %(version)s of %(id)s where %(expected)s was "
+                        "due: the file is not a whole history (exported with --after?)."
+                    ),
+                    line=number,
+                    id=line.aggregate_id,
+                    version=line.version,
+                    expected=expected,
                 )
             versions[line.aggregate_id] = line.version
             chain = next_hash(
@@ -138,6 +175,7 @@ def _views_position(app: EventStore) -> int:
     show_default=True,
     help="Export only the events after this position (an incremental export).",
 )
+@language_option
 @click.pass_context
 def export(ctx: click.Context, file: Path, after: int) -> None:
     """Write every event (after --after) to FILE as NDJSON: the audit feed's lines plus the
@@ -163,7 +201,7 @@ def export(ctx: click.Context, file: Path, after: int) -> None:
                 aside.open("wb") as out,
                 click.progressbar(
                     length=max(head - after, 0),
-                    label="export",
+                    label=texts_of(ctx).gettext("Exporting"),
                     file=sys.stderr,
                 ) as bar,
             ):
@@ -178,8 +216,25 @@ def export(ctx: click.Context, file: Path, after: int) -> None:
         except BaseException:
             aside.unlink(missing_ok=True)
             raise
-        span = f" (positions {after + 1}..{head})" if feed.lines else ""
-        click.echo(f"exported {feed.lines} events{span} from {app.settings.describe()} to {file}")
+        tr = texts_of(ctx)
+        click.echo(
+            tr.gettext(
+                "Exported %(events)s events (positions %(first)s..%(last)s) from %(store)s "
+                "to %(file)s.",
+                events=feed.lines,
+                first=after + 1,
+                last=head,
+                store=store_name(app.settings, tr),
+                file=str(file),
+            )
+            if feed.lines
+            else tr.gettext(
+                "Nothing to export after position %(after)s in %(store)s; %(file)s is empty.",
+                after=after,
+                store=store_name(app.settings, tr),
+                file=str(file),
+            )
+        )
         if after == 0:
             click.echo(f"head position: {head}")
             click.echo(f"head hash:     {chain[0].hex()}")
@@ -187,32 +242,51 @@ def export(ctx: click.Context, file: Path, after: int) -> None:
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@language_option
 @click.pass_context
 def import_(ctx: click.Context, file: Path) -> None:
     """Restore an export (FILE) into an EMPTY store: the same positions, topics, state bytes
     and versions, in one transaction. Refuses a store that holds any event. Prints the seal
     chain's head hash, to compare with the export's."""
 
+    tr = texts_of(ctx)
     with open_registry(ctx, create=True) as app:
         size = file.stat().st_size
         try:
             with (
                 file.open("rb") as source,
-                click.progressbar(length=size, label="import", file=sys.stderr) as bar,
+                click.progressbar(
+                    length=size, label=tr.gettext("Importing"), file=sys.stderr
+                ) as bar,
             ):
                 report = restore(app, source, progress=bar.update)
         except RestoreError as error:
-            raise click.ClickException(f"nothing imported: {error}") from None
-        span = (
-            f" (positions {report.first_position}..{report.last_position})" if report.events else ""
+            raise Failed(
+                tr.gettext("Nothing was imported: %(reason)s", reason=error.text(tr))
+            ) from None
+        click.echo(
+            tr.gettext(
+                "Imported %(events)s events (positions %(first)s..%(last)s) into %(store)s.",
+                events=report.events,
+                first=report.first_position,
+                last=report.last_position,
+                store=store_name(app.settings, tr),
+            )
+            if report.events
+            else tr.gettext(
+                "The file holds no events: nothing was imported into %(store)s.",
+                store=store_name(app.settings, tr),
+            )
         )
-        click.echo(f"imported {report.events} events{span} into {app.settings.describe()}")
         click.echo(f"head position: {report.last_position or 0}")
         click.echo(f"head hash:     {report.head_hash}")
         views = _views_position(app)
         if views:
             click.echo(
-                f"warning: the views of this store are at position {views} from an earlier "
-                "history: run `registry rebuild`",
+                tr.gettext(
+                    "Warning: the views of this registry are at position %(position)s of an "
+                    "earlier history: run `registry rebuild`.",
+                    position=views,
+                ),
                 err=True,
             )

@@ -24,48 +24,181 @@ import click
 import msgspec
 
 from cli.common import open_registry, processes_option
+from cli.texts import Failed, Misused, Texts, language_option, texts_of
 from store.settings import SEAL_KEY_ENV, SettingsError, load_seal_key
 
 if TYPE_CHECKING:  # the commands import the seal chain when they run
-    from projections.seal import CheckpointReport, SealReport
+    from projections.seal import Checkpoint, CheckpointReport, SealReport
 
 
 #: the exit code of a verification that found nothing wrong but unsealed events
 EXIT_UNSEALED = 2
 
 
-def _seal_report_lines(report: SealReport) -> list[str]:
+def _n(number: int, tr: Texts) -> str:
+    """A count, grouped as the user's language groups digits."""
+    return tr.tr.integer(number)
+
+
+def _seal_problem(report: SealReport, tr: Texts) -> str:
+    """Why the history contradicts its seals, in the user's words (``report.problem``)."""
+    position, sealed = report.first_bad_position, report.sealed_position
+    head, checkpoint = report.head_position, report.checkpoint_position
+    if report.problem == "edited":
+        return tr.gettext(
+            "the event stored at position %(position)s does not match its seal: it was "
+            "changed after it was sealed",
+            position=position,
+        )
+    if report.problem == "deleted":
+        return tr.gettext(
+            "position %(position)s is sealed but no stored event has it: an event was deleted",
+            position=position,
+        )
+    if report.problem == "inserted":
+        return tr.gettext(
+            "the event stored at position %(position)s is not sealed although the seals reach "
+            "position %(sealed)s: an event was inserted (or its seal removed)",
+            position=position,
+            sealed=sealed,
+        )
+    if report.problem == "malformed":
+        return tr.gettext(
+            "the row stored at position %(position)s is not what the registry stores: it was "
+            "edited outside the registry",
+            position=position,
+        )
+    if report.problem == "bad-checkpoint":
+        return tr.gettext(
+            "the newest checkpoint recorded beside the events (position %(position)s) is not "
+            "genuine: its signature does not match",
+            position=position,
+        )
+    if report.problem == "truncated" and sealed <= head and checkpoint is not None:
+        return tr.gettext(
+            "the registry's last event (position %(head)s) is behind the newest recorded "
+            "checkpoint (position %(checkpoint)s): the events after position %(head)s were "
+            "deleted",
+            head=head,
+            checkpoint=checkpoint,
+        )
+    if report.problem == "truncated":
+        return tr.gettext(
+            "the seals reach position %(sealed)s but the last stored event is at position "
+            "%(head)s: the events after it were deleted together with their seals",
+            sealed=sealed,
+            head=head,
+        )
+    return report.detail or str(report.problem)
+
+
+def _seal_report_lines(report: SealReport, tr: Texts) -> list[str]:
     if report.ok:
         if report.unsealed:
             return [
-                f"seal chain NOT FULLY VERIFIED: {report.unsealed:,} events written after the "
-                f"last seal (position {report.sealed_position}) are not sealed yet — nothing "
-                "contradicts them, but no seal vouches for them; run it again once the "
-                "projector has caught up",
-                f"{report.checked - report.unsealed:,} sealed events intact; "
-                f"{report.checked:,} events chained, head position {report.head_position}, "
-                f"head hash {report.head_hash}",
+                tr.gettext(
+                    "seal chain NOT FULLY VERIFIED: %(unsealed)s events written after the last "
+                    "seal (position %(sealed)s) are not sealed yet — nothing contradicts them, "
+                    "but no seal vouches for them; run it again once the projector has "
+                    "caught up",
+                    unsealed=_n(report.unsealed, tr),
+                    sealed=report.sealed_position,
+                ),
+                tr.gettext(
+                    "%(intact)s sealed events intact; %(checked)s events chained, head "
+                    "position %(head)s, head hash %(hash)s",
+                    intact=_n(report.checked - report.unsealed, tr),
+                    checked=_n(report.checked, tr),
+                    head=report.head_position,
+                    hash=report.head_hash,
+                ),
             ]
         return [
-            f"seal chain intact: {report.checked:,} events checked, head position "
-            f"{report.head_position}, head hash {report.head_hash}"
+            tr.gettext(
+                "seal chain intact: %(checked)s events checked, head position %(head)s, head "
+                "hash %(hash)s",
+                checked=_n(report.checked, tr),
+                head=report.head_position,
+                hash=report.head_hash,
+            )
         ]
     return [
-        f"seal chain BROKEN at position {report.first_bad_position} ({report.problem}): "
-        f"{report.detail}",
-        f"{report.checked:,} events before it are intact (last good position "
-        f"{report.head_position}, hash {report.head_hash}); sealed up to position "
-        f"{report.sealed_position}",
+        tr.gettext(
+            "seal chain BROKEN at position %(position)s (%(problem)s): %(detail)s",
+            position=report.first_bad_position,
+            problem=report.problem,
+            detail=_seal_problem(report, tr),
+        ),
+        tr.gettext(
+            "%(checked)s events before it are intact (last good position %(head)s, hash "
+            "%(hash)s); sealed up to position %(sealed)s",
+            checked=_n(report.checked, tr),
+            head=report.head_position,
+            hash=report.head_hash,
+            sealed=report.sealed_position,
+        ),
     ]
 
 
-def _checkpoint_lines(report: CheckpointReport) -> list[str]:
+def _checkpoint_problem(
+    report: CheckpointReport, checkpoint: Checkpoint, public_key: str | None, tr: Texts
+) -> str:
+    """Why a checkpoint fails, in the user's words (``report.problem``)."""
+    from projections.seal.checkpoints import normalise_public_key
+
+    if report.problem == "bad-signature":
+        if public_key is not None:
+            try:
+                given = normalise_public_key(public_key)
+            except ValueError:
+                return tr.gettext(
+                    "the key given with --public-key is not a public key (64 hexadecimal "
+                    "digits or base64)"
+                )
+            if given != checkpoint.public_key.lower():
+                return tr.gettext(
+                    "the checkpoint is signed with key %(key)s, not with the key you gave",
+                    key=checkpoint.public_key,
+                )
+        return tr.gettext(
+            "the signature does not match the checkpoint's contents (altered, or forged)"
+        )
+    if report.problem == "malformed":
+        return tr.gettext(
+            "a stored row up to position %(position)s is not what the registry stores: it was "
+            "edited outside the registry",
+            position=report.position,
+        )
+    if report.problem == "history-changed":
+        return tr.gettext(
+            "the stored events up to position %(position)s do not chain to the checkpoint's "
+            "head hash: the history before the checkpoint was changed",
+            position=report.position,
+        )
+    return report.detail or str(report.problem)
+
+
+def _checkpoint_lines(
+    report: CheckpointReport, checkpoint: Checkpoint, public_key: str | None, tr: Texts
+) -> list[str]:
     if report.ok:
         return [
-            f"checkpoint holds: the stored events up to position {report.position} "
-            f"({report.events:,} events) chain to its signed head hash {report.expected_hash}"
+            tr.gettext(
+                "checkpoint holds: the stored events up to position %(position)s (%(events)s "
+                "events) chain to its signed head hash %(hash)s",
+                position=report.position,
+                events=_n(report.events or 0, tr),
+                hash=report.expected_hash,
+            )
         ]
-    return [f"checkpoint at position {report.position} FAILS ({report.problem}): {report.detail}"]
+    return [
+        tr.gettext(
+            "checkpoint at position %(position)s FAILS (%(problem)s): %(detail)s",
+            position=report.position,
+            problem=report.problem,
+            detail=_checkpoint_problem(report, checkpoint, public_key, tr),
+        )
+    ]
 
 
 @click.command("verify")
@@ -86,6 +219,7 @@ def _checkpoint_lines(report: CheckpointReport) -> list[str]:
 @processes_option(
     "--jobs", "Verify a big history in this many processes (same result, sooner on several cores)."
 )
+@language_option
 @click.pass_context
 def verify(
     ctx: click.Context,
@@ -105,14 +239,24 @@ def verify(
     from projections.seal import parse_checkpoint, verify_checkpoint, verify_seals
     from projections.store import ViewStore
 
+    tr = texts_of(ctx)
     checkpoint = None
     if checkpoint_file is not None:
         try:
             checkpoint = parse_checkpoint(checkpoint_file.read_bytes())
         except ValueError as error:
-            raise click.ClickException(f"{checkpoint_file}: {error}") from None
+            raise Failed(
+                tr.gettext(
+                    "%(file)s is not a seal checkpoint (as `registry audit checkpoint` writes "
+                    "it): %(reason)s",
+                    file=str(checkpoint_file),
+                    reason=error,
+                )
+            ) from None
     elif public_key is not None:
-        raise click.UsageError("--public-key goes with --checkpoint")
+        raise Misused(
+            tr.gettext("--public-key goes with --checkpoint: give the checkpoint to check.")
+        )
     with open_registry(ctx) as app:
         store = ViewStore(app.settings)
         try:
@@ -123,8 +267,13 @@ def verify(
                     checked = verify_checkpoint(
                         app, store, checkpoint, public_key=public_key, batch_size=batch_size
                     )
-                except ValueError as error:  # a malformed --public-key
-                    raise click.UsageError(str(error)) from None
+                except ValueError:  # a malformed --public-key
+                    raise Misused(
+                        tr.gettext(
+                            "the key given with --public-key is not a public key (64 "
+                            "hexadecimal digits or base64)"
+                        )
+                    ) from None
         finally:
             store.close()
     if as_json:
@@ -133,20 +282,23 @@ def verify(
             out["checkpoint"] = msgspec.to_builtins(checked)
         click.echo(msgspec.json.encode(out).decode())
     else:
-        for line in _seal_report_lines(report):
+        for line in _seal_report_lines(report, tr):
             click.echo(line)
         if checked is not None and checkpoint is not None:
-            for line in _checkpoint_lines(checked):
+            for line in _checkpoint_lines(checked, checkpoint, public_key, tr):
                 click.echo(line)
             if checked.ok and public_key is None:
                 click.echo(
-                    f"note: signed by key {checkpoint.public_key}; pass --public-key to insist "
-                    "on the key you trust",
+                    tr.gettext(
+                        "note: signed by key %(key)s; pass --public-key to insist on the key "
+                        "you trust",
+                        key=checkpoint.public_key,
+                    ),
                     err=True,
                 )
     if not report.ok or (checked is not None and not checked.ok):
         if not as_json:
-            click.echo("verification FAILED: the stored history was changed", err=True)
+            click.echo(tr.gettext("verification FAILED: the stored history was changed"), err=True)
         ctx.exit(1)
     if report.unsealed:
         ctx.exit(EXIT_UNSEALED)
@@ -158,6 +310,7 @@ def verify(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the checkpoint to this file (never overwrites one) instead of printing it.",
 )
+@language_option
 @click.pass_context
 def checkpoint(ctx: click.Context, output: Path | None) -> None:
     """Verify the history, then print a signed checkpoint of its head.
@@ -172,17 +325,33 @@ def checkpoint(ctx: click.Context, output: Path | None) -> None:
     from projections.seal.checkpoints import record_checkpoint
     from projections.store import ViewStore
 
+    tr = texts_of(ctx)
     try:
         seed = load_seal_key()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
+    except SettingsError:
+        raise Failed(
+            tr.gettext(
+                "%(variable)s is not a signing key: expected the 32-byte Ed25519 private key "
+                "as 64 hexadecimal digits or as base64 (`registry audit keygen` makes one). "
+                "Nothing was signed.",
+                variable=SEAL_KEY_ENV,
+            )
+        ) from None
     if seed is None:
-        raise click.ClickException(
-            f"{SEAL_KEY_ENV} is not set: a checkpoint is signed with it "
-            "(`registry audit keygen` makes a key)"
+        raise Failed(
+            tr.gettext(
+                "%(variable)s is not set: a checkpoint is signed with it (`registry audit "
+                "keygen` makes a key). Nothing was signed.",
+                variable=SEAL_KEY_ENV,
+            )
         )
     if output is not None and output.exists():
-        raise click.ClickException(f"{output} exists: a checkpoint is never overwritten")
+        raise Failed(
+            tr.gettext(
+                "%(file)s exists: a checkpoint is never overwritten. Choose a new file name.",
+                file=str(output),
+            )
+        )
     with open_registry(ctx) as app:
         store = ViewStore(app.settings)
         try:
@@ -190,16 +359,27 @@ def checkpoint(ctx: click.Context, output: Path | None) -> None:
         finally:
             store.close()
         if not report.ok:
-            for line in _seal_report_lines(report):
+            for line in _seal_report_lines(report, tr):
                 click.echo(line, err=True)
-            raise click.ClickException("refusing to sign a history that contradicts its seals")
+            raise Failed(
+                tr.gettext(
+                    "A history that contradicts its seals is never signed: nothing was signed "
+                    "or recorded."
+                )
+            )
         signed = sign_checkpoint(seed, report.head_position, report.head_hash)
         if output is not None:  # never recorded for a file that cannot be written
             try:
                 with output.open("x", encoding="utf-8"):
                     pass
             except OSError as error:
-                raise click.ClickException(f"cannot write {output}: {error}") from None
+                raise Failed(
+                    tr.gettext(
+                        "Cannot write %(file)s: %(reason)s",
+                        file=str(output),
+                        reason=error.strerror or error,
+                    )
+                ) from None
         try:
             record_checkpoint(app, signed)
         except BaseException:
@@ -213,10 +393,22 @@ def checkpoint(ctx: click.Context, output: Path | None) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise click.ClickException(f"cannot write {output}: {error}") from None
+        raise Failed(
+            tr.gettext(
+                "Cannot write %(file)s: %(reason)s",
+                file=str(output),
+                reason=error.strerror or error,
+            )
+        ) from None
     click.echo(
-        f"checkpoint written to {output} and recorded beside the events: position "
-        f"{signed.position}, head hash {signed.head_hash}, public key {signed.public_key}"
+        tr.gettext(
+            "checkpoint written to %(file)s and recorded beside the events: position "
+            "%(position)s, head hash %(hash)s, public key %(key)s",
+            file=str(output),
+            position=signed.position,
+            hash=signed.head_hash,
+            key=signed.public_key,
+        )
     )
 
 
@@ -231,4 +423,4 @@ def keygen() -> None:
 
     seed = new_seed()
     click.echo(f"{SEAL_KEY_ENV}={seed.hex()}")
-    click.echo(f"public key: {public_key_hex(seed)}")
+    click.echo(f"public key: {public_key_hex(seed)}")  # KEY: value, for scripts

@@ -10,12 +10,15 @@ schema is an error (exit 1) rather than a new, empty store answering "0 events".
 from __future__ import annotations
 
 import errno
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
 import click
 
+from api.i18n import N_
+from cli.texts import Failed, Texts, refusal, store_name, texts_of
 from domain.errors import DomainError
 from registry.application import RegistryApplication
 from store.settings import SettingsError, load_settings, store_exists
@@ -34,26 +37,106 @@ EVENTS_TABLE = f"{RegistryApplication.name.lower()}_events"
 @contextmanager
 def open_registry(ctx: click.Context, *, create: bool = False) -> Iterator[RegistryApplication]:
     """The registry of the command's store; a store that does not exist is refused (exit 1,
-    naming it) unless ``create`` (the commands that make a store)."""
+    naming it) unless ``create`` (the commands that make a store). Its errors, and a refusal
+    of the domain inside the block, are said in the command's language (``cli.texts``)."""
+    tr = texts_of(ctx)
     try:
         settings = load_settings(ctx.obj.get("database_url"))
-        if not create and not store_exists(settings, EVENTS_TABLE):
-            raise SettingsError(
-                f"no store at {settings.describe()}: check REGISTRY_DATABASE_URL or "
-                "--database-url (`registry serve`, `registry demo` or `registry accounts "
-                "create` make a new store)"
-            )
-        app = RegistryApplication(settings)
     except SettingsError as error:
-        raise click.ClickException(str(error)) from None
+        raise Failed(settings_problem(error, tr)) from None
+    try:
+        exists = create or store_exists(settings, EVENTS_TABLE)
+        app = RegistryApplication(settings) if exists else None
     except Exception as error:  # the library reports an unreachable store in several ways
-        raise click.ClickException(f"cannot open the event store: {error}") from None
+        raise Failed(
+            tr.gettext(
+                "Cannot open the registry's database: %(reason)s. Check that the database "
+                "server is running and REGISTRY_DATABASE_URL is right.",
+                reason=str(error).strip() or type(error).__name__,
+            )
+        ) from None
+    if app is None:
+        raise Failed(
+            tr.gettext(
+                "There is no registry at %(store)s. Check REGISTRY_DATABASE_URL or "
+                "--database-url; a new registry is made by `registry serve`, `registry "
+                "demo` or `registry accounts create`. Nothing was recorded.",
+                store=store_name(settings, tr),
+            )
+        )
     try:
         yield app
     except DomainError as error:
-        raise click.ClickException(f"refused ({error.code}): {error.message}") from None
+        raise refusal(error, tr) from None
     finally:
         app.close()
+
+
+#: what ``store.settings`` (and ``api.server``) say of a setting that cannot be used, and the
+#: same in the user's words (the named groups are the parameters); anything else is quoted as
+#: it is, after a translated lead
+SETTINGS_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"REGISTRY_DATABASE_URL: sqlite:/// needs a file path$"),
+        N_("REGISTRY_DATABASE_URL: after sqlite:/// give the path of the registry's file."),
+    ),
+    (
+        re.compile(r"REGISTRY_DATABASE_URL: an in-memory SQLite store would lose every event"),
+        N_(
+            "REGISTRY_DATABASE_URL: a registry in memory would lose every event when the "
+            "command ends; give the path of a file."
+        ),
+    ),
+    (
+        re.compile(r"REGISTRY_DATABASE_URL: schema (?P<schema>'.*') is not a valid name$"),
+        N_(
+            "REGISTRY_DATABASE_URL: %(schema)s is not a schema name (small Latin letters, "
+            "digits and _, not starting with a digit)."
+        ),
+    ),
+    (
+        re.compile(r"REGISTRY_DATABASE_URL: postgresql:// needs a database name$"),
+        N_("REGISTRY_DATABASE_URL: after postgresql://USER@HOST:PORT/ give the database name."),
+    ),
+    (
+        re.compile(r"REGISTRY_DATABASE_URL: the port is not a number$"),
+        N_("REGISTRY_DATABASE_URL: the port of the database server is not a number."),
+    ),
+    (
+        re.compile(r"REGISTRY_DATABASE_URL: (?P<url>'.*') is neither sqlite:///path nor "),
+        N_(
+            "REGISTRY_DATABASE_URL: %(url)s is neither sqlite:///PATH nor "
+            "postgresql://USER@HOST:PORT/DATABASE."
+        ),
+    ),
+    (
+        re.compile(r"REGISTRY_DATABASE_URL: (?P<name>\w+) must be a whole number of at least 1$"),
+        N_("REGISTRY_DATABASE_URL: %(name)s must be a whole number, at least 1."),
+    ),
+    (
+        re.compile(r"REGISTRY_PROJECTOR: (?P<mode>'.*') is not one of "),
+        N_(
+            "REGISTRY_PROJECTOR: %(mode)s is not a way to run the projector: give in-process "
+            "or external."
+        ),
+    ),
+)
+
+
+def settings_problem(error: SettingsError, tr: Texts) -> str:
+    """Wrong settings (``store.settings``), in the user's language: what to change."""
+    said = str(error)
+    for pattern, msgid in SETTINGS_PROBLEMS:
+        found = pattern.match(said)
+        if found is not None:
+            return tr.gettext(
+                "The settings cannot be used: %(reason)s Nothing was recorded.",
+                reason=tr.gettext(msgid, **found.groupdict()),
+            )
+    return tr.gettext(
+        "The settings cannot be used: %(reason)s. Nothing was recorded.",
+        reason=said.rstrip("."),
+    )
 
 
 def processes_option(name: str, help: str) -> Callable[[F], F]:
@@ -77,9 +160,19 @@ def check_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as error:
-            why = (
-                f"port {port} is already in use (another server?): choose another with --port"
-                if error.errno == errno.EADDRINUSE
-                else str(error.strerror or error)
-            )
-            raise click.ClickException(f"cannot listen on {host}:{port}: {why}") from None
+            tr = texts_of()
+            if error.errno == errno.EADDRINUSE:
+                raise Failed(
+                    tr.gettext(
+                        "Port %(port)s is already in use (another server?): choose another "
+                        "with --port. Nothing was started.",
+                        port=port,
+                    )
+                ) from None
+            raise Failed(
+                tr.gettext(
+                    "Cannot listen on %(address)s: %(reason)s. Nothing was started.",
+                    address=":".join((host, str(port))),
+                    reason=str(error.strerror or error),
+                )
+            ) from None

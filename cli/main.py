@@ -15,13 +15,21 @@ import click
 
 from cli.audit import audit
 from cli.certificates import certificate_key_group
-from cli.common import check_port_free, open_registry, processes_option
+from cli.common import check_port_free, open_registry, processes_option, settings_problem
 from cli.imports import import_file
 from cli.personal_data import personal_data
+from cli.texts import (
+    Failed,
+    Misused,
+    RegistryGroup,
+    language_option,
+    store_name,
+    texts_of,
+)
 from store.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=RegistryGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--database-url",
     envvar="REGISTRY_DATABASE_URL",
@@ -30,25 +38,33 @@ from store.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
     help=f"sqlite:///path or postgresql://user@host:port/db[?schema=s] "
     f"(env REGISTRY_DATABASE_URL; default {DEFAULT_DATABASE_URL}).",
 )
+@language_option
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None) -> None:
-    """Registry of skills-championship results of East Kazakhstan region (event-sourced)."""
+    """Registry of skills-championship results of East Kazakhstan region (event-sourced).
+
+    Messages in Russian, Kazakh or English: --lang (here or after the command), else the
+    LANG environment variable, else Russian.
+    """
     ctx.ensure_object(dict)
     ctx.obj["database_url"] = database_url
 
 
 @main.command()
+@language_option
 @click.pass_context
 def info(ctx: click.Context) -> None:
     """Print the store, the number of stored events and the head position."""
+    tr = texts_of(ctx)
     with open_registry(ctx) as app:
-        click.echo(f"store:         {app.settings.describe()}")
-        click.echo(f"events:        {app.event_count()}")
-        click.echo(f"head position: {app.head_position()}")
+        click.echo(tr.gettext("Registry: %(store)s", store=store_name(app.settings, tr)))
+        click.echo(tr.gettext("Events stored: %(events)s", events=app.event_count()))
+        click.echo(tr.gettext("Last position: %(position)s", position=app.head_position()))
 
 
 @main.command()
 @click.option("--quiet", is_flag=True, help="Print only the one-line result.")
+@language_option
 @click.pass_context
 def demo(ctx: click.Context, quiet: bool) -> None:
     """Load the demo history of the region's 2025 championships and of the 2026 one still in
@@ -58,49 +74,81 @@ def demo(ctx: click.Context, quiet: bool) -> None:
     """
     from demo.history import load_demo
 
+    tr = texts_of(ctx)
     with open_registry(ctx, create=True) as app:
         progress = None if quiet else (lambda title: click.echo(f"  … {title}", err=True))
         report = load_demo(app, progress=progress)
         if report.added:
             click.echo(
-                f"demo history loaded: {report.added} events added "
-                f"({report.events_after} in the store, head position {report.head_position}) "
-                f"in {report.seconds:.1f} s"
+                tr.gettext(
+                    "Demo history loaded: %(added)s events added (%(events)s in the registry, "
+                    "last position %(position)s) in %(seconds)s s.",
+                    added=report.added,
+                    events=report.events_after,
+                    position=report.head_position,
+                    seconds=format(report.seconds, ".1f"),
+                )
             )
         else:
             click.echo(
-                f"demo history already present: nothing added "
-                f"({report.events_after} events, head position {report.head_position})"
+                tr.gettext(
+                    "The demo history is already there: nothing added (%(events)s events, "
+                    "last position %(position)s).",
+                    events=report.events_after,
+                    position=report.head_position,
+                )
             )
         if quiet:
             return
-        click.echo(f"store: {app.settings.describe()}")
+        click.echo(tr.gettext("Registry: %(store)s", store=store_name(app.settings, tr)))
         for summary in report.championships:
             medals = summary.vko_medals
             if summary.published < summary.competitions:  # still in progress
                 statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items()))
                 click.echo(
-                    f"- {summary.title} [{summary.level}]: {summary.competitions} "
-                    f"competitions, {summary.entrants} entrants, in progress: {statuses}"
+                    "- "
+                    + tr.gettext(
+                        "%(title)s [%(level)s]: %(competitions)s competitions, %(entrants)s "
+                        "entrants, in progress: %(statuses)s",
+                        title=summary.title,
+                        level=summary.level,
+                        competitions=summary.competitions,
+                        entrants=summary.entrants,
+                        statuses=statuses,
+                    )
                 )
                 continue
             click.echo(
-                f"- {summary.title} [{summary.level}]: {summary.competitions} competitions, "
-                f"{summary.entrants} entrants, {summary.published} published; VKO medals "
-                f"{medals['gold']} gold / {medals['silver']} silver / {medals['bronze']} bronze"
+                "- "
+                + tr.gettext(
+                    "%(title)s [%(level)s]: %(competitions)s competitions, %(entrants)s "
+                    "entrants, %(published)s published; VKO medals %(gold)s gold / "
+                    "%(silver)s silver / %(bronze)s bronze",
+                    title=summary.title,
+                    level=summary.level,
+                    competitions=summary.competitions,
+                    entrants=summary.entrants,
+                    published=summary.published,
+                    gold=medals["gold"],
+                    silver=medals["silver"],
+                    bronze=medals["bronze"],
+                )
             )
         if report.podiums:
-            click.echo("VKO podiums at republican championships:")
+            click.echo(tr.gettext("VKO podiums at republican championships:"))
             for line in report.podiums:
                 click.echo(f"  {line}")
         if report.prizes:
-            click.echo(f"prizes: {report.prizes}")
+            click.echo(tr.gettext("Prizes: %(prizes)s", prizes=report.prizes))
         for refusal in report.refusals:
-            click.echo(f"refused as intended (nothing stored): {refusal}")
+            click.echo(
+                tr.gettext("Refused as intended (nothing recorded): %(refusal)s", refusal=refusal)
+            )
 
 
 def _progress_printer(label: str) -> Callable[[int, int, float], None]:
     """A progress bar with events/s and ETA on a terminal; plain lines in logs."""
+    tr = texts_of()
     tty = sys.stderr.isatty()
     last = [0.0]
 
@@ -113,14 +161,29 @@ def _progress_printer(label: str) -> Callable[[int, int, float], None]:
             filled = int(width * min(done / total, 1.0)) if total else width
             bar = "#" * filled + "-" * (width - filled)
             click.echo(
-                f"\r{label} [{bar}] {done}/{total} {rate:,.0f} events/s ETA {eta:.0f} s",
+                f"\r{label} [{bar}] "
+                + tr.gettext(
+                    "%(done)s/%(total)s, %(rate)s events/s, %(eta)s s left",
+                    done=done,
+                    total=total,
+                    rate=format(rate, ",.0f"),
+                    eta=format(eta, ".0f"),
+                ),
                 err=True,
                 nl=False,
             )
         elif seconds - last[0] >= 2.0 or done >= total:
             last[0] = seconds
             click.echo(
-                f"{label}: {done}/{total} events, {rate:,.0f} events/s, ETA {eta:.0f} s", err=True
+                f"{label}: "
+                + tr.gettext(
+                    "%(done)s/%(total)s, %(rate)s events/s, %(eta)s s left",
+                    done=done,
+                    total=total,
+                    rate=format(rate, ",.0f"),
+                    eta=format(eta, ".0f"),
+                ),
+                err=True,
             )
 
     return show
@@ -133,6 +196,7 @@ def _progress_printer(label: str) -> Callable[[int, int, float], None]:
     help="Process what is stored, then exit (0) instead of following the store.",
 )
 @click.option("--batch-size", default=1000, show_default=True, help="Events per transaction.")
+@language_option
 @click.pass_context
 def project(ctx: click.Context, exit_when_caught_up: bool, batch_size: int) -> None:
     """Run the projector (keep the views up to date) and the prize policy.
@@ -148,14 +212,19 @@ def project(ctx: click.Context, exit_when_caught_up: bool, batch_size: int) -> N
     from store.runtime import tune_gc
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    tr = texts_of(ctx)
     with open_registry(ctx) as app:
         store = ViewStore(app.settings)
         try:
             projector = Projector(app, store, batch_size=batch_size)
             tune_gc()
             click.echo(
-                f"projector: {store.path}, views at position {projector.position}, "
-                f"head {app.head_position()}",
+                tr.gettext(
+                    "Projector: %(views)s, views at position %(position)s, last at %(head)s.",
+                    views=str(store.path),
+                    position=projector.position,
+                    head=app.head_position(),
+                ),
                 err=True,
             )
             policy = PrizePolicy(app)
@@ -163,20 +232,34 @@ def project(ctx: click.Context, exit_when_caught_up: bool, batch_size: int) -> N
                 proposals = policy.catch_up()
                 stats = projector.catch_up()
                 click.echo(
-                    f"caught up: {stats.events} events in {stats.seconds:.2f} s, "
-                    f"views at position {stats.position}; prize policy at "
-                    f"{policy.position} ({proposals} notifications)"
+                    tr.gettext(
+                        "Caught up: %(events)s events in %(seconds)s s, views at position "
+                        "%(position)s; prize policy at %(policy)s (%(count)s notifications).",
+                        events=stats.events,
+                        seconds=format(stats.seconds, ".2f"),
+                        position=stats.position,
+                        policy=policy.position,
+                        count=proposals,
+                    )
                 )
                 return
             policy.start()
             try:
                 projector.run_forever()
             except KeyboardInterrupt:
-                click.echo("projector stopped", err=True)
+                click.echo(tr.gettext("Projector stopped."), err=True)
             finally:
                 policy.stop()
         except ProjectionError as error:
-            click.echo(f"projector stopped: {error}", err=True)
+            click.echo(
+                tr.gettext(
+                    "The projector stopped at position %(position)s; nothing was skipped. "
+                    "Details for the developers: %(reason)s",
+                    position=error.position,
+                    reason=error,
+                ),
+                err=True,
+            )
             ctx.exit(3)
         finally:
             store.close()
@@ -188,6 +271,7 @@ def project(ctx: click.Context, exit_when_caught_up: bool, batch_size: int) -> N
     is_flag=True,
     help="Process what is stored, then exit (0) instead of following the store.",
 )
+@language_option
 @click.pass_context
 def policy(ctx: click.Context, exit_when_caught_up: bool) -> None:
     """Run the prize policy alone: propose the akimat's prize entries from published results.
@@ -199,24 +283,37 @@ def policy(ctx: click.Context, exit_when_caught_up: bool) -> None:
     from registry.policy import PrizePolicy
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    tr = texts_of(ctx)
     with open_registry(ctx) as app:
         follower = PrizePolicy(app)
         click.echo(
-            f"prize policy at position {follower.position}, head {app.head_position()}",
+            tr.gettext(
+                "Prize policy at position %(position)s, last event at %(head)s.",
+                position=follower.position,
+                head=app.head_position(),
+            ),
             err=True,
         )
         if exit_when_caught_up:
             count = follower.catch_up()
-            click.echo(f"caught up: {count} notifications processed, at {follower.position}")
+            click.echo(
+                tr.gettext(
+                    "Prize policy caught up: %(count)s notifications processed, at position "
+                    "%(position)s.",
+                    count=count,
+                    position=follower.position,
+                )
+            )
             return
         try:
             follower.run_forever()
         except KeyboardInterrupt:
-            click.echo("prize policy stopped", err=True)
+            click.echo(tr.gettext("Prize policy stopped."), err=True)
 
 
 @main.command()
 @click.argument("views", nargs=-1)
+@language_option
 @click.pass_context
 def rebuild(ctx: click.Context, views: tuple[str, ...]) -> None:
     """Rebuild VIEWS (default: all of them) from position 0.
@@ -229,25 +326,53 @@ def rebuild(ctx: click.Context, views: tuple[str, ...]) -> None:
     from projections.runner import select_projections
     from projections.store import ViewStore
 
+    tr = texts_of(ctx)
     try:
         selected = [cls.name for cls in select_projections(views)]
-    except ValueError as error:
-        raise click.UsageError(str(error)) from None
+    except ValueError:
+        from projections.runner import PROJECTIONS
+
+        raise Misused(
+            tr.gettext(
+                "There is no view %(unknown)s. The views are: %(known)s.",
+                unknown=", ".join(v for v in views if v not in PROJECTIONS),
+                known=", ".join(PROJECTIONS),
+            )
+        ) from None
     with open_registry(ctx) as app:
         store = ViewStore(app.settings)
         try:
             stats = rebuild_views(
-                app, store, selected, progress=_progress_printer("rebuild " + ",".join(selected))
+                app,
+                store,
+                selected,
+                progress=_progress_printer(
+                    tr.gettext("Rebuilding %(views)s", views=", ".join(selected))
+                ),
             )
         except ProjectionError as error:
-            raise click.ClickException(f"rebuild stopped: {error}") from None
+            raise Failed(
+                tr.gettext(
+                    "The rebuild stopped at position %(position)s; nothing was skipped. "
+                    "Details for the developers: %(reason)s",
+                    position=error.position,
+                    reason=error,
+                )
+            ) from None
         finally:
             store.close()
         if sys.stderr.isatty():
             click.echo("", err=True)
         click.echo(
-            f"rebuilt {', '.join(selected)}: {stats.events} events in {stats.seconds:.2f} s "
-            f"({stats.rate:,.0f} events/s), views at position {stats.position}"
+            tr.gettext(
+                "Rebuilt %(views)s: %(events)s events in %(seconds)s s (%(rate)s events/s), "
+                "views at position %(position)s.",
+                views=", ".join(selected),
+                events=stats.events,
+                seconds=format(stats.seconds, ".2f"),
+                rate=format(stats.rate, ",.0f"),
+                position=stats.position,
+            )
         )
 
 
@@ -275,6 +400,7 @@ def accounts() -> None:
     metavar="ID",
     help="Scope an expert to this competition (repeatable).",
 )
+@language_option
 @click.pass_context
 def accounts_create(
     ctx: click.Context, name: str, role: str, competitions: tuple[UUID, ...]
@@ -285,23 +411,37 @@ def accounts_create(
     """
     from domain.ids import SYSTEM_ACTOR
 
+    tr = texts_of(ctx)
     with open_registry(ctx, create=True) as app:
         created = app.create_account(
             actor=SYSTEM_ACTOR, name=name, role=role, competition_ids=list(competitions)
         )
     if created.token is None:
         click.echo(
-            f"account {created.id} already exists ({role}); its token is not shown again: "
-            f"use `registry accounts rotate {created.id}`"
+            tr.gettext(
+                "The account %(account)s already exists (%(role)s); its token is not shown "
+                "again: issue a new one with `registry accounts rotate %(account)s`.",
+                account=created.id,
+                role=role,
+            )
         )
         return
+    # KEY: value lines, for scripts; what to do with them, in words, on stderr
     click.echo(f"account: {created.id}")
     click.echo(f"role:    {role}")
     click.echo(f"token:   {created.token}")
+    click.echo(
+        tr.gettext(
+            "The account is created. Its token is shown only now: hand it to its owner "
+            "privately; whoever holds it acts as this account."
+        ),
+        err=True,
+    )
 
 
 @accounts.command("rotate")
 @click.argument("account_id", type=click.UUID, metavar="ID")
+@language_option
 @click.pass_context
 def accounts_rotate(ctx: click.Context, account_id: UUID) -> None:
     """Issue a new token for account ID and print it; the old token is refused at once."""
@@ -309,13 +449,21 @@ def accounts_rotate(ctx: click.Context, account_id: UUID) -> None:
 
     with open_registry(ctx) as app:
         rotated = app.rotate_token(actor=SYSTEM_ACTOR, account_id=account_id)
-    click.echo(f"account: {rotated.id}")
+    click.echo(f"account: {rotated.id}")  # KEY: value lines, for scripts
     click.echo(f"token:   {rotated.token}")
+    click.echo(
+        texts_of(ctx).gettext(
+            "A new token is issued; the old one is refused from now on. The new token is "
+            "shown only now: hand it to its owner privately."
+        ),
+        err=True,
+    )
 
 
 @accounts.command("revoke")
 @click.argument("account_id", type=click.UUID, metavar="ID")
 @click.option("--reason", required=True, help="Why (recorded in the history).")
+@language_option
 @click.pass_context
 def accounts_revoke(ctx: click.Context, account_id: UUID, reason: str) -> None:
     """Revoke account ID: its token is refused at once, on every API process."""
@@ -323,9 +471,17 @@ def accounts_revoke(ctx: click.Context, account_id: UUID, reason: str) -> None:
 
     with open_registry(ctx) as app:
         result = app.revoke_account(actor=SYSTEM_ACTOR, account_id=account_id, reason=reason)
+    tr = texts_of(ctx)
     click.echo(
-        f"account {result.id} revoked"
-        + ("" if result.recorded else " (it already was: nothing recorded)")
+        tr.gettext(
+            "The account %(account)s is revoked: its token is refused from now on.",
+            account=result.id,
+        )
+        if result.recorded
+        else tr.gettext(
+            "The account %(account)s was revoked before: nothing new was recorded.",
+            account=result.id,
+        )
     )
 
 
@@ -361,6 +517,7 @@ def accounts_revoke(ctx: click.Context, account_id: UUID, reason: str) -> None:
     help="Run the projector in this process (default on SQLite) or rely on a separate "
     "`registry project` (default on PostgreSQL). Env REGISTRY_PROJECTOR.",
 )
+@language_option
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -381,6 +538,7 @@ def serve(
     import os
     from pathlib import Path
 
+    tr = texts_of(ctx)
     check_port_free(host, port)  # before anything starts, demo or store
     if projector:
         os.environ["REGISTRY_PROJECTOR"] = projector
@@ -391,20 +549,28 @@ def serve(
         try:
             mode = default_projector_mode(app)
         except SettingsError as error:
-            raise click.ClickException(str(error)) from None
+            raise Failed(settings_problem(error, tr)) from None
         if with_demo:
             from demo.history import load_demo
             from demo.tokens import issue_demo_tokens
 
             report = load_demo(app)
             click.echo(
-                f"demo history: {report.added} events added ({report.events_after} in the store)"
+                tr.gettext(
+                    "Demo history: %(added)s events added (%(events)s in the registry).",
+                    added=report.added,
+                    events=report.events_after,
+                )
             )
             issued = issue_demo_tokens(app, Path(tokens_file))
             click.echo(
-                f"demo tokens for {len(issued)} accounts "
-                f"({', '.join(sorted({t.role for t in issued}))}) written to "
-                f"{Path(tokens_file).resolve()} (mode 600)"
+                tr.gettext(
+                    "Tokens of %(count)s demo accounts (%(roles)s) are written to %(file)s "
+                    "(readable by you only).",
+                    count=len(issued),
+                    roles=", ".join(sorted({t.role for t in issued})),
+                    file=str(Path(tokens_file).resolve()),
+                )
             )
     import uvicorn
 
@@ -422,13 +588,21 @@ def serve(
         os.environ["REGISTRY_PROJECTOR"] = "external"
     address = f"http://{host}:{port}"
     click.echo(
-        f"serving {address} (pages: {address}/ ; sign-in: {address}/login ; "
-        f"OpenAPI: {address}/schema/swagger), projector {mode}"
+        tr.gettext(
+            "The registry is open at %(address)s/ (sign-in: %(address)s/login; API: "
+            "%(address)s/schema/swagger); projector: %(mode)s.",
+            address=address,
+            mode=mode,
+        )
     )
     if with_demo:
         click.echo(
-            f"sign in at {address}/login with a token from {Path(tokens_file).resolve()} "
-            "(the auditor's opens the audit workbench at /audit)"
+            tr.gettext(
+                "Sign in at %(address)s/login with a token from %(file)s (the auditor's "
+                "token opens the audit workbench at /audit).",
+                address=address,
+                file=str(Path(tokens_file).resolve()),
+            )
         )
     from api.limits import LimitedHttpToolsProtocol
 

@@ -15,6 +15,7 @@ from uuid import UUID
 import click
 
 from cli.common import open_registry
+from cli.texts import language_option, texts_of
 
 
 @click.group("personal-data")
@@ -25,6 +26,7 @@ def personal_data() -> None:
 @personal_data.command("erase")
 @click.argument("participant_id", type=click.UUID, metavar="PARTICIPANT")
 @click.option("--reason", required=True, help="Why (the lawful request; recorded).")
+@language_option
 @click.pass_context
 def erase(ctx: click.Context, participant_id: UUID, reason: str) -> None:
     """Erase the birth date and disability of PARTICIPANT (an id) for ever."""
@@ -34,7 +36,18 @@ def erase(ctx: click.Context, participant_id: UUID, reason: str) -> None:
         result = app.erase_personal_data(
             actor=SYSTEM_ACTOR, participant_id=participant_id, reason=reason
         )
+    tr = texts_of(ctx)
     click.echo(
-        f"participant {result.id}: personal data erased, key destroyed (position {result.position})"
-        + ("" if result.recorded else "; it already was erased: nothing recorded")
+        tr.gettext(
+            "The birth date and disability of participant %(participant)s are erased and "
+            "their key destroyed (position %(position)s).",
+            participant=result.id,
+            position=result.position,
+        )
+        if result.recorded
+        else tr.gettext(
+            "The personal data of participant %(participant)s were erased before: nothing "
+            "new was recorded.",
+            participant=result.id,
+        )
     )

@@ -27,7 +27,7 @@ def audit(app, *args: str, key: str | None = KEY):
     env = {"REGISTRY_SEAL_KEY": key} if key is not None else {"REGISTRY_SEAL_KEY": ""}
     return CliRunner().invoke(
         main,
-        ["--database-url", app.settings.database_url, "audit", *args],
+        ["--lang", "en", "--database-url", app.settings.database_url, "audit", *args],
         env=env,
         catch_exceptions=False,
     )
@@ -119,12 +119,13 @@ def test_checkpoint_needs_a_good_key_and_an_intact_history(app, positions):
     assert missing.exit_code == 1 and "REGISTRY_SEAL_KEY is not set" in missing.output
     malformed = audit(app, "checkpoint", key="not-a-key")
     assert (
-        malformed.exit_code == 1 and "REGISTRY_SEAL_KEY: expected the 32-byte" in malformed.output
+        malformed.exit_code == 1
+        and "REGISTRY_SEAL_KEY is not a signing key: expected the 32-byte" in malformed.output
     )
     Tamper(app).delete(positions[4])
     refused = audit(app, "checkpoint")
     assert refused.exit_code == 1
-    assert "refusing to sign" in refused.output and f"position {positions[4]}" in refused.output
+    assert "is never signed" in refused.output and f"position {positions[4]}" in refused.output
 
 
 def test_keygen_prints_a_usable_key(app, positions):
@@ -139,7 +140,7 @@ def test_keygen_prints_a_usable_key(app, positions):
 
 def test_the_console_script_exits_1_on_a_changed_history(store_url):
     """The real process: `registry project` seals, `registry audit verify` checks."""
-    env = {**os.environ, "REGISTRY_DATABASE_URL": store_url}
+    env = {**os.environ, "REGISTRY_DATABASE_URL": store_url, "LANG": "en_US.UTF-8"}
     command = [REGISTRY] if REGISTRY else [sys.executable, "-m", "cli.main"]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -52,7 +52,7 @@ def views_after_rebuild(app: RegistryApplication) -> dict[str, list[tuple]]:
 
 
 def cli(url: str, *args: str) -> Any:
-    return CliRunner().invoke(main, ["--database-url", url, "audit", *args])
+    return CliRunner().invoke(main, ["--lang", "en", "--database-url", url, "audit", *args])
 
 
 def certificate_key_cli(url: str, *args: str) -> Any:
@@ -179,7 +179,7 @@ def test_a_broken_or_partial_file_writes_nothing(tmp_path, store_url):
     target = RegistryApplication(parse_database_url(store_url))
     try:
         for path, message in (
-            (broken, "line 601"),
+            (broken, "Line 601"),
             (partial, "not a whole history"),
             (shuffled, "does not follow"),
         ):

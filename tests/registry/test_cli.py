@@ -12,8 +12,12 @@ import pytest
 REGISTRY = shutil.which("registry") or ""
 
 
-def run(*args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
+def run(
+    *args: str, url: str | None = None, lang: str = "en_US.UTF-8"
+) -> subprocess.CompletedProcess[str]:
+    """The console script; it speaks English here (``LANG``; its texts in ru and kk:
+    tests/registry/test_cli_languages.py)."""
+    env = {**os.environ, "LANG": lang}
     if url is not None:
         env["REGISTRY_DATABASE_URL"] = url
     command = [REGISTRY, *args] if REGISTRY else [sys.executable, "-m", "cli.main", *args]
@@ -32,7 +36,7 @@ def test_every_command_has_help(command):
 def test_demo_then_info_through_the_console_script(store_url):
     first = run("demo", url=store_url)
     assert first.returncode == 0, first.stderr
-    assert "demo history loaded" in first.stdout
+    assert "Demo history loaded" in first.stdout
     assert "WorldSkills Shygys 2025" in first.stdout
     # the 2026 championship is still in progress: its competitions by status, no medals
     [in_progress] = [
@@ -45,14 +49,14 @@ def test_demo_then_info_through_the_console_script(store_url):
     assert "nothing added" in second.stdout
     info = run("info", url=store_url)
     assert info.returncode == 0, info.stderr
-    assert f"events:        {events}" in info.stdout
+    assert f"Events stored: {events}" in info.stdout
 
 
 @pytest.mark.parametrize(
     ("url", "message"),
     [
         ("mysql://x@y/z", "neither sqlite"),
-        ("sqlite:///:memory:", "in-memory"),
+        ("sqlite:///:memory:", "in memory"),
         ("postgresql://postgres@127.0.0.1:1/test", "cannot"),
     ],
 )
@@ -89,7 +93,7 @@ def test_a_store_that_does_not_exist_is_refused_not_created(store_url, command, 
         command = [*command[:2], str(tmp_path / "out.jsonl")]
     result = run(*command, url=store_url)
     assert result.returncode == 1, result.stdout
-    assert "no store at" in result.stderr and "Traceback" not in result.stderr
+    assert "There is no registry at" in result.stderr and "Traceback" not in result.stderr
     assert _store_is_absent(store_url)
 
 
@@ -100,7 +104,7 @@ def test_accounts_create_still_makes_the_first_admin_of_a_new_store(store_url):
     assert made.returncode == 0, made.stderr
     assert not _store_is_absent(store_url)
     info = run("info", url=store_url)
-    assert info.returncode == 0 and "events:" in info.stdout, info.stderr
+    assert info.returncode == 0 and "Events stored:" in info.stdout, info.stderr
 
 
 def test_serve_on_a_busy_port_fails_first_naming_the_port(store_url):
@@ -114,6 +118,6 @@ def test_serve_on_a_busy_port_fails_first_naming_the_port(store_url):
         port = busy.getsockname()[1]
         result = run("serve", "--demo", "--port", str(port), url=store_url)
     assert result.returncode == 1
-    assert f"port {port} is already in use" in result.stderr, result.stderr
-    assert "demo history" not in result.stdout and "serving" not in result.stdout
+    assert f"Port {port} is already in use" in result.stderr, result.stderr
+    assert "Demo history" not in result.stdout and "open at" not in result.stdout
     assert _store_is_absent(store_url)

@@ -33,25 +33,23 @@ def test_erase_through_the_runner(app):
     runner = CliRunner()
     url = app.settings.database_url
     result = runner.invoke(
-        main, ["--database-url", url, "personal-data", "erase", str(person), "--reason", "запрос"]
+        main,
+        ["--database-url", url, "personal-data", "erase", str(person), "--reason", "запрос"],
+        env={"LANG": "en_US.UTF-8"},
     )
     assert result.exit_code == 0, result.output
-    assert f"participant {person}: personal data erased" in result.output
+    assert f"disability of participant {person} are erased" in result.output
     assert app.personal_data(person) is None
     assert PersonalKeys(app.settings, app.recorder.datastore).key_of(person) is None
     last = list(app.events.get(person))[-1]
     assert isinstance(last, Participant.PersonalDataErased) and last.reason == "запрос"
-    again = runner.invoke(
-        main, ["--database-url", url, "personal-data", "erase", str(person), "--reason", "x"]
-    )
-    assert again.exit_code == 0 and "nothing recorded" in again.output
+    erase = ["--database-url", url, "personal-data", "erase"]
+    again = runner.invoke(main, ["--lang", "en", *erase, str(person), "--reason", "x"])
+    assert again.exit_code == 0 and "nothing new was recorded" in again.output
 
-    unknown = runner.invoke(
-        main,
-        ["--database-url", url, "personal-data", "erase", str(UUID(int=5)), "--reason", "x"],
-    )
+    unknown = runner.invoke(main, [*erase, str(UUID(int=5)), "--reason", "x", "--lang", "en"])
     assert unknown.exit_code != 0
-    assert f"refused (not-found): no participant with id {UUID(int=5)}" in unknown.output
+    assert f"Refused: no participant with id {UUID(int=5)}" in unknown.output
     missing = runner.invoke(main, ["--database-url", url, "personal-data", "erase", str(person)])
     assert missing.exit_code == 2 and "--reason" in missing.output
 
@@ -61,7 +59,7 @@ def test_erase_as_the_console_script(app):
     url = app.settings.database_url
     done = run("personal-data", "erase", str(person), "--reason", "заявление", url=url)
     assert done.returncode == 0, done.stderr
-    assert "personal data erased, key destroyed" in done.stdout
+    assert "are erased and their key destroyed" in done.stdout
     assert app.personal_data(person) is None
     unknown = run("personal-data", "erase", str(UUID(int=9)), "--reason", "x", url=url)
     assert unknown.returncode == 1
