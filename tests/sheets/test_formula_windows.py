@@ -1,4 +1,4 @@
-"""The formula scan of a worksheet (``sheets.reader._scan_worksheet``) reads the XML in
+"""The formula scan of a worksheet (``sheets.reader.xlsx._scan_worksheet``) reads the XML in
 windows of ``CHUNK`` bytes overlapping by ``MARGIN``: a formula's ``<f>`` starting just
 before, on or just after a window's edge is found once, and named by its cell — with and
 without a namespace prefix, and whatever follows the tag's name (``>``, a space, ``/``)."""
