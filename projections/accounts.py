@@ -21,6 +21,7 @@ _json = msgspec.json.Encoder()
 
 class AccountsProjection(ViewProjection):
     name = "accounts"
+    EVENTS = (Account.Event,)
 
     TABLES: ClassVar[dict[str, str]] = {
         "v_account": "id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, "

@@ -7,6 +7,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from eventsourcing.utils import resolve_topic
+
 from projections.store import ViewStore
 from store.events import EventStore, StoredNotification
 
@@ -51,6 +53,9 @@ class ViewProjection(ABC):
     name: str = ""
     #: whether ``apply`` needs the decoded event (the audit index reads stored text only)
     NEEDS_EVENTS: ClassVar[bool] = True
+    #: the event classes ``apply`` acts on (None: every one). An event of no class any
+    #: projection of a projector names is not decoded: ``apply`` receives it as None.
+    EVENTS: ClassVar[tuple[type, ...] | None] = None
     #: table -> column definitions (portable SQL: TEXT, INTEGER, BIGINT)
     TABLES: ClassVar[dict[str, str]] = {}
     #: (index suffix, table, columns)
@@ -65,6 +70,8 @@ class ViewProjection(ABC):
         #: a bulk load (rebuild aside) creates its indexes once, after catching up
         self.bulk = bulk
         self.tracking_name = self.name + suffix
+        #: topic -> whether it is one of ``EVENTS``' (:meth:`_mine`)
+        self._topics: dict[str, bool] = {}
         self.setup()
         self.clear_pending()
 
@@ -162,6 +169,18 @@ class ViewProjection(ABC):
     def position(self) -> int:
         return self.store.position(self.tracking_name)
 
+    def takes(self, cls: type) -> bool | None:
+        """Whether ``apply`` acts on events of class ``cls`` (their ``EVENTS``): the
+        projector decodes no event that no projection takes. None: ask :meth:`wants` of
+        each event (a share of the views, built in a parallel rebuild)."""
+        events = self.EVENTS
+        return self.NEEDS_EVENTS and (events is None or issubclass(cls, events))
+
+    def wants(self, notification: StoredNotification, cls: type) -> bool:
+        """Whether ``apply`` acts on this event of class ``cls`` (one that :meth:`takes`
+        leaves open), asked before it is decoded."""
+        return True
+
     # ------------------------------------------------------------------ processing
 
     def reset_cache(self) -> None:  # noqa: B027 - optional hook
@@ -171,15 +190,28 @@ class ViewProjection(ABC):
         """Apply ``items`` (all after ``start``) and record their last position, atomically."""
         if not items:
             return start
-        for notification, event in items:
+        end = items[-1][0].id
+        for notification, event in self._mine(items):
             try:
                 self.apply(notification, event)
             except Exception as error:
                 self.reset_cache()
                 raise ProjectionError(self.name, notification, error) from error
-        end = items[-1][0].id
         self.commit(start, end)
         return end
+
+    def _mine(self, items: Sequence[Item]) -> Sequence[Item]:
+        """The items of ``EVENTS``' topics (``apply`` ignores the others, which may not
+        even be decoded): a lookup of each topic, rather than a call of ``apply``."""
+        if self.EVENTS is None:
+            return items
+        topics = self._topics
+        for topic in {notification.topic for notification, _ in items} - topics.keys():
+            try:
+                topics[topic] = issubclass(resolve_topic(topic), self.EVENTS)
+            except Exception:
+                topics[topic] = True  # no such class: let ``apply`` meet it
+        return [item for item in items if topics[item[0].topic]]
 
     def commit(self, start: int, end: int) -> None:
         """Write the pending rows and the position ``end`` in one transaction (which fails

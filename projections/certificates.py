@@ -159,6 +159,7 @@ def holds(certificate: Certificate, facts: Facts) -> bool:
 
 class CertificatesProjection(ViewProjection):
     name = "certificates"
+    EVENTS = (Competition.Event, PrizeProgramme.Event)
 
     TABLES: ClassVar[dict[str, str]] = {
         TABLE: "code TEXT PRIMARY KEY, kind TEXT NOT NULL, honour TEXT, "
@@ -179,6 +180,10 @@ class CertificatesProjection(ViewProjection):
 
     def setup(self) -> None:
         self._key: bytes | None = None
+        #: the competitions come from the results view's replay (:meth:`follow`)
+        self.followed = False
+        self.prizes = True
+        self._results: ResultsProjection | None = None
         self.competitions: OrderedDict[UUID, Competition] = OrderedDict()
         #: prize programmes, advanced by their own events (few and small)
         self.programmes: dict[UUID, PrizeProgramme] = {}
@@ -228,12 +233,38 @@ class CertificatesProjection(ViewProjection):
 
     # ------------------------------------------------------------------ apply
 
+    def follow(self, results: ResultsProjection | None) -> None:
+        """A bulk load (rebuild): take the competitions from ``results``' replay of the same
+        events (it tells :meth:`_followed` of each) instead of replaying them a second time;
+        None: replay them here again. Both must process the same batches."""
+        self.followed = results is not None
+        self._results = results
+        #: prize programmes' events are applied here (a share of a parallel rebuild: in
+        #: the share that has the reference data)
+        self.prizes = results is None or results.share is None or results.share.reference
+        if results is not None:
+            results.feed = self._followed
+
+    def takes(self, cls: type) -> bool | None:
+        """Followed: the results view takes the competitions' events; here, only the
+        prize programmes' (if they are this share's)."""
+        if not self.followed:
+            return super().takes(cls)
+        return self.prizes and issubclass(cls, PrizeProgramme.Event)
+
+    def _followed(self, position: int, event: Any, competition: Competition) -> None:
+        """A competition event applied by the results view, and the competition after it."""
+        if isinstance(event, (Competition.Published, Competition.MarkAmended)):
+            self._standings_changed(position, event, competition)
+
     def apply(self, notification: StoredNotification, event: Any) -> None:
         if isinstance(event, Competition.Event):
+            if self.followed:
+                return  # applied with the results view's replay (_followed)
             competition = self._competition(event)
-            if isinstance(event, Competition.Published | Competition.MarkAmended):
+            if isinstance(event, (Competition.Published, Competition.MarkAmended)):
                 self._standings_changed(notification.id, event, competition)
-        elif isinstance(event, PrizeProgramme.Event):
+        elif isinstance(event, PrizeProgramme.Event) and self.prizes:
             self._programme_event(notification.id, event)
 
     def _competition(self, event: Any) -> Competition:
@@ -255,7 +286,9 @@ class CertificatesProjection(ViewProjection):
         return competition
 
     def _standings_changed(self, position: int, event: Any, competition: Competition) -> None:
-        rows = {row.competitor_id: row for row in standings(competition).rows}
+        results = self._results
+        result = standings(competition) if results is None else results.standings_of(competition)
+        rows = {row.competitor_id: row for row in result.rows}
         # A competition is published once: before that it has no certificate to look up.
         published = isinstance(event, Competition.Published)
         existing = {} if published else self._of_competition(competition.id)

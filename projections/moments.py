@@ -61,26 +61,30 @@ class CheckpointWriter:
 
     def __init__(self, projection: ViewProjection) -> None:
         self.projection = projection
-        #: competition -> latest timestamp of its events applied so far (kept across
-        #: batches; a batch rolled back and applied again leaves it as it was)
-        self.latest: dict[UUID, datetime] = {}
+        #: competition (its aggregate key: text hashes once) -> latest timestamp of its
+        #: events applied so far (kept across batches; a batch rolled back and applied
+        #: again leaves it as it was)
+        self.latest: dict[str, datetime] = {}
         self.rows: list[tuple[Any, ...]] = []
 
     def applied(
         self, notification: StoredNotification, event: Any, competition: Competition
     ) -> None:
-        competition_id = competition.id
-        latest = self.latest.get(competition_id)
-        if latest is None and competition.version > 1:
-            latest = self._recover(competition_id, competition.version - 1)
+        key = notification.aggregate_key
+        latest = self.latest.get(key)
         stamp = event.timestamp
-        if latest is None or stamp > latest:
-            latest = stamp
-        self.latest[competition_id] = latest
+        if latest is None:
+            if competition.version > 1:
+                latest = self._recover(competition.id, competition.version - 1)
+            if latest is None or stamp > latest:
+                latest = stamp
+            self.latest[key] = latest
+        elif stamp > latest:
+            latest = self.latest[key] = stamp
         if competition.version % CHECKPOINT_EVERY == 0:
             self.rows.append(
                 (
-                    str(competition_id),
+                    key,
                     competition.version,
                     notification.id,
                     micros(latest),

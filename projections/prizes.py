@@ -49,6 +49,7 @@ def _time(event: Any) -> str:
 
 class PrizesProjection(ViewProjection):
     name = "prizes"
+    EVENTS = (PrizeProgramme.Event,)
 
     TABLES: ClassVar[dict[str, str]] = {
         "v_programme": "id TEXT PRIMARY KEY, title_ru TEXT NOT NULL, title_kk TEXT NOT NULL, "

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 from uuid import UUID
 
 import msgspec
@@ -39,13 +39,35 @@ def _dumps(value: Any) -> str:
     return _json.encode(value).decode()
 
 
+#: the shares a parallel rebuild divides the competitions into, by their championship
+SHARES = 1000
+
+
+class Share(NamedTuple):
+    """The part of the results views a parallel rebuild builds in one process: the
+    competitions whose championship's share (``championship_id.int % SHARES``; random ids:
+    evenly spread) is in ``low <= share < high`` — all of a championship's competitions are
+    built in the same process, which computes its medal tables — and, with ``reference``,
+    the organisations, participants and championships (one process builds those)."""
+
+    low: int
+    high: int
+    reference: bool
+
+    def holds(self, championship_id: UUID) -> bool:
+        return self.low <= championship_id.int % SHARES < self.high
+
+
 class ResultsProjection(ViewProjection):
     name = "results"
+    EVENTS = (Competition.Event, Organisation.Created, Participant.Created, Championship.Created)
     CACHE_SIZE = 256
     #: a bulk load (rebuild) writes a competition when it leaves the cache: a smaller cache
     #: still holds every competition marked at the same time (a region's busiest day: 45;
     #: more than this many interleaved would reload them from the store) in less memory
-    BULK_CACHE_SIZE = 128
+    #: (at 1,000,000 events, 128 of them held about 25 MB more than 64 in a rebuild's
+    #: worker, for the same CPU time)
+    BULK_CACHE_SIZE = 64
 
     TABLES: ClassVar[dict[str, str]] = {
         "v_organisation": "id TEXT PRIMARY KEY, name_ru TEXT NOT NULL, name_kk TEXT NOT NULL, "
@@ -88,13 +110,15 @@ class ResultsProjection(ViewProjection):
     )
 
     def setup(self) -> None:
-        self.competitions: OrderedDict[UUID, Competition] = OrderedDict()
+        #: the competitions by aggregate key (text: its hash is computed once; a UUID's is
+        #: computed at every lookup, several times per event)
+        self.competitions: OrderedDict[str, Competition] = OrderedDict()
         self.created_at: dict[UUID, int] = {}
         #: championship -> competition -> (medal inputs, best-of-region inputs) of its
         #: published standings; loaded from the views on first use after a restart
         self.published: dict[UUID, dict[UUID, tuple[list, list]]] = {}
         #: competition -> (last position, version) applied and not yet written
-        self.dirty: dict[UUID, tuple[int, int]] = {}
+        self.dirty: dict[str, tuple[int, int]] = {}
         self.medals_dirty: set[UUID] = set()
         #: bulk mode: competitions evicted from the cache while dirty, to write next
         self.flush_queue: list[tuple[Competition, int]] = []
@@ -103,6 +127,16 @@ class ResultsProjection(ViewProjection):
         self.listeners: list[Callable[[dict[UUID, int]], None]] = []
         self._written: dict[UUID, int] = {}
         self.checkpoints = CheckpointWriter(self)
+        #: a rebuild's certificates view, told of every competition event with the
+        #: competition after it (:meth:`CertificatesProjection.follow`): one replay for both
+        self.feed: Callable[[int, Any, Competition], None] | None = None
+        #: competition -> (version, standings) computed for the fed view at that version
+        #: and not yet written here (:meth:`standings_of`)
+        self._standings: dict[UUID, tuple[int, Standings]] = {}
+        #: a bulk load of a share of the views (:class:`Share`; None: all of them), and the
+        #: competitions in it (their aggregate keys)
+        self.share: Share | None = None
+        self.owned: set[str] = set()
 
     def clear_pending(self) -> None:
         self.checkpoints.clear()
@@ -117,49 +151,87 @@ class ResultsProjection(ViewProjection):
         self.dirty.clear()
         self.medals_dirty.clear()
         self.flush_queue.clear()
+        self._standings.clear()
 
     # ------------------------------------------------------------------ apply
 
-    def _competition(self, event: Any) -> Competition:
-        competition_id = event.originator_id
-        competition = self.competitions.get(competition_id)
-        if competition is not None:
-            self.competitions.move_to_end(competition_id)
-            return competition
+    def takes(self, cls: type) -> bool | None:
+        """A share: the reference data if they are the share's; the competitions' events
+        one by one (:meth:`wants`)."""
+        share = self.share
+        if share is None or not issubclass(cls, self.EVENTS):
+            return super().takes(cls)
+        return None if issubclass(cls, Competition.Event) else share.reference
+
+    def wants(self, notification: StoredNotification, cls: type) -> bool:
+        """A share: the events of the competitions in it. A competition's creation names
+        its championship: it is decoded here already (the projector decodes a whole batch
+        before any view applies it, and the competition's next events may be in it)."""
+        key = notification.aggregate_key
+        if key in self.owned:
+            return True
+        if self.share is None or not issubclass(cls, Competition.Created):
+            return False
+        try:
+            created = self.source.mapper.to_domain_event(notification)
+        except Exception:
+            return True  # the projector's own decoding fails, and says where
+        if self.share.holds(created.championship_id):
+            self.owned.add(key)
+            return True
+        return False
+
+    def _in_share(self, notification: StoredNotification, event: Any) -> bool:
+        assert self.share is not None
+        if isinstance(event, Competition.Created):
+            if not self.share.holds(event.championship_id):
+                return False
+            self.owned.add(notification.aggregate_key)
+            return True
+        return notification.aggregate_key in self.owned
+
+    def _competition(self, key: str, event: Any) -> Competition:
         # Rebuilt from the store at exactly the version the views have reached.
         competition = self.source.repository.get(
-            competition_id, version=event.originator_version - 1
+            event.originator_id, version=event.originator_version - 1
         )
-        self._remember(competition)
+        self._remember(key, competition)
         return competition
 
-    def _remember(self, competition: Competition) -> None:
-        self.competitions[competition.id] = competition
+    def _remember(self, key: str, competition: Competition) -> None:
+        self.competitions[key] = competition
         if len(self.competitions) > (self.BULK_CACHE_SIZE if self.bulk else self.CACHE_SIZE):
-            _, evicted = self.competitions.popitem(last=False)
-            if self.bulk and evicted.id in self.dirty:
-                position, _ = self.dirty.pop(evicted.id)
+            evicted_key, evicted = self.competitions.popitem(last=False)
+            if self.bulk and evicted_key in self.dirty:
+                position, _ = self.dirty.pop(evicted_key)
                 self.flush_queue.append((evicted, position))
 
     def apply(self, notification: StoredNotification, event: Any) -> None:
+        share = self.share
         if isinstance(event, Competition.Event):
-            competition_id = event.originator_id
+            if share is not None and not self._in_share(notification, event):
+                return
+            key = notification.aggregate_key
             if isinstance(event, Competition.Created):
                 competition = event.mutate(None)
-                self._remember(competition)
-                self.created_at[competition_id] = notification.id
+                self._remember(key, competition)
+                self.created_at[event.originator_id] = notification.id
             else:
-                competition = self.competitions.get(competition_id)
+                competition = self.competitions.get(key)
                 if competition is None:
-                    competition = self._competition(event)
+                    competition = self._competition(key, event)
                 else:
-                    self.competitions.move_to_end(competition_id)
+                    self.competitions.move_to_end(key)
                 event.mutate(competition)
             self.checkpoints.applied(notification, event, competition)
+            if self.feed is not None:
+                self.feed(notification.id, event, competition)
             # the event's id and version are the aggregate's now (``mutate`` checked them)
-            self.dirty[competition_id] = (notification.id, event.originator_version)
+            self.dirty[key] = (notification.id, event.originator_version)
             if competition.status is _PUBLISHED:
                 self.medals_dirty.add(competition.championship_id)
+        elif share is not None and not share.reference:
+            return  # the reference data are another share's
         elif isinstance(event, Organisation.Created):
             self.organisations[event.originator_id] = (
                 str(event.originator_id),
@@ -228,11 +300,11 @@ class ResultsProjection(ViewProjection):
             self._write_competitions(cursor, queue)
             return
         queue = []
-        for competition_id, (position, version) in self.dirty.items():
-            competition = self.competitions.get(competition_id)
+        for key, (position, version) in self.dirty.items():
+            competition = self.competitions.get(key)
             if competition is None or competition.version != version:
                 # Evicted within the batch: rebuild it at the version this batch reached.
-                competition = self.source.repository.get(competition_id, version=version)
+                competition = self.source.repository.get(UUID(key), version=version)
             queue.append((competition, position))
         self.dirty.clear()
         self._write_competitions(cursor, queue)
@@ -262,8 +334,12 @@ class ResultsProjection(ViewProjection):
     def _write_competitions(self, cursor: Any, queue: list[tuple[Competition, int]]) -> None:
         store = self.store
         competition_rows, standing_rows, stale = [], [], []
+        computed = self._standings
         for competition, position in queue:
-            result = standings(competition)
+            known = computed.pop(competition.id, None) if computed else None
+            result = (
+                known[1] if known and known[0] == competition.version else standings(competition)
+            )
             competition_rows.append(self._competition_row(competition, result, position))
             stale.append((str(competition.id),))
             standing_rows.extend(self._standing_rows(competition, result))
@@ -276,6 +352,14 @@ class ResultsProjection(ViewProjection):
             cursor, f"DELETE FROM {self.t('v_standing')} WHERE competition_id = ?", stale
         )
         store.insert(cursor, self.t("v_standing"), standing_rows)
+
+    def standings_of(self, competition: Competition) -> Standings:
+        """The standings of a competition of this replay (for the view it feeds), kept
+        until the competition is written here at the same version, so they are computed
+        once (a competition is most often written just after its publication)."""
+        result = standings(competition)
+        self._standings[competition.id] = (competition.version, result)
+        return result
 
     def _created_at(self, competition: Competition) -> int:
         created = self.created_at.get(competition.id)

@@ -35,6 +35,7 @@ from typing import NamedTuple
 
 import msgspec
 from eventsourcing.persistence import ApplicationRecorder, Subscription
+from eventsourcing.utils import resolve_topic
 
 from projections.accounts import AccountsProjection
 from projections.audit import AuditProjection
@@ -42,10 +43,10 @@ from projections.base import Item, ProjectionError, ViewProjection, swap_into_pl
 from projections.certificates import CertificatesProjection
 from projections.prizes import PrizesProjection
 from projections.rebuild_worker import Worker, peak_mb
-from projections.results import ResultsProjection
+from projections.results import SHARES, ResultsProjection, Share
 from projections.seal import SealProjection
 from projections.store import ResyncNeeded, ViewStore
-from store.events import EventReader, EventStore
+from store.events import EventReader, EventStore, StoredNotification
 from store.settings import Settings
 
 log = logging.getLogger("registry.projector")
@@ -78,6 +79,11 @@ PROJECTIONS: dict[str, type[ViewProjection]] = {
     AccountsProjection.name: AccountsProjection,
     CertificatesProjection.name: CertificatesProjection,
 }
+
+
+#: whether a topic's events are decoded: always, never, or if this says so of the event
+#: (one or more projections' ``ViewProjection.wants``), asked with the topic's class
+_Wanted = bool | tuple[type, Callable[[StoredNotification, type], bool]]
 
 
 class CatchUpStats(msgspec.Struct):
@@ -153,6 +159,8 @@ class Projector:
         self.coalesce = coalesce
         self.reader = EventReader.of(app)
         self.positions = {p.tracking_name: p.position() for p in self.projections}
+        #: topic -> whether its events are decoded (:meth:`_wanted`)
+        self._decoded: dict[str, _Wanted] = {}
         self.error: BaseException | None = None
         self._wake = threading.Event()
         self._hurry = threading.Event()  # someone waits for a position: no coalescing
@@ -200,9 +208,19 @@ class Projector:
             items: list[Item] = []
             if any(p.NEEDS_EVENTS for p in self.projections):
                 to_domain_event = self.app.mapper.to_domain_event
+                decoded = self._decoded
+                append = items.append
                 for notification in notifications:
+                    wanted = decoded.get(notification.topic)
+                    if wanted is None:
+                        wanted = self._wanted(notification.topic)
+                    if wanted is not True and (
+                        wanted is False or not wanted[1](notification, wanted[0])
+                    ):
+                        append((notification, None))
+                        continue
                     try:
-                        items.append((notification, to_domain_event(notification)))
+                        append((notification, to_domain_event(notification)))
                     except Exception as error:
                         raise ProjectionError("decode", notification, error) from error
             else:
@@ -213,6 +231,33 @@ class Projector:
                 if mine:
                     self.positions[projection.tracking_name] = projection.process(mine, own)
         return len(notifications)
+
+    def _wanted(self, topic: str) -> _Wanted:
+        """Whether any projection here acts on events of ``topic`` (their ``EVENTS``), so
+        that they are decoded: an event none of them reads is passed on as None, undecoded
+        (accounts and prizes ignore the marks, most of a history). If only partial ones
+        do (a share of a parallel rebuild), the event's class and those to ask
+        (:meth:`ViewProjection.wants`). A topic that names no class is decoded, to fail as
+        it always has."""
+        try:
+            cls = resolve_topic(topic)
+        except Exception:
+            return True
+        takes = [(p, p.takes(cls)) for p in self.projections]
+        askers = [p.wants for p, taken in takes if taken is None]
+        wanted: _Wanted = False
+        if any(taken for _, taken in takes):
+            wanted = True
+        elif len(askers) == 1:
+            wanted = (cls, askers[0])
+        elif askers:
+
+            def ask(notification: StoredNotification, cls: type) -> bool:
+                return any(wants(notification, cls) for wants in askers)
+
+            wanted = (cls, ask)
+        self._decoded[topic] = wanted
+        return wanted
 
     def _progressed(self) -> None:
         """Tell the waiters: threads (``wait_for``) and coroutines (``reached``) whose
@@ -234,14 +279,16 @@ class Projector:
         until: int | None = None,
         progress: Callable[[int, int, float], None] | None = None,
     ) -> CatchUpStats:
-        """Process until nothing is left (or ``until`` is reached). Raises on failure."""
+        """Process until nothing is left (or exactly up to ``until``). Raises on failure."""
         started = time.perf_counter()
         done = 0
         target = until if until is not None else self.app.head_position()
         while True:
             if until is not None and self.position >= until:
                 break
-            count = self.run_once()
+            count = self.run_once(
+                None if until is None else min(self.batch_size, until - self.position)
+            )
             if count == 0:
                 break
             done += count
@@ -253,6 +300,11 @@ class Projector:
 
     def wake(self, _position: int | None = None) -> None:
         self._wake.set()
+
+    def hurry(self) -> None:
+        """Someone in another process waits for a position: process now, no coalescing."""
+        self._wake.set()
+        self._hurry.set()
 
     def start(self) -> Projector:
         """Follow the store in background threads (and wake on this process's saves)."""
@@ -420,11 +472,12 @@ def wait_in_store(store: ViewStore, position: int, timeout: float) -> bool:
 PARALLEL_MIN_EVENTS = 50_000
 
 #: The view groups a parallel rebuild builds in its worker process; the others are built in
-#: the process that called :func:`rebuild`. Chosen so that the two take about as long (each
-#: reads and decodes every event): the results (replaying every competition), the seal chain,
-#: prizes and accounts here; the certificates (replaying every competition too) and the audit
-#: index (a row and three index entries per event) there.
-REBUILT_ELSEWHERE = frozenset({AuditProjection.name, CertificatesProjection.name})
+#: the process that called :func:`rebuild`. The worker's read the stored bytes only (nothing
+#: is decoded there): the seal chain (a hash per event) and the audit index (a row and three
+#: index entries per event). Here: the results (decoding and replaying every competition),
+#: the certificates (from the same replay: :meth:`CertificatesProjection.follow`), prizes
+#: and accounts (which decode their own few events only).
+REBUILT_ELSEWHERE = frozenset({AuditProjection.name, SealProjection.name})
 
 
 def rebuild(
@@ -445,9 +498,16 @@ def rebuild(
     With ``parallel`` (by default: a history of :data:`PARALLEL_MIN_EVENTS` or more on a
     machine with more than one CPU) the views of :data:`REBUILT_ELSEWHERE` are built at the
     same time in a worker process, which opens the store with the application's own class
-    and reads the events itself. Each process writes only its own views' tables (SQLite
-    takes their transactions in turn); then this process catches every view up to the head
+    and reads the events itself, and so are the results and certificates of a share of the
+    championships (:data:`WORKER_SHARE`), into tables of their own (``__part``). Each
+    process writes only its own tables (SQLite takes their transactions in turn), both up
+    to the head as it was when the rebuild began; this process then copies the worker's
+    share into the aside tables, builds their indexes, catches every view up to the head
     and swaps them all in.
+
+    Each event is decoded only where a view applies it (:meth:`ViewProjection.takes`), and
+    the certificates are computed from the results view's replay of the competitions
+    (:meth:`CertificatesProjection.follow`), not from a second one.
     """
     with _gc_paused():  # a rebuild's live objects would be rescanned by every collection
         return _rebuild(
@@ -465,26 +525,33 @@ def _rebuild(
     parallel: bool | None,
 ) -> CatchUpStats:
     aside = [cls(app, store, suffix="__next", bulk=True) for cls in select_projections(names)]
-    with store.transaction(commit=True) as cursor:
-        for projection in aside:
-            projection.drop_tables(cursor)
-            store.reset(projection.tracking_name, cursor)
+    _reset(store, aside)
     if parallel is None:
         parallel = app.head_position() >= PARALLEL_MIN_EVENTS and _cpus() > 1
     elsewhere = [p for p in aside if p.name in REBUILT_ELSEWHERE] if parallel else []
     if len(elsewhere) == len(aside):
         elsewhere = []  # nothing would be left to do here
     here = [p for p in aside if p not in elsewhere]
+    # The worker also builds a share of the results (and their certificates) aside of the
+    # aside tables; they are copied into them once both processes have reached ``until``.
+    parts = _parts(app, store, here) if elsewhere else []
+    _reset(store, parts)
+    _share_replay(here)
+    _share_replay(parts)
+    until = app.head_position() if parts else None
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
         worker = None
         if elsewhere:
             opened = (type(app), app.settings)
-            worker = Worker(_build_aside, opened, [p.name for p in elsewhere], batch_size)
+            orders = [_Order(p.name, p.suffix, None) for p in elsewhere]
+            orders += [_Order(p.name, p.suffix, _share(p)) for p in parts]
+            worker = Worker(_build_aside, opened, orders, batch_size, until)
             stack.callback(worker.stop)  # ended at once if this process fails
         projector = Projector(app, store, here, batch_size=batch_size)
-        stats = projector.catch_up(progress=progress)
-        _finish_bulk(here)
+        stats = projector.catch_up(until=until, progress=progress)
+        for projection in here:
+            projection.finish()
         worker_peak_mb = 0.0
         if worker is not None:
             try:
@@ -493,17 +560,24 @@ def _rebuild(
                 raise  # the history itself: building them here would stop at it too
             except Exception as error:  # the worker could not run: build them here
                 log.warning("rebuild: worker process failed (%s); building its views here", error)
-                with store.transaction(commit=True) as cursor:
-                    for projection in elsewhere:
-                        projection.drop_tables(cursor)
-                        store.reset(projection.tracking_name, cursor)
-                Projector(app, store, elsewhere, batch_size=batch_size).catch_up()
-                _finish_bulk(elsewhere)
+                _reset(store, elsewhere + parts)
+                Projector(app, store, elsewhere + parts, batch_size=batch_size).catch_up(
+                    until=until
+                )
+                _finish_bulk(elsewhere + parts)
+        _merge(store, parts)
+        for projection in here:
+            projection.create_indexes()
     # The views built elsewhere, as their worker left them (tables, indexes, positions).
     aside = here + [type(p)(app, store, suffix="__next") for p in elsewhere]
-    # Events recorded meanwhile: catch up once more (incrementally), then swap.
+    # Events recorded meanwhile: catch up once more (incrementally, every share), then swap.
     for projection in aside:
         projection.bulk = False
+        if isinstance(projection, CertificatesProjection):
+            projection.follow(None)
+        elif isinstance(projection, ResultsProjection):
+            projection.feed = None
+            projection.share = None
     projector = Projector(app, store, aside, batch_size=batch_size)
     more = projector.catch_up()
     swap_into_place(aside)
@@ -515,27 +589,110 @@ def _rebuild(
     return CatchUpStats(stats.events + more.events, seconds, projector.position, worker_peak_mb)
 
 
+#: The share of the competitions (of ``results.SHARES``, by championship) a parallel
+#: rebuild's worker builds besides the views of :data:`REBUILT_ELSEWHERE`, so that the two
+#: processes take about as long: there, reading every event, sealing and indexing it, and
+#: replaying this share; here, replaying the rest.
+WORKER_SHARE = 200
+
+
+class _Order(NamedTuple):
+    """A view group a parallel rebuild's worker builds: its name, its tables' suffix and
+    (the results) its share."""
+
+    name: str
+    suffix: str
+    share: Share | None
+
+
+def _parts(
+    app: EventStore, store: ViewStore, here: Sequence[ViewProjection]
+) -> list[ViewProjection]:
+    """The results (and certificates) of the worker's share, built beside the aside tables
+    (``__part``); the results built here keep the rest and the reference data."""
+    results = next((p for p in here if isinstance(p, ResultsProjection)), None)
+    if results is None or WORKER_SHARE <= 0:
+        return []
+    results.share = Share(WORKER_SHARE, SHARES, reference=True)
+    part = ResultsProjection(app, store, suffix="__part", bulk=True)
+    part.share = Share(0, WORKER_SHARE, reference=False)
+    parts: list[ViewProjection] = [part]
+    if any(isinstance(p, CertificatesProjection) for p in here):
+        parts.append(CertificatesProjection(app, store, suffix="__part", bulk=True))
+    return parts
+
+
+def _share(projection: ViewProjection) -> Share | None:
+    return projection.share if isinstance(projection, ResultsProjection) else None
+
+
+def _reset(store: ViewStore, projections: Sequence[ViewProjection]) -> None:
+    """Empty tables and no position for these bulk loads."""
+    with store.transaction(commit=True) as cursor:
+        for projection in projections:
+            projection.drop_tables(cursor)
+            store.reset(projection.tracking_name, cursor)
+    for projection in projections:
+        projection.create_tables()
+
+
+def _merge(store: ViewStore, parts: Sequence[ViewProjection]) -> None:
+    """Copy the rows of the worker's share into the aside tables (before their indexes are
+    built), then drop its tables and position."""
+    if not parts:
+        return
+    with store.transaction(commit=True) as cursor:
+        for part in parts:
+            for table in part.TABLES:
+                whole = store.table(table + "__next")
+                cursor.execute(f"INSERT INTO {whole} SELECT * FROM {part.t(table)}")
+            part.drop_tables(cursor)
+            store.reset(part.tracking_name, cursor)
+
+
+def _share_replay(projections: Sequence[ViewProjection]) -> None:
+    """Bulk loads in one projector: the certificates take the competitions from the results
+    view's replay (the results come first in a projector's order, as in :data:`PROJECTIONS`)."""
+    results = None
+    for projection in projections:
+        if isinstance(projection, ResultsProjection):
+            results = projection
+        elif results is not None and isinstance(projection, CertificatesProjection):
+            projection.follow(results)
+
+
 def _finish_bulk(projections: Sequence[ViewProjection]) -> None:
-    """After a bulk load has caught up: what it deferred, then its indexes (built once)."""
+    """After a bulk load has caught up: what it deferred, then its indexes (built once;
+    none on a share's tables, which are copied into the aside ones)."""
     for projection in projections:
         projection.finish()
-        projection.create_indexes()
+        if projection.suffix != "__part":
+            projection.create_indexes()
 
 
 def _build_aside(
-    opened: tuple[Callable[[Settings], EventStore], Settings], names: list[str], batch_size: int
+    opened: tuple[Callable[[Settings], EventStore], Settings],
+    orders: list[_Order],
+    batch_size: int,
+    until: int | None,
 ) -> float:
     """A parallel rebuild's worker (:class:`projections.rebuild_worker.Worker`): open the
-    store as ``opened`` says (the application's class and settings), build the views
-    ``names`` aside from the events as far as they reach, through their bulk load and
-    indexes; answer this process's peak resident memory (MB)."""
+    store as ``opened`` says (the application's class and settings), build the views of
+    ``orders`` from the events as far as they reach (exactly ``until``, if given), through
+    their bulk load and indexes; answer this process's peak resident memory (MB)."""
     open_store, settings = opened
     gc.disable()  # a process of its own, for this only (see _gc_paused)
     app = open_store(settings)
     store = ViewStore(settings)
     try:
-        projections = [PROJECTIONS[n](app, store, suffix="__next", bulk=True) for n in names]
-        Projector(app, store, projections, batch_size=batch_size).catch_up()
+        projections = []
+        for order in orders:
+            projection = PROJECTIONS[order.name](app, store, suffix=order.suffix, bulk=True)
+            if isinstance(projection, ResultsProjection):
+                projection.share = order.share
+            projections.append(projection)
+        _share_replay(projections)
+        Projector(app, store, projections, batch_size=batch_size).catch_up(until=until)
         _finish_bulk(projections)
         return peak_mb()
     finally:

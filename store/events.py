@@ -217,6 +217,12 @@ class EventsTable:
         return value.hex if self.sqlite else value
 
 
+#: aggregate ids an :class:`EventReader` keeps parsed (then it starts afresh): enough for
+#: the competitions marked at the same time (whose events repeat) and bounded for a history
+#: of a million events (tens of thousands of aggregates, each created once)
+KEYS_KEPT = 16_384
+
+
 class EventReader(EventsTable):
     """Reads of the events table in position order (one aggregate's: in version order), each
     its own short transaction, so a slow client never holds a connection between batches.
@@ -243,7 +249,7 @@ class EventReader(EventsTable):
         parsed once per aggregate (ids repeat: a competition has thousands of events)."""
         cached = self._ids.get(raw)
         if cached is None:
-            if len(self._ids) > 200_000:
+            if len(self._ids) > KEYS_KEPT:
                 self._ids.clear()
             value = raw if isinstance(raw, UUID) else UUID(raw)
             cached = self._ids[raw] = (value, str(value))

@@ -259,7 +259,7 @@ class _Chainer:
     def links(self, rows: Sequence[RawRow], h: bytes) -> list[bytes]:
         """The chain value after each row, starting from ``h``. Raises on a malformed row."""
         ids, topics = self.ids, self.topics
-        if len(ids) > 200_000:
+        if len(ids) > 16_384:  # bounded (a history's aggregates: tens of thousands)
             ids.clear()
         sha = hashlib.sha256
         join = b"".join

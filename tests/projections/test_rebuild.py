@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+from uuid import UUID
 
 import pytest
 
@@ -15,6 +16,7 @@ from domain.ids import SYSTEM_ACTOR
 from projections import runner
 from projections.base import ProjectionError
 from projections.rebuild_worker import Worker
+from projections.results import SHARES
 from projections.runner import PROJECTIONS, Projector, rebuild
 from tests.projections.conftest import dump
 from tests.projections.tamper import Tamper
@@ -53,6 +55,26 @@ def test_a_parallel_rebuild_equals_the_incremental_views(app, views, incremental
     stats = rebuild(app, views, parallel=False)
     assert stats.worker_peak_mb == 0
     assert dump(views) == incremental
+
+
+def test_a_rebuild_whose_worker_builds_a_share_of_the_results_equals_them(
+    app, views, incremental, monkeypatch
+):
+    """The worker builds the results and certificates of some championships (a share of
+    them), this process the others, each from one replay: the same rows."""
+    shares = sorted(
+        UUID(row["id"]).int % SHARES
+        for row in views.fetchall(f"SELECT id FROM {views.table('v_championship')}")
+    )
+    assert len(shares) >= 2
+    for boundary in (shares[len(shares) // 2], SHARES):  # some championships there; all
+        monkeypatch.setattr(runner, "WORKER_SHARE", boundary)
+        rebuild(app, views, parallel=True, batch_size=97)
+        assert dump(views) == incremental
+        assert not views.table_exists("v_standing__part")
+        assert {name: views.position(name) for name in PROJECTIONS} == dict.fromkeys(
+            PROJECTIONS, app.head_position()
+        )
 
 
 def test_a_live_projector_carries_on_after_a_parallel_rebuild(app, views, incremental):
