@@ -1,5 +1,5 @@
-"""Benchmark: the audit feed streamed to a real HTTP client, and time-travel standings, beside
-the floor of merely reading and decoding the same events, in the same run.
+"""Benchmark: the audit feed streamed to a real HTTP client, beside the floor of merely reading
+and decoding the same events, in the same run. (``?as_of=`` standings: ``bench/as_of.py``.)
 
     python bench/audit_feed.py            # 1,000,000 events + a competition of 10,000 marks
     python bench/audit_feed.py --quick    # 100,000 events + the same competition
@@ -9,22 +9,18 @@ What it does:
 
 1. generates a synthetic history (``bench/synthetic.py``) and one more competition of 10,000
    marks (50 competitors x 200 measurement aspects, one mark per event, a few corrections,
-   locked, published, two amendments) and projects the results view (time travel starts
-   from its checkpoints, as with a running projector) in a child process, so its memory does
-   not count;
+   locked, published, two amendments; ``bench/as_of.py`` measures time travel on it) in a
+   child process, so its memory does not count;
 2. floor: reads every stored event and decodes it through the mapper (nothing else);
 3. the feed's lines made in this process (``projections.audit_feed.Feed``, no HTTP);
-4. (a) the real app under uvicorn (a subprocess, projector external so nothing else runs
+4. the real app under uvicorn (a subprocess, projector external so nothing else runs
    there), ``GET /api/v1/audit/events`` streamed by an httpx client that counts the lines and
    checks the last one's position; the client's own CPU time is printed (it shares the two
-   cores with the server);
-5. (b) ``?as_of=`` standings of the 10,000-mark competition at 25 moments spread over its
-   history (positions and times) plus the head: in-process (cold first call, then p50/p99
-   over several rounds) beside a plain replay (``repository.get(id, version=v)`` +
-   ``standings``), and over HTTP (p50/p99).
+   cores with the server).
 
-Targets (SQLite, this 2-core machine): feed over HTTP >= 100,000 events/s; as_of standings of
-a 10,000-mark competition < 50 ms.
+Each of the three is measured ``--repeats`` times, interleaved; the ratios use the medians.
+Target (SQLite, this 2-core machine): feed over HTTP >= 100,000 events/s; goal (issue 17):
+>= 1 x the read + decode floor.
 """
 
 from __future__ import annotations
@@ -48,18 +44,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.figures import emit, figure, limit  # noqa: E402
+from bench.figures import emit, figure  # noqa: E402
 from bench.phases import open_registry, peak_rss_mb, read_and_decode, run_phased  # noqa: E402
 
 if TYPE_CHECKING:  # imported by the phase that needs it
     from registry.application import RegistryApplication
 
 TARGET_FEED_RATE = 100_000
-TARGET_AS_OF_MS = 50.0
-# issue 17: the feed >= 1 x the read + decode floor; as_of at 10,000 marks, server time
+# issue 17: the feed >= 1 x the read + decode floor
 GOAL_FEED_RATIO = 1.0
-GOAL_AS_OF_COLD_MS = 50.0
-GOAL_AS_OF_WARM_MS = 10.0
 MARKS = 10_000
 COMPETITORS = 50
 ASPECTS = 200  # 200 x 0.50 = 100.00
@@ -164,15 +157,6 @@ def generate(url: str, events: int) -> None:
         f"generated {written:,} events + a competition of {MARKS:,} marks ({competition}) "
         f"in {time.perf_counter() - started:.1f} s"
     )
-    # The results view, as a deployment's projector keeps it: time travel (as_of) starts
-    # from its checkpoints of each competition (projections/moments.py).
-    from projections.results import ResultsProjection
-    from projections.runner import Projector
-    from projections.store import ViewStore
-
-    store = ViewStore(app.settings)
-    Projector(app, store, [ResultsProjection(app, store)], batch_size=5_000).catch_up()
-    store.close()
     app.close()
 
 
@@ -188,11 +172,6 @@ def free_port() -> int:
 def cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def auditor_token(url: str) -> str:
@@ -302,16 +281,7 @@ def spread(rates: list[float]) -> str:
     return f"median {statistics.median(rates):,.0f}, best {max(rates):,.0f}"
 
 
-def measure(url: str, rounds: int, repeats: int) -> None:
-    import httpx
-    import msgspec
-
-    from domain.competition import Competition
-    from domain.standings import standings
-    from projections import time_travel
-    from projections.store import ViewStore
-    from store.events import EventReader
-
+def measure(url: str, repeats: int) -> None:
     token = auditor_token(url)
     app = open_registry(url)
     head = app.head_position()
@@ -343,7 +313,7 @@ def measure(url: str, rounds: int, repeats: int) -> None:
             f"({line_size} B/line) = {made / floor:.2f} x floor"
         )
         say(
-            f"(a) NDJSON feed over HTTP (httpx):        {spread(https)} ev/s "
+            f"NDJSON feed over HTTP (httpx):            {spread(https)} ev/s "
             f"({served * size / total / 1e6:,.0f} MB/s) = {served / floor:.2f} x floor, "
             f"{served / made:.2f} x in-process lines; client CPU "
             f"{statistics.median(clients):.0%} of a core"
@@ -356,101 +326,7 @@ def measure(url: str, rounds: int, repeats: int) -> None:
             f"    target >= {TARGET_FEED_RATE:,} ev/s: "
             f"{'met' if served >= TARGET_FEED_RATE else 'NOT met'} (median)"
         )
-
-        # (b) as_of standings of the big competition.
-        competition_id = big_competition_id()
-        reader = EventReader.of(app)
-        rows = reader.rows(reader.aggregate(competition_id))
-        assert rows[0].topic == Competition.Created.TOPIC
-        marks_entered = sum(1 for r in rows if r.topic == Competition.MarksEntered.TOPIC)
-        points = [rows[round(i * (len(rows) - 1) / 24)].id for i in range(25)]
-        decode_head = msgspec.json.Decoder(dict).decode
-        stamps = [
-            decode_head(rows[round(i * (len(rows) - 1) / 12)].state)["timestamp"] for i in range(13)
-        ]
-        moments = [str(p) for p in points] + stamps + [str(head)]
-        say(
-            f"(b) competition {competition_id}: {len(rows):,} events, {marks_entered:,} mark "
-            f"events; {len(moments)} moments ({len(points)} positions, {len(stamps)} times, head)"
-        )
-        # as the handler does: from the results view's checkpoints
-        travel = time_travel.TimeTravel(app, ViewStore(app.settings))
-        answers: dict[str, bytes] = {}
-
-        def as_of_once(text: str) -> float:
-            started = time.perf_counter()
-            timeline = travel.history(competition_id)
-            assert timeline is not None
-            as_of = time_travel.parse_as_of(text)
-            travel.check(as_of)
-            moment = travel.at(timeline, as_of)
-            assert moment is not None
-            answers[text] = msgspec.json.encode(time_travel.standings_at(app, moment))
-            return (time.perf_counter() - started) * 1000
-
-        cold = as_of_once(moments[len(moments) // 2])
-        timings = [as_of_once(m) for _ in range(rounds) for m in moments]
-        p50, p99 = statistics.median(timings), percentile(timings, 99)
-        say(
-            f"    in-process: cold (a checkpoint and the events after it) {cold:.0f} ms; then "
-            f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(timings):.1f} ms over "
-            f"{len(timings)} calls"
-        )
-        plain = []
-        for version in (len(rows) // 4, len(rows) // 2, len(rows)):
-            started = time.perf_counter()
-            state = app.repository.get(competition_id, version=version)
-            standings(state)
-            plain.append((time.perf_counter() - started) * 1000)
-        say(
-            f"    plain replay (repository.get(version=v) + standings) at 1/4, 1/2, all: "
-            f"{', '.join(f'{t:.0f}' for t in plain)} ms -> time travel is "
-            f"{statistics.median(plain) / p50:.0f} x faster at p50"
-        )
-        http_times = []
-        with httpx.Client(timeout=60) as client:
-            headers = {"Authorization": f"Bearer {token}"}
-            path = f"http://127.0.0.1:{port}/api/v1/competitions/{competition_id}/standings"
-            for _ in range(rounds):
-                for text in moments:
-                    started = time.perf_counter()
-                    answer = client.get(path, params={"as_of": text}, headers=headers)
-                    http_times.append((time.perf_counter() - started) * 1000)
-                    assert answer.status_code == 200, answer.text
-                    assert answer.content == answers[text], text  # the in-process answer
-        # the first HTTP call paid for the cold load in the server
-        http_p50, http_p99 = statistics.median(http_times[1:]), percentile(http_times[1:], 99)
-        say(
-            f"    over HTTP: first {http_times[0]:.0f} ms (cold), then p50 {http_p50:.1f} ms, "
-            f"p99 {http_p99:.1f} ms over {len(http_times) - 1} requests (answers identical "
-            "to the in-process ones)"
-        )
-        worst = max(p99, http_p99)
-        say(
-            f"    target < {TARGET_AS_OF_MS:.0f} ms: "
-            f"{'met' if worst < TARGET_AS_OF_MS else 'NOT met'} (p99, warm)"
-        )
-        # (c) the server's own time (bench/timed_app.py: ``server-timing``) on a server started
-        # afresh, so its first as_of request for the competition is cold; as_of requests for
-        # another competition (of the synthetic history) warm the rest of the server first.
-        [first] = reader.scan(0, head, 1, topics=[Competition.Created.TOPIC])
-        other = reader.key(first[1])[0]
-        assert other != competition_id
-        cold_ms, warm_ms = server_as_of(
-            url, folder, token, competition_id, moments, rounds, warm=(other, str(head))
-        )
-        warm_p50, warm_p99 = statistics.median(warm_ms), percentile(warm_ms, 99)
-        say(
-            f"(c) as_of server time (a fresh server): first (cold) {cold_ms:.1f} ms, then p50 "
-            f"{warm_p50:.1f} ms, p99 {warm_p99:.1f} ms over {len(warm_ms)} requests"
-        )
         say(f"peak RSS of this (measuring) process: {peak_rss_mb():,.0f} MB")
-        extra = {
-            "in-process: cold (ms)": round(cold, 1),
-            "in-process: p99 (ms)": round(p99, 1),
-            "over HTTP: first (ms)": round(http_times[0], 1),
-            "over HTTP: p99 (ms)": round(http_p99, 1),
-        }
         emit(
             [
                 figure(
@@ -461,23 +337,10 @@ def measure(url: str, rounds: int, repeats: int) -> None:
                     "events/s",
                     goal=GOAL_FEED_RATIO,
                     against="read + decode of every event",
-                    **{"client CPU (share of a core)": round(statistics.median(clients), 2)},
-                ),
-                limit(
-                    "as_of.cold",
-                    f"as_of standings at {marks_entered:,} marks: cold, server time",
-                    cold_ms,
-                    GOAL_AS_OF_COLD_MS,
-                    "ms",
-                    **extra,
-                ),
-                limit(
-                    "as_of.warm",
-                    f"as_of standings at {marks_entered:,} marks: warm p99, server time",
-                    warm_p99,
-                    GOAL_AS_OF_WARM_MS,
-                    "ms",
-                    **{"p50 (ms)": round(warm_p50, 1)},
+                    **{
+                        "client CPU (share of a core)": round(statistics.median(clients), 2),
+                        "in-process lines (x floor)": round(made / floor, 2),
+                    },
                 ),
             ]
         )
@@ -491,49 +354,6 @@ def measure(url: str, rounds: int, repeats: int) -> None:
         for name in os.listdir(folder):
             os.remove(folder / name)
         folder.rmdir()
-
-
-def server_as_of(
-    url: str,
-    folder: Path,
-    token: str,
-    competition_id: UUID,
-    moments: list[str],
-    rounds: int,
-    warm: tuple[UUID, str],
-) -> tuple[float, list[float]]:
-    """The server's milliseconds for as_of standings on a freshly started server: the first
-    as_of request for the competition (cold; ``warm``: another competition and moment asked
-    first), then ``rounds`` over ``moments`` (warm)."""
-    import httpx
-
-    from bench.timed_app import server_ms
-
-    port = free_port()
-    server = start_server(
-        url, port, folder / "timed.log", factory="bench.timed_app:create_timed_app_from_env"
-    )
-    try:
-        with httpx.Client(timeout=60) as client:
-            headers = {"Authorization": f"Bearer {token}"}
-            base = f"http://127.0.0.1:{port}/api/v1/competitions"
-
-            def once(competition: UUID, text: str) -> float:
-                path = f"{base}/{competition}/standings"
-                answer = client.get(path, params={"as_of": text}, headers=headers)
-                assert answer.status_code == 200, answer.text
-                return server_ms(answer.headers)
-
-            for _ in range(3):  # the server's first requests, not this competition's
-                once(*warm)
-            cold = once(competition_id, moments[len(moments) // 2])
-            return cold, [once(competition_id, m) for _ in range(rounds) for m in moments]
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def big_competition_id() -> UUID:
@@ -550,8 +370,5 @@ if __name__ == "__main__":
         default_events=1_000_000,
         generate=generate,
         measure=measure,
-        options={
-            "rounds": (4, "as_of rounds over the moments"),
-            "repeats": (3, "passes of each throughput"),
-        },
+        options={"repeats": (3, "passes of each throughput")},
     )

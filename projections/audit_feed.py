@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -49,7 +49,7 @@ from domain.account import Account
 from domain.aggregates import AGGREGATES
 from domain.participant import Participant
 from projections.store import ViewStore
-from store.events import EventReader, EventStore, RawRow, StoredNotification
+from store.events import EventReader, EventStore, RawRow, StoredNotification, tuple_cursor
 from store.mapper import codec_for, encode_state
 
 BATCH = 2_000
@@ -386,6 +386,27 @@ class LineMaker:
         decoded = self.decode(self.reader.row(raw))
         return decoded.time.encode(), decoded.actor.encode(), decoded.data
 
+    def prefetch_actors(self, rows: Sequence[RawRow]) -> None:
+        """Look the names of the actors of ``rows`` up together (one query for a batch, not
+        one per account: a round trip each on PostgreSQL)."""
+        actors = set(self._actors_of(rows)).difference(self._actors)
+        names = self.names
+        names.prefetch(actor.decode() for actor in actors)
+        for actor in actors:
+            self._actors[actor] = names.json(actor.decode())
+
+    def _actors_of(self, rows: Sequence[RawRow]) -> Iterator[bytes]:
+        """The actor of each row, as :meth:`head` finds it (only the actor: cheaper)."""
+        head, versioned, fast = self.head, self._versioned, self.fast
+        for raw in rows:
+            state = raw[4]
+            if fast and raw[3] not in versioned and state[:14] == b'{"timestamp":"':
+                at = state.find(b'"actor":"', 14, 220)
+                if at > 0 and state[at + 45 : at + 46] == b'"':
+                    yield state[at + 9 : at + 45]
+                    continue
+            yield head(raw)[1]
+
     def actor_json(self, actor: bytes) -> bytes:
         encoded = self._actors.get(actor)
         if encoded is None:
@@ -518,8 +539,43 @@ class Feed:
             after = rows[-1][0]
 
     def _scan_rows(self, after: int) -> Iterator[list[RawRow]]:
-        while after < self.head:
-            rows = self.reader.scan(after, self.head, self.batch, self.selected.types)
+        reader, head = self.reader, self.head
+        if reader.sqlite:
+            while after < head:
+                rows = reader.scan(after, head, self.batch, self.selected.types)
+                if not rows:
+                    return
+                yield rows
+                after = rows[-1][0]
+            return
+        # PostgreSQL: ``position > after`` alone, the rows past the head dropped here. With
+        # ``position <= head`` as well, the planner (which cannot tell how many positions
+        # the range holds: a table not analysed yet estimates a few hundred) reads the whole
+        # rest of the range, sorts it and keeps a batch — every batch again: 45 ms a batch
+        # of 2,000 at 60,000 events to go, against 1.7 ms along the position index.
+        # The rows come in binary (the state's bytes as they are, not in hex: half the
+        # bytes to send and no hex to decode) and the aggregate id as text (no UUID object
+        # made per row; ``EventReader.key`` parses each id once): 1.8 x the rows per second.
+        params: list[Any] = []
+        where = reader.span(after, None, params) + reader.topics(self.selected.types, params)
+        columns = f"{reader.pos}, originator_id::text, originator_version, topic, state"
+        statement = reader.select(where, f"ORDER BY {reader.pos} LIMIT {reader.mark}", columns)
+        datastore = reader.datastore
+
+        def fetch(values: list[Any]) -> list[RawRow]:
+            with datastore.transaction(commit=False) as cursor:
+                tuple_cursor(cursor, False)
+                cursor.execute(statement, values, binary=True)
+                return list(cursor.fetchall())
+
+        while after < head:
+            params[0] = after  # span's first value
+            rows = fetch([*params, self.batch])
+            if rows and rows[-1][0] > head:  # written since the request began
+                rows = [row for row in rows if row[0] <= head]
+                if rows:
+                    yield rows
+                return
             if not rows:
                 return
             yield rows
@@ -588,10 +644,11 @@ class Feed:
         until = selected.until.encode() if selected.until is not None else None
         remaining = self.limit
         head, line, observe, row_of = maker.head, maker.line, self.observe, self.reader.row
+        known = maker._actors.__contains__  # actors whose JSON is made
         for rows in self._rows():
             out = []
             append = out.append
-            for raw in rows:
+            for index, raw in enumerate(rows):
                 time, who, data = head(raw)
                 if (
                     (actor is not None and who != actor)
@@ -599,6 +656,8 @@ class Feed:
                     or (until is not None and time >= until)
                 ):
                     continue
+                if not known(who):  # the names of the rest of the batch, in one query
+                    maker.prefetch_actors(rows[index:])
                 append(line(raw, time, who, data))
                 if observe is not None:
                     observe(row_of(raw))

@@ -19,7 +19,14 @@ from api.server import build_app
 from demo.history import load_demo
 from domain.ids import SYSTEM_ACTOR
 from projections.audit import AuditProjection
-from projections.audit_feed import Feed, FeedFilter, LineMaker, known_topics, resolve_types
+from projections.audit_feed import (
+    CreatedNames,
+    Feed,
+    FeedFilter,
+    LineMaker,
+    known_topics,
+    resolve_types,
+)
 from projections.runner import Projector
 from projections.store import ViewStore
 from store.events import EventReader as StoreReader
@@ -382,6 +389,35 @@ async def test_the_head_is_fixed_when_the_request_begins(app):
     assert lines[-1]["position"] == head and len(lines) == len(stored(app)) - 1
     after = parse(b"".join(Feed(app, head=app.head_position(), after=head).chunks()))
     assert [line["data"]["name_kk"] for line in after] == ["Жаңа"]
+
+
+def test_a_head_below_the_store_s_in_small_batches_with_names_looked_up_together(app, monkeypatch):
+    """A feed whose head is below the store's (events recorded since), read in batches of
+    a few rows, with and without a type filter: exactly the lines up to its head, the same
+    bytes as with each actor's name looked up alone (PostgreSQL reads past the head and
+    drops those rows; the names of a batch are one query)."""
+    load_demo(app)
+    head = app.head_position()
+    app.register_organisation(
+        actor=ORGANISER, name_ru="Поздняя", name_kk="Кеш", kind="college", region="VKO"
+    )
+    everything = b"".join(Feed(app, head=app.head_position()).chunks())
+    for types in ((), resolve_types(["Created"])):
+        selected = FeedFilter(types=types)
+        wanted = [
+            line
+            for line in parse(
+                b"".join(Feed(app, head=app.head_position(), selected=selected).chunks())
+            )
+            if line["position"] <= head
+        ]
+        small = b"".join(Feed(app, head=head, batch=4, selected=selected).chunks())
+        assert parse(small) == wanted and wanted
+        with monkeypatch.context() as patched:
+            patched.setattr(CreatedNames, "prefetch", lambda self, keys: None)
+            alone = b"".join(Feed(app, head=head, batch=4, selected=selected).chunks())
+        assert small == alone
+    assert parse(everything)[-1]["data"]["name_kk"] == "Кеш"
 
 
 def test_the_fast_path_gives_the_same_bytes_as_the_general_one(app, monkeypatch):
