@@ -93,8 +93,11 @@ class ReadSide:
         *,
         head: Callable[[], int] | None = None,
         max_waiters: int = MAX_POSITION_WAITERS,
+        hurry: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
+        #: tells a projector in another process that a request waits (no coalescing pause)
+        self.hurry = hurry
         #: the store's head position (a query: called in a worker thread)
         self.head = head
         self.max_waiters = max_waiters
@@ -230,6 +233,8 @@ class ReadSide:
                 headers={"Retry-After": "1"},
             )
         self.waiters += 1
+        if self.hurry is not None:
+            self.hurry()
         try:
             if self.projector is not None:
                 done = await self.projector.reached(position, timeout)

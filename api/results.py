@@ -40,6 +40,7 @@ from api.reading import (
     read_side,
     versioned,
 )
+from api.supervisor import describe, read_status
 from domain.errors import N_, Phrase
 from domain.values import Role
 from projections import models, time_travel
@@ -539,8 +540,8 @@ class Readiness(msgspec.Struct):
     opt={"exclude_from_auth": True},
     summary="Ready: the database answers; how far behind the views are",
     description="200 when the event store answers and the projector (if this process runs "
-    "one) has not stopped on an error; 503 otherwise. `projector_lag` is the number of "
-    "positions the views are behind the head.",
+    "one, or `registry serve`'s child process) has not stopped; 503 otherwise. "
+    "`projector_lag` is the number of positions the views are behind the head.",
     tags=["health"],
     sync_to_thread=True,
     cache=False,
@@ -557,9 +558,13 @@ def readyz(request: Request[Any, Any, Any]) -> Response[Readiness]:
         )
         return Response(body, status_code=503, headers={"Retry-After": "5"})
     projector = "external"
+    ready = True
+    status_path = request.app.state.get("projector_status")
     if side.projector is not None:
         projector = "stopped: " + str(side.projector.error) if side.projector.error else "running"
-    ready = not projector.startswith("stopped")
+        ready = side.projector.error is None
+    elif status_path is not None:  # registry serve's child process (api.supervisor)
+        ready, projector = describe(read_status(status_path))
     body = Readiness(
         "ready" if ready else "degraded", "ok", head, views, max(0, head - views), projector
     )

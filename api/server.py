@@ -6,15 +6,20 @@
 results (:mod:`api.results`), prizes (:mod:`api.prizes`), audit (:mod:`api.audit`,
 :mod:`api.seal`), ``/readyz`` — and, where this process runs it, the projector:
 
-* ``"in-process"`` (the default on SQLite, which has no subscriptions and one writer): the
-  projector follows the store in a background thread of this process, woken at once by this
-  process's saves; ``X-Registry-Min-Position`` waits on it directly;
+* ``"in-process"`` (the default of ``build_app`` on SQLite, and of ``registry serve`` with
+  one CPU; SQLite has no subscriptions and one writer): the projector follows the store in a
+  background thread of this process, woken at once by this process's saves;
+  ``X-Registry-Min-Position`` waits on it directly;
 * ``"external"`` (the default on PostgreSQL, for several API processes): ``registry project``
   runs the projector as its own process; this process reads the views and waits for a
-  position by polling their tracking rows.
+  position by polling their tracking rows;
+* ``"process"`` (``registry serve``'s default on SQLite with more than one CPU): the
+  projector is ``registry serve``'s child process (:mod:`api.supervisor`); this process reads
+  the views as with an external one, wakes the child after each save and reports its state
+  in ``/readyz``.
 
-``REGISTRY_PROJECTOR=in-process|external`` overrides the default for ``registry serve``.
-``create_server_app_from_env()`` is the factory uvicorn runs (``uvicorn --factory
+``REGISTRY_PROJECTOR=process|in-process|external`` overrides the default for ``registry
+serve``. ``create_server_app_from_env()`` is the factory uvicorn runs (``uvicorn --factory
 api.server:create_server_app_from_env``; ``registry serve`` does exactly that): it reads
 ``REGISTRY_DATABASE_URL``, builds the whole app and closes the registry on shutdown.
 
@@ -29,11 +34,16 @@ connection, and a burst waits in the executor's queue rather than failing on the
 timeout. Each uvicorn worker process has its own loop, executor and pool. A global executor
 set with ``litestar.concurrency.set_asyncio_executor`` is respected instead.
 
-The served process switches threads every :data:`SWITCH_INTERVAL` (0.5 ms) instead of
-CPython's 5 ms: the event loop lets go of the interpreter at every lookup of the store (a
-token's account) and must then wait for it while the writer thread or the in-process projector
-holds it; for 5 ms at a time, a projector's batch held every request in flight (bench/http.py,
-single marks at 32 clients: p99 about 4 x the bare app's instead of 6-11 x, the rate no lower).
+A served process that runs the projector switches threads every :data:`SWITCH_INTERVAL`
+(0.5 ms) instead of CPython's 5 ms: the event loop lets go of the interpreter at every lookup
+of the store (a token's account) and must then wait for it while the writer thread or the
+in-process projector holds it; for 5 ms at a time, a projector's batch held every request in
+flight (bench/http.py, single marks at 32 clients: p99 about 4 x the bare app's instead of
+6-11 x, the rate no lower). Without the projector (``registry serve``'s child process or an
+external one) CPython's 5 ms is kept: the loop and the writer thread then hand the interpreter
+to each other ten times less often (bench/http.py, single marks, projector as serve's child,
+alternated runs: 1,768 and 1,891/s at 5 ms against 1,018 and 1,181/s at 0.5 ms, p99 52 and 47
+ms against 116 and 59 ms).
 
 Body size: 1 MiB (a sheet of 50 marks is about 6 KiB); larger → 413. Request headers, rates
 per client address and waiting reads are bounded by :class:`api.limits.Limits` (``limits=``,
@@ -91,6 +101,7 @@ from api.schemas import Health
 from api.seal import SEAL_API_HANDLERS
 from api.spreadsheets import SPREADSHEET_API_HANDLERS
 from api.streams import STREAM_API_HANDLERS, StreamHub
+from api.supervisor import Waker
 from api.web import WebConfig, web_config
 from domain.errors import DomainError
 from projections.runner import Projector
@@ -106,7 +117,7 @@ MAX_BODY_BYTES = 1024 * 1024
 #: seconds a thread of the served process runs before another waiting for the interpreter gets
 #: it (CPython's default: 0.005); see the module's docstring
 SWITCH_INTERVAL = 0.0005
-PROJECTOR_MODES = ("in-process", "external")
+PROJECTOR_MODES = ("process", "in-process", "external")
 
 Hook = Callable[..., Any]
 
@@ -285,14 +296,27 @@ def create_app(
     )
 
 
-def default_projector_mode(registry: RegistryApplication) -> str:
-    """``REGISTRY_PROJECTOR`` if set, else the store's default (``Settings.default_projector``)."""
+def available_cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def default_projector_mode(registry: RegistryApplication, *, serving: bool = False) -> str:
+    """``REGISTRY_PROJECTOR`` if set, else the store's default (``Settings.default_projector``);
+    for ``registry serve`` (``serving``) on SQLite with more than one CPU, ``"process"``: the
+    projector as the server's child process (:mod:`api.supervisor`)."""
     mode = os.environ.get("REGISTRY_PROJECTOR", "").strip()
     if mode:
         if mode not in PROJECTOR_MODES:
             raise SettingsError(f"REGISTRY_PROJECTOR: {mode!r} is not one of {PROJECTOR_MODES}")
         return mode
-    return registry.settings.default_projector
+    default = registry.settings.default_projector
+    if serving and default == "in-process" and available_cpus() > 1:
+        return "process"
+    return default
 
 
 def build_app(
@@ -300,10 +324,19 @@ def build_app(
     *,
     projector: str | None = None,
     close_registry: bool = False,
+    child: tuple[str, str] | None = None,
     **options: Any,
 ) -> Litestar:
-    """The API with the results read side; starts and stops the in-process projector."""
+    """The API with the results read side; starts and stops the in-process projector.
+
+    ``child``: the projector runs as ``registry serve``'s child process (:mod:`api.supervisor`):
+    its wake-up socket and status file. This process then wakes it after each save and reads
+    the views as with an external projector; ``/readyz`` reports the child's state. Only
+    ``registry serve`` supervises a child: ``"process"`` without one runs the projector here.
+    """
     mode = projector or default_projector_mode(registry)
+    if mode == "process":
+        mode = "external" if child is not None else "in-process"
     store = ViewStore(registry.settings)
     follower = Projector(registry, store) if mode == "in-process" else None
     # The prize policy follows the store beside the projector (on PostgreSQL both run in
@@ -311,11 +344,16 @@ def build_app(
     policy = PrizePolicy(registry) if mode == "in-process" else None
     limits = options.get("limits") or Limits.from_env()
     options["limits"] = limits
+    waker = None
+    if child is not None and follower is None:
+        waker = Waker(child[0])
+        registry.on_recorded(waker.recorded)
     side = ReadSide(
         store,
         follower,
         head=registry.head_position,
         max_waiters=limits.max_position_waiters,
+        hurry=waker.hurry if waker is not None else None,
     )
 
     def start() -> None:
@@ -334,6 +372,8 @@ def build_app(
             follower.stop()
         side.close()
         store.close()
+        if waker is not None:
+            waker.close()
 
     streams = StreamHub(registry, side)  # live standings and audit feed (SSE)
     app = create_app(
@@ -360,6 +400,7 @@ def build_app(
     )
     app.state.read_side = side
     app.state.streams = streams
+    app.state.projector_status = child[1] if child is not None and waker is not None else None
     return app
 
 
@@ -367,7 +408,11 @@ def create_server_app_from_env() -> Litestar:
     """The uvicorn factory of ``registry serve``: ``REGISTRY_DATABASE_URL`` → the full app."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     registry = RegistryApplication(load_settings())
-    app = build_app(registry, close_registry=True)
+    wake = os.environ.get("REGISTRY_PROJECTOR_WAKE")
+    status = os.environ.get("REGISTRY_PROJECTOR_STATUS")
+    child = (wake, status) if wake and status else None
+    app = build_app(registry, close_registry=True, child=child)
     tune_gc()
-    sys.setswitchinterval(SWITCH_INTERVAL)
+    if app.state.read_side.projector is not None:  # see SWITCH_INTERVAL
+        sys.setswitchinterval(SWITCH_INTERVAL)
     return app

@@ -7,8 +7,11 @@ refused command print a clear message and exit non-zero, storing nothing.
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import click
@@ -27,6 +30,9 @@ from cli.texts import (
     texts_of,
 )
 from store.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from api.supervisor import ProjectorProcess
 
 
 @click.group(cls=RegistryGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -196,14 +202,23 @@ def _progress_printer(label: str) -> Callable[[int, int, float], None]:
     help="Process what is stored, then exit (0) instead of following the store.",
 )
 @click.option("--batch-size", default=1000, show_default=True, help="Events per transaction.")
+@click.option("--wake-socket", default=None, hidden=True, help="(registry serve) wake-ups.")
+@click.option("--parent-pid", default=None, type=int, hidden=True, help="(registry serve)")
 @language_option
 @click.pass_context
-def project(ctx: click.Context, exit_when_caught_up: bool, batch_size: int) -> None:
+def project(
+    ctx: click.Context,
+    exit_when_caught_up: bool,
+    batch_size: int,
+    wake_socket: str | None,
+    parent_pid: int | None,
+) -> None:
     """Run the projector (keep the views up to date) and the prize policy.
 
     On PostgreSQL it follows the store live with LISTEN/NOTIFY, so any number of API
     processes can share this one projector; on SQLite it polls. A failing event stops it
     with an error naming the position (exit code 3); nothing is ever skipped.
+    `registry serve` runs it as its child process on SQLite (--projector process).
     """
     from projections.base import ProjectionError
     from projections.runner import Projector
@@ -243,13 +258,21 @@ def project(ctx: click.Context, exit_when_caught_up: bool, batch_size: int) -> N
                     )
                 )
                 return
+            listener = None
+            if wake_socket:  # a child of registry serve: its API processes wake it
+                from api.supervisor import WakeListener
+
+                listener = WakeListener(wake_socket, projector, parent_pid).start()
             policy.start()
             try:
                 projector.run_forever()
             except KeyboardInterrupt:
-                click.echo(tr.gettext("Projector stopped."), err=True)
+                pass
             finally:
                 policy.stop()
+                if listener is not None:
+                    listener.close()
+            click.echo(tr.gettext("Projector stopped."), err=True)
         except ProjectionError as error:
             click.echo(
                 tr.gettext(
@@ -512,9 +535,10 @@ def accounts_revoke(ctx: click.Context, account_id: UUID, reason: str) -> None:
 )
 @click.option(
     "--projector",
-    type=click.Choice(["in-process", "external"]),
+    type=click.Choice(["process", "in-process", "external"]),
     default=None,
-    help="Run the projector in this process (default on SQLite) or rely on a separate "
+    help="Run the projector as a child process of this one (default on SQLite with more "
+    "than one CPU), in this process (default on SQLite with one CPU), or rely on a separate "
     "`registry project` (default on PostgreSQL). Env REGISTRY_PROJECTOR.",
 )
 @language_option
@@ -536,7 +560,6 @@ def serve(
     /schema/redoc); /healthz, /readyz.
     """
     import os
-    from pathlib import Path
 
     tr = texts_of(ctx)
     check_port_free(host, port)  # before anything starts, demo or store
@@ -547,7 +570,7 @@ def serve(
         from api.server import default_projector_mode
 
         try:
-            mode = default_projector_mode(app)
+            mode = default_projector_mode(app, serving=True)
         except SettingsError as error:
             raise Failed(settings_problem(error, tr)) from None
         if with_demo:
@@ -574,8 +597,10 @@ def serve(
             )
     import uvicorn
 
-    follower = None
-    if mode == "in-process" and workers > 1:
+    follower = child = None
+    if mode == "process":
+        child = _start_projector_process(ctx)
+    elif mode == "in-process" and workers > 1:
         # One projector for all workers: it runs here, in the supervising process.
         from projections.runner import Projector
         from projections.store import ViewStore
@@ -621,6 +646,65 @@ def serve(
         if follower is not None:
             prize_policy.stop()
             follower.stop()
+        if child is not None:
+            child.stop()
+            shutil.rmtree(Path(child.status_path).parent, ignore_errors=True)
+
+
+def _start_projector_process(ctx: click.Context) -> ProjectorProcess:
+    """``registry project`` as this server's child (:mod:`api.supervisor`): started now
+    (it catches up first), restarted if it exits, woken by the API processes' saves through
+    a datagram socket; the API processes read the views as with an external projector."""
+    import os
+    import tempfile
+
+    from api.supervisor import ProjectorProcess
+
+    tr = texts_of(ctx)
+    folder = Path(tempfile.mkdtemp(prefix="registry-serve-"))
+    wake, status = str(folder / "wake.sock"), folder / "projector.json"
+    command = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "--lang",
+        tr.lang,
+        "project",
+        "--wake-socket",
+        wake,
+        "--parent-pid",
+        str(os.getpid()),
+    ]
+
+    def notify(event: str, params: dict[str, object]) -> None:
+        if event == "started":
+            text = tr.gettext(
+                "The projector runs as its own process (pid %(pid)s); it keeps the views up "
+                "to date and is restarted if it stops.",
+                **params,
+            )
+        elif event == "exited":
+            text = tr.gettext(
+                "The projector process (pid %(pid)s) stopped with exit code %(code)s: the "
+                "views are not updated now. It is restarted in %(delay)s s; see its messages "
+                "above. /readyz answers 503 meanwhile.",
+                pid=params["pid"],
+                code=params["code"],
+                delay=format(float(str(params["delay"])), ".0f"),
+            )
+        else:
+            text = tr.gettext(
+                "The projector process is restarted (pid %(pid)s, restart %(restarts)s).",
+                **params,
+            )
+        click.echo(text, err=True)
+
+    child = ProjectorProcess(command, status_path=status, wake_path=wake, notify=notify)
+    child.start()
+    os.environ["REGISTRY_PROJECTOR"] = "external"  # the API processes read the views
+    os.environ["REGISTRY_PROJECTOR_WAKE"] = wake
+    os.environ["REGISTRY_PROJECTOR_STATUS"] = str(status)
+    return child
 
 
 main.add_command(audit)
