@@ -71,6 +71,9 @@ def locked_competition(api: JsonApi, tag: str) -> Judging:
         {"override_reason": "эксперт с конфликтом интересов не оценивал"},
         token=judging.tokens["chief"],
     )
+    # The pages read the views: wait until they hold the lock, so that a page opened next
+    # shows it (the views catch up a few milliseconds after the command's answer).
+    assert now(api, f"competitions/{competition}")["status"] == "locked"
     return judging
 
 

@@ -149,6 +149,8 @@ def make_competition(api: JsonApi, tag: str) -> Judging:
             expect=201,
         )
     api.post(f"competitions/{competition}/start", role="organiser")
+    # The pages read the views: a page opened next must find the competition started.
+    assert competition_now(api, judging)["status"] == "marking"
     return judging
 
 
