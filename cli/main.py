@@ -162,35 +162,23 @@ def _progress_printer(label: str) -> Callable[[int, int, float], None]:
         rate = done / seconds if seconds > 0 else 0.0
         left = max(total - done, 0)
         eta = left / rate if rate > 0 else 0.0
+        if not tty and seconds - last[0] < 2.0 and done < total:
+            return  # plain lines in logs: one every 2 s, and the last
+        counts = tr.gettext(
+            "%(done)s/%(total)s, %(rate)s events/s, %(eta)s s left",
+            done=done,
+            total=total,
+            rate=format(rate, ",.0f"),
+            eta=format(eta, ".0f"),
+        )
         if tty:
             width = 30
             filled = int(width * min(done / total, 1.0)) if total else width
             bar = "#" * filled + "-" * (width - filled)
-            click.echo(
-                f"\r{label} [{bar}] "
-                + tr.gettext(
-                    "%(done)s/%(total)s, %(rate)s events/s, %(eta)s s left",
-                    done=done,
-                    total=total,
-                    rate=format(rate, ",.0f"),
-                    eta=format(eta, ".0f"),
-                ),
-                err=True,
-                nl=False,
-            )
-        elif seconds - last[0] >= 2.0 or done >= total:
+            click.echo(f"\r{label} [{bar}] {counts}", err=True, nl=False)
+        else:
             last[0] = seconds
-            click.echo(
-                f"{label}: "
-                + tr.gettext(
-                    "%(done)s/%(total)s, %(rate)s events/s, %(eta)s s left",
-                    done=done,
-                    total=total,
-                    rate=format(rate, ",.0f"),
-                    eta=format(eta, ".0f"),
-                ),
-                err=True,
-            )
+            click.echo(f"{label}: {counts}", err=True)
 
     return show
 

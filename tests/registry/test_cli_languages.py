@@ -353,3 +353,22 @@ def test_the_groups_language_reaches_import_and_certificate_key(app, tmp_path):
         ),
     )
     assert stored(app) == before
+
+
+@pytest.mark.parametrize(("env", "lang"), [(None, "ru"), (KAZAKH, "kk")])
+def test_a_rebuild_in_a_log_ends_with_its_counts_in_the_users_language(app, env, lang):
+    """Not a terminal (a log): plain lines, the last one with every event counted."""
+    build_world(app, start=False)
+    head = app.head_position()
+    result = registry(app.settings.database_url, "rebuild", "results", env=env)
+    assert result.exit_code == 0, result.output
+    lead = said(
+        lang,
+        "%(done)s/%(total)s, %(rate)s events/s, %(eta)s s left",
+        done=head,
+        total=head,
+        rate="RATE",
+        eta="0",
+    ).split("RATE")[0]
+    last = [line for line in result.output.splitlines() if lead in line]
+    assert last and "\r" not in result.output, result.output
