@@ -236,7 +236,8 @@ class EventReader(EventsTable):
         # The seal hashes ids as bytes: PostgreSQL sends them so (``uuid_send``), unparsed.
         binary = getattr(datastore, "originator_id_type", "uuid") == "uuid"
         oid = "uuid_send(originator_id)" if binary and not self.sqlite else "originator_id"
-        self._chain_columns = f"{self.pos}, {oid}, originator_version, topic, state"
+        #: the columns of a seal chain's rows (:meth:`chain_rows`), for a reader of its own
+        self.chain_columns = f"{self.pos}, {oid}, originator_version, topic, state"
 
     @property
     def _in_order_limited(self) -> str:
@@ -344,7 +345,7 @@ class EventReader(EventsTable):
         hex text on SQLite, its 16 bytes on PostgreSQL."""
         params: list[Any] = []
         where = self.span(after, until, params)
-        statement = self.select(where, self._in_order_limited, self._chain_columns)
+        statement = self.select(where, self._in_order_limited, self.chain_columns)
         rows = self.fetch(statement, [*params, limit])
         if not self.sqlite:
             rows = [r if type(r[4]) is bytes else (*r[:4], _as_bytes(r[4])) for r in rows]

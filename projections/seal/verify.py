@@ -233,7 +233,7 @@ def _chain_rows(reader: EventReader) -> Callable[[int | None, int, int | None], 
     tail = f"ORDER BY {pos} LIMIT {reader.mark}"
     statements = {
         bounded: reader.select(
-            [f"{pos} > {reader.mark}"] if bounded else [], tail, reader._chain_columns
+            [f"{pos} > {reader.mark}"] if bounded else [], tail, reader.chain_columns
         )
         for bounded in (False, True)
     }
