@@ -36,12 +36,21 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from api.messages import Message, OneOf
-from api.problems import forbidden, unauthorized
+from api.problems import ApiProblem, forbidden, unauthorized
 from domain.account import Account
 from domain.values import ExpertRole, Role
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
 MAX_TOKEN_LENGTH = 512
+
+
+def bearer_token(header: str) -> str | None:
+    """The token of an ``Authorization`` header, or None when it is not ``Bearer <token>``."""
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return token
 
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
@@ -51,9 +60,8 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         header = connection.headers.get("authorization")
         if header is None:
             return AuthenticationResult(user=None, auth=None)
-        scheme, _, token = header.strip().partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
+        token = bearer_token(header)
+        if token is None:
             raise unauthorized("the Authorization header must be 'Bearer <token>'")
         registry = connection.app.state.registry
         if registry.settings.local_lookups:
@@ -101,16 +109,24 @@ def _competition_id(connection: ASGIConnection) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
-async def competition_expert(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """The caller is an expert or chief expert scoped to the competition in the path."""
-    account = caller(connection)
+def marking_refusal(account: Account, competition_id: UUID) -> ApiProblem | None:
+    """Why ``account`` may not mark in the competition (403), or None: it is an expert or
+    chief expert scoped to it (``competition_expert``; ``api.marks_path`` asks it too)."""
     if account.role not in (Role.EXPERT, Role.CHIEF_EXPERT):
-        raise forbidden(
+        return forbidden(
             "marks are entered by the experts of the competition; the token's role is %(role)s",
             params={"role": str(account.role)},
         )
-    if _competition_id(connection) not in account.competition_ids:
-        raise forbidden("you are not an expert of this competition", code="not-assigned")
+    if competition_id not in account.competition_ids:
+        return forbidden("you are not an expert of this competition", code="not-assigned")
+    return None
+
+
+async def competition_expert(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """The caller is an expert or chief expert scoped to the competition in the path."""
+    refusal = marking_refusal(caller(connection), _competition_id(connection))
+    if refusal is not None:
+        raise refusal
 
 
 async def competition_chief(connection: ASGIConnection, _: BaseRouteHandler) -> None:

@@ -32,7 +32,8 @@ it: 412), and the answer is shaped. No rule lives here: the application decides.
 The judges' marks are the one command written out by hand (``api.commands.enter_marks``): a
 coroutine, declared the same way and routed as it is, that hands its marks to the registry's
 writer thread without holding a worker thread; it uses :func:`execute` and :func:`answer` as
-the others do.
+the others do. Its plain requests are answered before they reach it, by the same functions,
+in :mod:`api.marks_path`.
 """
 
 from __future__ import annotations

@@ -91,6 +91,7 @@ from api.idempotency import IdempotencyStore
 from api.imports import IMPORT_API_HANDLERS
 from api.limits import Limits, rate_limits
 from api.lists import LIST_API_HANDLERS
+from api.marks_path import MarksShortcut
 from api.openapi_assets import offline_render_plugins
 from api.participants import PARTICIPANT_API_HANDLERS
 from api.prizes import PRIZE_API_HANDLERS
@@ -217,6 +218,7 @@ def create_app(
     limits: Limits | None = None,
     web: WebConfig | None = None,
     debug: bool = False,
+    marks_shortcut: bool = True,
 ) -> Litestar:
     """The HTTP API around ``registry``.
 
@@ -234,6 +236,7 @@ def create_app(
         {"registry": registry, "idempotency": idempotency, "threads": size, "limits": limits}
     )
     outside_auth, inside_auth = rate_limits(limits)
+    shortcut = [DefineMiddleware(MarksShortcut, max_body=MAX_BODY_BYTES)] if marks_shortcut else []
 
     def size_executor() -> None:
         logger.info(
@@ -277,6 +280,9 @@ def create_app(
         ],
         middleware=[
             *outside_auth,
+            # the judges' plain single marks, served without the layers below that have
+            # nothing to do for them (api.marks_path); ``marks_shortcut=False``: the long way
+            *shortcut,
             *(web.middleware if web else ()),
             DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/static/"]),
             *(web.after_auth_middleware if web else ()),
