@@ -201,7 +201,8 @@ VISIBILITY = (
     "status, competitors, sheet) and the competition's sheet (named by its code): rank, "
     "competitor, organisation, region, one column per criterion subtotal, total, scaled "
     "score (WorldSkills), medal, medallion, competitor id — numbers as numbers, the header "
-    "row frozen. `?lang=` chooses the headers' language. " + VISIBILITY,
+    "row frozen. `?lang=` chooses the language of the headers and of the organisations' "
+    "names (in Kazakh `organisation_kk`, else `organisation`). " + VISIBILITY,
     responses=EXPORT_PROBLEMS,
     tags=["exports"],
     media_type=XLSX,

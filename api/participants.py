@@ -41,7 +41,9 @@ class ParticipantOut(msgspec.Struct, frozen=True):
     id: UUID
     full_name: str
     organisation_id: UUID
+    #: the organisation's Russian name; ``organisation_kk`` its Kazakh one
     organisation: str
+    organisation_kk: str
     region: str
     #: ``shown`` (organisers, auditors), ``erased`` (to them, after an erasure), ``withheld``
     personal_data: Literal["shown", "erased", "withheld"]
@@ -52,7 +54,8 @@ class ParticipantOut(msgspec.Struct, frozen=True):
 @read(
     "/participants/{participant_id:uuid}",
     summary="One person",
-    description="Name, organisation and region. Organisers and auditors also get the birth "
+    description="Name, organisation (`organisation` in Russian, `organisation_kk` in "
+    "Kazakh) and region. Organisers and auditors also get the birth "
     "date and the disability (`personal_data`: `shown`, or `erased` after an erasure); every "
     "other account, admins included, gets `withheld`. The public sees only people with a "
     "published result (else 404) and never any personal data.",
@@ -74,6 +77,7 @@ def get_participant(
         full_name=person.full_name,
         organisation_id=person.organisation_id,
         organisation=person.organisation,
+        organisation_kk=person.organisation_kk,
         region=person.region,
         personal_data="withheld",
     )
@@ -126,7 +130,9 @@ class ParticipantListed(msgspec.Struct, frozen=True):
     id: UUID
     full_name: str
     organisation_id: UUID
+    #: the organisation's Russian name; ``organisation_kk`` its Kazakh one
     organisation: str
+    organisation_kk: str
     region: str
     personal_data: Literal["shown", "erased", "withheld"]
     birth_date: date | None = None
@@ -176,8 +182,8 @@ def participant_list(
 @read(
     "/participants",
     summary="People, by name (paged)",
-    description="`{items: [{id, full_name, organisation_id, organisation, region, "
-    "personal_data, birth_date, disability}], next}`. The public (and every account but "
+    description="`{items: [{id, full_name, organisation_id, organisation, organisation_kk, "
+    "region, personal_data, birth_date, disability}], next}`. The public (and every account but "
     "organisers and auditors, admins included) lists only people with a published result, "
     "name and organisation only (`personal_data: withheld`); organisers and auditors list "
     "everyone with the birth date and the disability (`shown`, or `erased`). `q`: every "

@@ -141,7 +141,9 @@ def championship_detail(
     "/competitions/{competition_id:uuid}",
     summary="A competition: status, scheme, entrants, experts, marking progress",
     description="Public once published; before that organisers, auditors, admins and the "
-    "competition's experts (404 for the public, 403 for other tokens). Strong `ETag`.",
+    "competition's experts (404 for the public, 403 for other tokens). Strong `ETag`. "
+    "Each entrant's `organisation` is the organisation's Russian name, `organisation_kk` "
+    "its Kazakh one.",
 )
 def get_competition(
     request: Request[Any, Any, Any],
@@ -166,8 +168,9 @@ def competition_detail(
 @get(
     "/competitions/{competition_id:uuid}/standings",
     summary="Standings of a competition",
-    description="Rank, competitor, organisation, total, scaled score (WorldSkills), medal, "
-    "medallion, per-criterion subtotals; disputed aspects; marking progress. Visibility as "
+    description="Rank, competitor, organisation (`organisation` in Russian, `organisation_kk` "
+    "in Kazakh), total, scaled score (WorldSkills), medal, medallion, per-criterion "
+    "subtotals; disputed aspects; marking progress. Visibility as "
     "for the competition. `as_of_position` is the position the views had reached.\n\n"
     "`disputed` entries are `{competitor_id, full_name, aspect_id, scores: [int]}` for "
     "everyone; for the competition's chief expert, organisers and auditors they also carry "
@@ -505,7 +508,9 @@ def medal_table(request: Request[Any, Any, Any], championship_id: UUID) -> model
     "/participants/{participant_id:uuid}/results",
     summary="A person's results across championships",
     description="Published results for everyone; unpublished ones only for those who may see "
-    "the competition. Name, organisation and region only: no sensitive personal data.",
+    "the competition. Name, organisation and region only: no sensitive personal data. "
+    "`organisation` (the person's, and each result's) is the Russian name, "
+    "`organisation_kk` the Kazakh one.",
 )
 def get_participant_results(
     request: Request[Any, Any, Any], participant_id: FromPath[UUID]

@@ -64,7 +64,9 @@ class EntrantOut(msgspec.Struct, frozen=True):
     competitor_id: UUID
     full_name: str
     organisation_id: UUID
+    #: the organisation's Russian name; ``organisation_kk`` its Kazakh one
     organisation: str
+    organisation_kk: str
     region: str
 
 
@@ -104,7 +106,9 @@ class StandingRow(msgspec.Struct, frozen=True):
     competitor_id: UUID
     full_name: str
     organisation_id: UUID
+    #: the organisation's Russian name; ``organisation_kk`` its Kazakh one
     organisation: str
+    organisation_kk: str
     region: str
     total: str
     scaled_score: int | None
@@ -202,6 +206,7 @@ class ParticipantResult(msgspec.Struct, frozen=True):
     #: the organisation of this entry (a person who moves keeps one history)
     organisation_id: UUID | None = None
     organisation: str = ""
+    organisation_kk: str = ""
 
 
 class ParticipantResults(msgspec.Struct, frozen=True):
@@ -209,6 +214,7 @@ class ParticipantResults(msgspec.Struct, frozen=True):
     full_name: str
     organisation_id: UUID
     organisation: str
+    organisation_kk: str
     region: str
     results: list[ParticipantResult]
 
@@ -220,6 +226,7 @@ class ParticipantFound(msgspec.Struct, frozen=True):
     full_name: str
     organisation_id: UUID
     organisation: str
+    organisation_kk: str
     region: str
 
 

@@ -118,6 +118,12 @@ def localized(thing: Any, field: str, lang: str) -> str:
     return ""
 
 
+def _organisation(row: StandingRow, lang: str) -> str:
+    """A competitor's organisation in the language: its Kazakh name in Kazakh (when it has
+    one), else its Russian name."""
+    return row.organisation_kk if lang == "kk" and row.organisation_kk else row.organisation
+
+
 def _decimal(text: str | None) -> Decimal | None:
     return None if text is None or text == "" else Decimal(text)
 
@@ -166,7 +172,7 @@ def _competition_sheet(name: str, results: CompetitionResults, texts: Texts) -> 
         cells: list[object] = [
             row.rank,
             row.full_name,
-            row.organisation,
+            _organisation(row, texts.lang),
             _code(texts, REGIONS, row.region),
             *(_decimal(row.criteria.get(letter)) for letter in criteria),
             _decimal(row.total),
@@ -476,7 +482,7 @@ def _standing_row(
     cells = [
         f"<td class=num>{row.rank}</td>",
         f"<td class=name>{_e(row.full_name)}</td>",
-        f"<td>{_e(row.organisation)}</td>",
+        f"<td>{_e(_organisation(row, texts.lang))}</td>",
         f"<td>{_e(_code(texts, REGIONS, row.region))}</td>",
         *(f"<td class=num>{_e(texts.number(row.criteria.get(c)))}</td>" for c in criteria),
         f"<td class=num><b>{_e(texts.number(row.total))}</b></td>",

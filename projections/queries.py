@@ -33,6 +33,10 @@ def _answer(row: Mapping[str, Any], model: type[_Model], **fields: Any) -> _Mode
     return msgspec.convert({**row, **fields}, model, strict=False)
 
 
+#: the names of an organisation the views do not hold (blank, as a LEFT JOIN gives them)
+_NO_ORGANISATION = {"organisation": "", "organisation_kk": ""}
+
+
 class ViewQueries:
     STANDINGS_CACHE = 256
 
@@ -96,15 +100,20 @@ class ViewQueries:
 
     # ------------------------------------------------------------------ competitions
 
-    def _organisation_names(self, ids: set[str]) -> dict[str, str]:
+    def _organisation_names(self, ids: set[str]) -> dict[str, dict[str, str]]:
+        """An entrant's ``organisation`` (Russian) and ``organisation_kk`` fields, by the
+        organisation's id."""
         if not ids:
             return {}
         marks = ", ".join("?" for _ in ids)
         rows = self.store.fetchall(
-            f"SELECT id, name_ru FROM {self.t('v_organisation')} WHERE id IN ({marks})",
+            f"SELECT id, name_ru, name_kk FROM {self.t('v_organisation')} WHERE id IN ({marks})",
             tuple(ids),
         )
-        return {row["id"]: row["name_ru"] for row in rows}
+        return {
+            row["id"]: {"organisation": row["name_ru"], "organisation_kk": row["name_kk"]}
+            for row in rows
+        }
 
     def competition(self, competition_id: UUID) -> models.CompetitionDetail | None:
         row = self.store.fetchone(
@@ -123,7 +132,7 @@ class ViewQueries:
                     e,
                     models.EntrantOut,
                     competitor_id=e["participant_id"],
-                    organisation=names.get(e["organisation_id"], ""),
+                    **names.get(e["organisation_id"], _NO_ORGANISATION),
                 )
                 for e in entrants
             ],
@@ -170,7 +179,8 @@ class ViewQueries:
             if cached is not None:
                 return msgspec.structs.replace(cached, as_of_position=position), key[1]
             rows = read(
-                f"SELECT s.*, o.name_ru AS organisation FROM {self.t('v_standing')} s "
+                f"SELECT s.*, o.name_ru AS organisation, o.name_kk AS organisation_kk "
+                f"FROM {self.t('v_standing')} s "
                 f"LEFT JOIN {self.t('v_organisation')} o ON o.id = s.organisation_id "
                 "WHERE s.competition_id = ? ORDER BY s.ord",
                 (str(competition_id),),
@@ -229,6 +239,7 @@ class ViewQueries:
             row,
             models.StandingRow,
             organisation=row["organisation"] or "",
+            organisation_kk=row["organisation_kk"] or "",
             criteria=_decode(row["criteria"]),
         )
 
@@ -266,7 +277,8 @@ class ViewQueries:
 
     def participant_results(self, participant_id: UUID) -> models.ParticipantResults | None:
         person = self.store.fetchone(
-            f"SELECT p.full_name, p.organisation_id, o.name_ru AS organisation, o.region "
+            f"SELECT p.full_name, p.organisation_id, o.name_ru AS organisation, "
+            f"o.name_kk AS organisation_kk, o.region "
             f"FROM {self.t('v_participant')} p JOIN {self.t('v_organisation')} o "
             "ON o.id = p.organisation_id WHERE p.id = ?",
             (str(participant_id),),
@@ -277,7 +289,7 @@ class ViewQueries:
             f"SELECT s.*, c.title_ru AS competition_title_ru, "
             f"c.title_kk AS competition_title_kk, c.category, c.status, c.championship_id, "
             f"ch.title_ru AS championship_title_ru, ch.title_kk AS championship_title_kk, "
-            f"ch.level, ch.year, eo.name_ru AS organisation "
+            f"ch.level, ch.year, eo.name_ru AS organisation, eo.name_kk AS organisation_kk "
             f"FROM {self.t('v_standing')} s "
             f"JOIN {self.t('v_competition')} c ON c.id = s.competition_id "
             f"JOIN {self.t('v_championship')} ch ON ch.id = c.championship_id "
@@ -290,7 +302,12 @@ class ViewQueries:
             models.ParticipantResults,
             participant_id=participant_id,
             results=[
-                _answer(r, models.ParticipantResult, organisation=r["organisation"] or "")
+                _answer(
+                    r,
+                    models.ParticipantResult,
+                    organisation=r["organisation"] or "",
+                    organisation_kk=r["organisation_kk"] or "",
+                )
                 for r in rows
             ],
         )
@@ -320,7 +337,8 @@ class ViewQueries:
             else ""
         )
         rows = self.store.fetchall(
-            f"SELECT p.id, p.full_name, p.organisation_id, o.name_ru AS organisation, o.region "
+            f"SELECT p.id, p.full_name, p.organisation_id, o.name_ru AS organisation, "
+            f"o.name_kk AS organisation_kk, o.region "
             f"FROM {self.t('v_participant')} p JOIN {self.t('v_organisation')} o "
             f"ON o.id = p.organisation_id {published}"
         )
@@ -455,15 +473,19 @@ def standings_from_state(
     *,
     as_of_position: int,
     organisation_name: Callable[[UUID], str],
+    organisation_name_kk: Callable[[UUID], str],
 ) -> models.StandingsOut:
     """The standings answer built from a domain state instead of the view tables (time
     travel): the rows pass through the very conversions the views use
     (``ResultsProjection._standing_rows`` to write, ``ViewQueries._standing_row`` to read),
-    so a past answer has exactly the live answer's shape and, at the head, its content."""
+    so a past answer has exactly the live answer's shape and, at the head, its content
+    (``organisation_name``/``_kk``: an organisation's Russian and Kazakh names)."""
     rows = []
     for values in ResultsProjection._standing_rows(competition, result):
         row = dict(zip(_STANDING_COLUMNS, values, strict=True))
-        row["organisation"] = organisation_name(UUID(row["organisation_id"]))
+        organisation_id = UUID(row["organisation_id"])
+        row["organisation"] = organisation_name(organisation_id)
+        row["organisation_kk"] = organisation_name_kk(organisation_id)
         rows.append(ViewQueries._standing_row(row))
     formula = competition.published_formula
     return models.StandingsOut(

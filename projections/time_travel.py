@@ -44,7 +44,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -533,14 +533,23 @@ def for_app(app: EventStore, store: ViewStore | None = None) -> TimeTravel:
 # ---------------------------------------------------------------------- answers
 
 
-_org_names: weakref.WeakKeyDictionary[EventStore, CreatedNames] = weakref.WeakKeyDictionary()
+#: an organisation's names by the field of its creation event (``name_ru``, ``name_kk``)
+_org_names: dict[str, weakref.WeakKeyDictionary[EventStore, CreatedNames]] = {
+    "name_ru": weakref.WeakKeyDictionary(),
+    "name_kk": weakref.WeakKeyDictionary(),
+}
 
 
-def organisation_names(app: EventStore, prefetch: Iterable[UUID] = ()) -> Callable[[UUID], str]:
-    """Organisation names from the store (an organisation is never renamed); blank for an
-    unknown id, as the views show it. The names of ``prefetch`` are looked up together."""
+def organisation_names(
+    app: EventStore,
+    prefetch: Iterable[UUID] = (),
+    field: Literal["name_ru", "name_kk"] = "name_ru",
+) -> Callable[[UUID], str]:
+    """Organisation names from the store (an organisation is never renamed), in Russian
+    (``field="name_kk"``: in Kazakh); blank for an unknown id, as the views show it. The
+    names of ``prefetch`` are looked up together."""
     names = _shared(
-        _org_names, app, lambda: CreatedNames(app, Organisation.Created.TOPIC, "name_ru")
+        _org_names[field], app, lambda: CreatedNames(app, Organisation.Created.TOPIC, field)
     )
     names.prefetch(str(organisation_id) for organisation_id in prefetch)
     return lambda organisation_id: names.name(str(organisation_id)) or ""
@@ -548,12 +557,13 @@ def organisation_names(app: EventStore, prefetch: Iterable[UUID] = ()) -> Callab
 
 def standings_at(app: EventStore, moment: Moment) -> models.StandingsOut:
     """The standings answer (the live answer's Struct) of a competition at a moment."""
-    entrants = moment.competition.entrants.values()
+    ids = [e.organisation_id for e in moment.competition.entrants.values()]
     return standings_from_state(
         moment.competition,
         standings(moment.competition),
         as_of_position=moment.as_of_position,
-        organisation_name=organisation_names(app, (e.organisation_id for e in entrants)),
+        organisation_name=organisation_names(app, ids),
+        organisation_name_kk=organisation_names(app, ids, "name_kk"),
     )
 
 
@@ -642,11 +652,15 @@ def amendment_preview(
     """The answer of an amendment's preview (``domain.amendments``): the rows it would
     change, as a standings diff shows them, and the prize entries it would move; the
     standings of both states pass through the views' conversions (``standings_from_state``)."""
-    names = organisation_names(app)
+    names, names_kk = organisation_names(app), organisation_names(app, field="name_kk")
 
     def rows(state: Competition) -> list[models.StandingRow]:
         return standings_from_state(
-            state, standings(state), as_of_position=position, organisation_name=names
+            state,
+            standings(state),
+            as_of_position=position,
+            organisation_name=names,
+            organisation_name_kk=names_kk,
         ).rows
 
     return models.AmendmentPreviewOut(

@@ -182,10 +182,13 @@ def expected_rows(standings: dict[str, Any], lang: str) -> list[tuple[object, ..
     scaled = any(row["scaled_score"] is not None for row in standings["rows"])
     rows = []
     for row in standings["rows"]:
+        organisation = row["organisation"]
+        if lang == "kk" and row["organisation_kk"]:
+            organisation = row["organisation_kk"]
         cells: list[object] = [
             float(row["rank"]),
             row["full_name"],
-            row["organisation"],
+            organisation,
             REGIONS[lang][row["region"]],
             *(float(row["criteria"][c]) for c in criteria),
             float(row["total"]),

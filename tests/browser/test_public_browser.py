@@ -179,7 +179,8 @@ def test_the_printable_protocols_read_in_the_language_and_pass_axe(
 ):
     """The standalone printable protocols (``/competitions/{id}/protocol``,
     ``/championships/{id}/protocol``): in the page's language, a row per competitor in the
-    order of the standings (Kazakh names intact), no serious or critical axe violation."""
+    order of the standings (Kazakh names intact; in Kazakh the organisations' Kazakh names),
+    no serious or critical axe violation."""
     paths = public_paths(api)
     competition_id = paths["competition"].rsplit("/", 1)[1]
     championship_id = paths["championship"].rsplit("/", 1)[1]
@@ -193,6 +194,10 @@ def test_the_printable_protocols_read_in_the_language_and_pass_axe(
     expect(rows).to_have_count(len(standings["rows"]))
     for index, row in enumerate(standings["rows"]):
         expect(rows.nth(index)).to_contain_text(row["full_name"])
+        kazakh = lang == "kk" and row["organisation_kk"]
+        expect(rows.nth(index)).to_contain_text(
+            row["organisation_kk"] if kazakh else row["organisation"]
+        )
     assert_accessible(page)
 
     championship = api.get(f"championships/{championship_id}")
