@@ -121,9 +121,13 @@ class ReadSide:
         self._views = local_reader(store.settings, store.path)
         self._lookup = (
             f"SELECT (SELECT notification_id FROM {store.tracking_table} "
-            f"WHERE application_name = ?), position FROM {store.table('v_competition')} "
-            "WHERE id = ?"
+            f"WHERE application_name = ?) AS tracked, position FROM "
+            f"{store.table('v_competition')} WHERE id = ?"
         )
+        #: without the projector here, on PostgreSQL (its own ``registry project``): the same
+        #: lookup through the views' pool, one round trip instead of the rows' two and
+        #: their encoding; it blocks, so callers on the event loop ask :attr:`lookup_blocks`
+        self._pooled = projector is None and self._views is None
 
     @cached_property
     def prizes(self) -> PrizeQueries:
@@ -142,7 +146,13 @@ class ReadSide:
     def remembers(self) -> bool:
         """Whether standings answers are kept encoded: the projector runs here (it tells
         what it changed), or the views are a local SQLite file (a lookup tells it)."""
-        return self.projector is not None or self._views is not None
+        return self.projector is not None or self._views is not None or self._pooled
+
+    @property
+    def lookup_blocks(self) -> bool:
+        """Whether :meth:`cached_standings` asks the database server (PostgreSQL with the
+        projector elsewhere): on the event loop, call it in a worker thread."""
+        return self._pooled
 
     def results_position(self) -> int:
         if self.projector is not None:
@@ -153,7 +163,8 @@ class ReadSide:
         """The encoded standings and the views' position, if the competition's rows have not
         changed since the answer was encoded. The projector in this process says at once
         what it changed; a projector elsewhere is asked through the views (one lookup of
-        the competition's row and the tracking row, on SQLite only)."""
+        the competition's row and the tracking row: the local file on SQLite, a round trip
+        on PostgreSQL — see :attr:`lookup_blocks`)."""
         with self._lock:
             hit = self._encoded.get(competition_id)
             changed = self._changed.get(competition_id)
@@ -166,6 +177,11 @@ class ReadSide:
             if row is None:
                 return None
             position, changed = int(row[0] or 0), int(row[1])
+        elif self._pooled:
+            found = self.store.fetchone(self._lookup, (ResultsProjection.name, str(competition_id)))
+            if found is None:
+                return None
+            position, changed = int(found["tracked"] or 0), int(found["position"])
         else:
             return None
         if changed is None or hit[0] != changed:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -119,13 +119,21 @@ class ViewStore:
             for row in rows:
                 copy.write_row(row)
 
+    def _one_statement(self) -> AbstractContextManager[Any]:
+        """A cursor for one read statement: SQLite, a read transaction; PostgreSQL,
+        autocommit (one statement sees one snapshot): one round trip, not BEGIN, the
+        statement and ROLLBACK."""
+        if self.backend == "sqlite":
+            return self.transaction(commit=False)
+        return self.datastore.cursor()
+
     def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self.transaction(commit=False) as cursor:
+        with self._one_statement() as cursor:
             cursor.execute(self.sql(statement), tuple(params))
             return list(cursor.fetchall())
 
     def fetchone(self, statement: str, params: Sequence[Any] = ()) -> Any:
-        with self.transaction(commit=False) as cursor:
+        with self._one_statement() as cursor:
             cursor.execute(self.sql(statement), tuple(params))
             return cursor.fetchone()
 
