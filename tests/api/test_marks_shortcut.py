@@ -190,3 +190,21 @@ async def test_only_the_marks_route_is_taken(client: AsyncTestClient[Litestar], 
     response = await client.post(url, content=b"{}", headers=ctx.auth("expert", **JSON))
     assert response.status_code == 403
     assert MarksShortcut.answered == before
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "text/plain", "application/x-www-form-urlencoded"], ids=str
+)
+async def test_the_content_type_is_judged_alike(
+    client: AsyncTestClient[Litestar],
+    long_way: AsyncTestClient[Litestar],
+    ctx: Ctx,
+    content_type: str | None,
+) -> None:
+    """A JSON body sent under another content type (or none) gets the same answer both ways
+    (here a refused value, so the two requests meet the same stored state)."""
+    before = stored(ctx)
+    headers = ctx.auth("expert", **({"Content-Type": content_type} if content_type else {}))
+    short, long, _ = await both(client, long_way, path(ctx), mark(ctx, value="31.00"), headers)
+    assert short == long
+    assert stored(ctx) == before
