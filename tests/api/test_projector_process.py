@@ -30,7 +30,7 @@ from api.supervisor import (
 )
 from tests.api.conftest import make_ctx
 from tests.api.test_availability import NO_RATES, serving
-from tests.api.test_serve import free_port, registry
+from tests.api.test_serve import free_port, interrupted, registry
 from tests.api.test_streams import open_stream, stream_path
 from tests.helpers import ORGANISER
 
@@ -252,12 +252,7 @@ def test_registry_serve_runs_and_stops_its_child_projector(tmp_path):
         child = int(projector.split("pid ")[1].split(",")[0])
         assert alive(child)
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            output, _ = server.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            output, _ = server.communicate()
+        output = interrupted(server, timeout=30)
     assert server.returncode == 0, output
     assert "projector: process" in output, output
     assert "The projector runs as its own process" in output, output

@@ -15,6 +15,18 @@ import httpx
 REGISTRY = shutil.which("registry")
 
 
+def interrupted(server: subprocess.Popen[str], timeout: float) -> str:
+    """Ctrl-C to a served process, as a person stops it; its output (killed if it does not
+    end within ``timeout`` seconds)."""
+    server.send_signal(signal.SIGINT)
+    try:
+        output, _ = server.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        output, _ = server.communicate()
+    return output
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -71,11 +83,6 @@ def test_registry_serve_answers_over_http(tmp_path):
         assert bad.headers["content-type"].startswith("application/problem+json")
         assert httpx.get(f"{base}/schema/openapi.json").status_code == 200
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            output, _ = server.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            output, _ = server.communicate()
+        output = interrupted(server, timeout=15)
     assert "Traceback" not in output, output
     assert "worker threads" in output  # the executor was sized at startup
