@@ -158,6 +158,30 @@ def spawn(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Pope
     return process
 
 
+def spawn_real(
+    url: str,
+    appname: str,
+    port: int,
+    projector: str,
+    workers: int,
+    log: Path,
+    projector_log: Path,
+) -> list[subprocess.Popen[bytes]]:
+    """``registry serve`` on ``port`` in ``projector``'s topology with ``workers`` API
+    processes and, for ``separate``, its own ``registry project`` process (as
+    docker-compose.yml deploys it): the processes, the server first. Their PostgreSQL
+    connections are named ``<appname>-api`` and ``<appname>-projector``."""
+    env = child_env(REGISTRY_DATABASE_URL=url, PGAPPNAME=f"{appname}-api")
+    command = registry_command(
+        "serve", "--port", str(port), *projector_option(projector), "--workers", str(workers)
+    )
+    group = [spawn(command, log, env)]
+    if projector == "separate":
+        env = {**env, "PGAPPNAME": f"{appname}-projector"}
+        group.append(spawn(registry_command("project"), projector_log, env))
+    return group
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     """SIGINT (uvicorn's graceful shutdown), then SIGKILL; only this child's own group."""
     if process.poll() is not None:
@@ -1348,27 +1372,18 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
         appname = f"bench-http-{os.getpid()}"
         real_port, bare_port, canned_port = free_port(), free_port(), free_port()
         real_log, bare_log, canned_log = (folder / f"{n}.log" for n in ("real", "bare", "canned"))
-        real = spawn(
-            registry_command(
-                "serve",
-                "--port",
-                str(real_port),
-                *projector_option(args.projector),
-                "--workers",
-                str(args.workers),
-            ),
-            real_log,
-            child_env(REGISTRY_DATABASE_URL=url, PGAPPNAME=f"{appname}-api"),
-        )
-        processes.append(real)
-        if args.projector == "separate":  # as docker-compose.yml deploys it
-            processes.append(
-                spawn(
-                    registry_command("project"),
-                    folder / "projector.log",
-                    child_env(REGISTRY_DATABASE_URL=url, PGAPPNAME=f"{appname}-projector"),
-                )
+        processes.extend(
+            spawn_real(
+                url,
+                appname,
+                real_port,
+                args.projector,
+                args.workers,
+                real_log,
+                folder / "projector.log",
             )
+        )
+        real = processes[0]
         await wait_http(real_port, real, real_log)
         say(f"real server: registry serve on port {real_port} (pid {real.pid}, log {real_log})")
         setup = await set_up(
@@ -1473,24 +1488,16 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
                 stop(process)
             real_port = free_port()
             real_log = folder / f"real-{projector}-{workers}.log"
-            env = child_env(REGISTRY_DATABASE_URL=url, PGAPPNAME=f"{appname}-api")
-            real = spawn(
-                registry_command(
-                    "serve",
-                    "--port",
-                    str(real_port),
-                    *projector_option(projector),
-                    "--workers",
-                    str(workers),
-                ),
+            real_group = spawn_real(
+                url,
+                appname,
+                real_port,
+                projector,
+                workers,
                 real_log,
-                env,
+                folder / f"projector-{workers}.log",
             )
-            real_group = [real]
-            if projector == "separate":
-                log = folder / f"projector-{workers}.log"
-                env = {**env, "PGAPPNAME": f"{appname}-projector"}
-                real_group.append(spawn(registry_command("project"), log, env))
+            real = real_group[0]
             processes.extend(real_group)
             await wait_http(real_port, real, real_log)
             await wait_caught_up(real_port)
