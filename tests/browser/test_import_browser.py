@@ -82,6 +82,8 @@ def competition_of_this_test(api: JsonApi) -> tuple[str, str, str]:
         role="organiser",
         expect=201,
     )["id"]
+    # The import page lists competitions from the views: a page opened next must find this one.
+    assert now(api, f"competitions/{competition}")["id"] == competition
     return competition, region, name_ru
 
 
