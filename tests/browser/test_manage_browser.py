@@ -135,19 +135,20 @@ def setup_competition(api: JsonApi, tag: str) -> str:
     """A competition in setup (no scheme) in a championship of this test."""
     judging = make_competition(api, tag)
     championship = now(api, f"competitions/{judging.competition_id}")["championship_id"]
-    return str(
-        api.post(
-            f"championships/{championship}/competitions",
-            {
-                "code": "plumbing",
-                "title_ru": f"Сантехника {tag}",
-                "title_kk": f"Сантехника {tag}",
-                "category": "main",
-            },
-            role="organiser",
-            expect=201,
-        )["id"]
-    )
+    competition = api.post(
+        f"championships/{championship}/competitions",
+        {
+            "code": "plumbing",
+            "title_ru": f"Сантехника {tag}",
+            "title_kk": f"Сантехника {tag}",
+            "category": "main",
+        },
+        role="organiser",
+        expect=201,
+    )["id"]
+    # The scheme page reads the views: a page opened next must find the new competition.
+    assert now(api, f"competitions/{competition}")["id"] == competition
+    return str(competition)
 
 
 @pytest.mark.parametrize("locale", ["kk-KZ", "ru-RU"])
