@@ -263,6 +263,14 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+def _both(ru: str, kk: str) -> str:
+    """A name in Russian and, when it differs, in Kazakh beside it (a printed list is read
+    in both languages)."""
+    if not kk or kk == ru:
+        return _e(ru)
+    return f"{_e(ru)} <span class=kk lang=kk>({_e(kk)})</span>"
+
+
 def _tenge(amount: int) -> str:
     return f"{amount:,}".replace(",", "\u202f") + "\u00a0₸"
 
@@ -286,8 +294,8 @@ def programme_page(out: ProgrammeOut) -> str:
             "<tr>"
             f"<td class=num>{number}</td>"
             f"<td>{_e(e.full_name)}</td>"
-            f"<td>{_e(e.organisation)}</td>"
-            f"<td>{_e(e.championship)}<br><span class=kk>{_e(e.competition)}</span></td>"
+            f"<td>{_both(e.organisation, e.organisation_kk)}</td>"
+            f"<td>{_e(e.championship)}<br>{_both(e.competition, e.competition_kk)}</td>"
             f"<td class=num>{e.place}</td>"
             f"<td>{_e(e.prize)}</td>"
             f"<td class=num>{_page_amount(e.prize, e.amount_kzt)}</td>"
@@ -306,7 +314,7 @@ def programme_page(out: ProgrammeOut) -> str:
         if not winners:
             continue
         items = "".join(
-            f"<li><b>{_e(x.name_ru)}</b> <span class=kk>({_e(x.name_kk)})</span> — "
+            f"<li><b>{_e(x.name_ru)}</b> <span class=kk lang=kk>({_e(x.name_kk)})</span> — "
             f"{_e(x.citation)}</li>"
             for x in winners
         )

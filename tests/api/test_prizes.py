@@ -5,6 +5,7 @@ Kazakh letters) and the printable page."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 from datetime import UTC, datetime
 from uuid import UUID
@@ -387,6 +388,10 @@ async def test_printable_page(app, client):
         assert heading in page
     assert PROGRAMME["title_ru"] in page and PROGRAMME["title_kk"] in page
     assert approved["full_name"] in page
+    # the list is read in both languages: the organisation and competition in Kazakh too
+    for field in ("organisation", "organisation_kk", "competition", "competition_kk"):
+        assert html.escape(approved[field]) in page, field
+    assert approved["organisation_kk"] != approved["organisation"]
     assert "Қасымова Айгүл" not in page  # proposed only: not on the approved list
     assert "300\u202f000" in page
 
