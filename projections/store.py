@@ -50,11 +50,17 @@ class ViewStore:
             # loss the last batches may roll back and are simply applied again. So WAL with
             # synchronous=NORMAL (no fsync per commit) is safe here; the event store keeps
             # the library's settings.
+            # Freed pages are not overwritten with zeros (Debian's SQLite does by default):
+            # a view holds nothing that the events do not hold in clear (a birth date or a
+            # disability is never copied into one, see ``store.keys``), so zeroing protects
+            # nothing, and it made a rebuild write every page of the generation it replaces
+            # twice more (the drop, then its write-ahead log): 1.7 of 16 s at 300,000 events.
             create = self.datastore.pool._create_connection
 
             def create_connection() -> Any:
                 connection = create()
                 connection._sqlite_conn.execute("PRAGMA synchronous=NORMAL")
+                connection._sqlite_conn.execute("PRAGMA secure_delete=OFF")
                 return connection
 
             self.datastore.pool._create_connection = create_connection
