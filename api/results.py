@@ -228,7 +228,7 @@ def standings_as_of(
     standings?as_of=`` and the auditor's time travel on the competition's page. The chief,
     organisers and auditors see who gave which disputed score then."""
     moment = _moment_of(request, competition_id, as_of, "as_of")
-    answer = time_travel.standings_at(request.app.state.registry, moment)
+    answer = time_travel.standings_at(request.app.state.registry, moment, _travel(request))
     state = moment.competition
     roles = {e.account_id: str(e.role) for e in state.experts.values()}
     if not answer.disputed or not _sees_scores(_viewer(request), competition_id, roles):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
 import pytest
@@ -174,6 +175,45 @@ def test_every_past_version_replays_as_a_fresh_aggregate_would(ctx, monkeypatch)
         fresh = ctx.registry.repository.get(ctx.world.competition, version=version)
         assert standings(moment.competition) == standings(fresh), version
         assert moment.competition.status == fresh.status
+
+
+def test_the_standings_of_a_moment_are_computed_once_and_stay_right(ctx, monkeypatch):
+    """A moment asked again answers the standings kept for its competition and version —
+    the same as a fresh aggregate's at that version, before and after later events — and
+    no more than ``STANDINGS_KEPT`` are kept."""
+    monkeypatch.setattr(time_travel, "STANDINGS_KEPT", 3)
+    travel = time_travel.TimeTravel(ctx.registry)
+    story = publish_and_amend(ctx)
+
+    def at(position: int) -> time_travel.Moment:
+        timeline = travel.timeline(ctx.world.competition)
+        assert timeline is not None
+        moment = travel.at(timeline, time_travel.AsOf(position=position))
+        assert moment is not None
+        return moment
+
+    def fresh(version: int) -> Any:
+        return standings(ctx.registry.repository.get(ctx.world.competition, version=version))
+
+    before, amended = at(story.amended - 1), at(story.amended)
+    kept = travel.standings(before)
+    assert kept == fresh(before.version) and kept != travel.standings(amended)
+    assert travel.standings(at(story.amended - 1)) is kept  # asked again: not recomputed
+    ctx.registry.amend_mark(  # a later event changes no earlier moment
+        actor=ORGANISER,
+        competition_id=ctx.world.competition,
+        competitor_id=ctx.world.people[KASYMOVA],
+        aspect_id="A2",
+        value="19.00",
+        reason="Апелляция",
+    )
+    assert travel.standings(at(story.amended - 1)) is kept
+    latest = at(ctx.registry.head_position())
+    assert travel.standings(latest) == fresh(latest.version) != travel.standings(amended)
+    for position in (story.locked, story.corrected):  # 3 kept: ``before`` leaves first
+        travel.standings(at(position))
+    again = travel.standings(at(story.amended - 1))
+    assert again is not kept and again == kept
 
 
 async def test_every_moment_over_http_from_checkpoints_is_the_full_replays(full, monkeypatch):
