@@ -80,7 +80,11 @@ DOMAINS: tuple[Domain, ...] = (
             "cli/audit_feed.py",
             "cli/audit_seal.py",
             "cli/personal_data.py",
+            # the settings' refusals, said by the command line (``cli.common.settings_problem``)
+            "store/settings.py",
+            "api/server.py",
         ),
+        keywords={**DEFAULT_KEYWORDS, "SettingsError": (1,)},
     ),
     # the files' texts (protocols, prize lists): first, so that a page's wording of the same
     # msgid wins in the merged catalog; the exports read their own (api.exports.export_texts)

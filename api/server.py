@@ -310,14 +310,26 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def requested_projector_mode() -> str | None:
+    """``REGISTRY_PROJECTOR`` if set (one of :data:`PROJECTOR_MODES`, else
+    :class:`SettingsError`), or None."""
+    mode = os.environ.get("REGISTRY_PROJECTOR", "").strip()
+    if mode and mode not in PROJECTOR_MODES:
+        raise SettingsError(
+            "REGISTRY_PROJECTOR: %(mode)s is not a way to run the projector: give one of "
+            "%(modes)s.",
+            mode=repr(mode),
+            modes=", ".join(PROJECTOR_MODES),
+        )
+    return mode or None
+
+
 def default_projector_mode(registry: RegistryApplication, *, serving: bool = False) -> str:
     """``REGISTRY_PROJECTOR`` if set, else the store's default (``Settings.default_projector``);
     for ``registry serve`` (``serving``) on SQLite with more than one CPU, ``"process"``: the
     projector as the server's child process (:mod:`api.supervisor`)."""
-    mode = os.environ.get("REGISTRY_PROJECTOR", "").strip()
+    mode = requested_projector_mode()
     if mode:
-        if mode not in PROJECTOR_MODES:
-            raise SettingsError(f"REGISTRY_PROJECTOR: {mode!r} is not one of {PROJECTOR_MODES}")
         return mode
     default = registry.settings.default_projector
     if serving and default == "in-process" and available_cpus() > 1:

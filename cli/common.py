@@ -10,14 +10,12 @@ schema is an error (exit 1) rather than a new, empty store answering "0 events".
 from __future__ import annotations
 
 import errno
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
 import click
 
-from api.i18n import N_
 from cli.texts import Failed, Texts, refusal, store_name, texts_of
 from domain.errors import DomainError
 from registry.application import RegistryApplication
@@ -48,11 +46,15 @@ def open_registry(ctx: click.Context, *, create: bool = False) -> Iterator[Regis
         exists = create or store_exists(settings, EVENTS_TABLE)
         app = RegistryApplication(settings) if exists else None
     except Exception as error:  # the library reports an unreachable store in several ways
+        if isinstance(error, SettingsError):  # ours: the server named, in the user's words
+            reason = tr.gettext(error.template, **error.params)
+        else:
+            reason = str(error).strip() or type(error).__name__
         raise Failed(
             tr.gettext(
                 "Cannot open the registry's database: %(reason)s. Check that the database "
                 "server is running and REGISTRY_DATABASE_URL is right.",
-                reason=str(error).strip() or type(error).__name__,
+                reason=reason,
             )
         ) from None
     if app is None:
@@ -72,70 +74,12 @@ def open_registry(ctx: click.Context, *, create: bool = False) -> Iterator[Regis
         app.close()
 
 
-#: what ``store.settings`` (and ``api.server``) say of a setting that cannot be used, and the
-#: same in the user's words (the named groups are the parameters); anything else is quoted as
-#: it is, after a translated lead
-SETTINGS_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(r"REGISTRY_DATABASE_URL: sqlite:/// needs a file path$"),
-        N_("REGISTRY_DATABASE_URL: after sqlite:/// give the path of the registry's file."),
-    ),
-    (
-        re.compile(r"REGISTRY_DATABASE_URL: an in-memory SQLite store would lose every event"),
-        N_(
-            "REGISTRY_DATABASE_URL: a registry in memory would lose every event when the "
-            "command ends; give the path of a file."
-        ),
-    ),
-    (
-        re.compile(r"REGISTRY_DATABASE_URL: schema (?P<schema>'.*') is not a valid name$"),
-        N_(
-            "REGISTRY_DATABASE_URL: %(schema)s is not a schema name (small Latin letters, "
-            "digits and _, not starting with a digit)."
-        ),
-    ),
-    (
-        re.compile(r"REGISTRY_DATABASE_URL: postgresql:// needs a database name$"),
-        N_("REGISTRY_DATABASE_URL: after postgresql://USER@HOST:PORT/ give the database name."),
-    ),
-    (
-        re.compile(r"REGISTRY_DATABASE_URL: the port is not a number$"),
-        N_("REGISTRY_DATABASE_URL: the port of the database server is not a number."),
-    ),
-    (
-        re.compile(r"REGISTRY_DATABASE_URL: (?P<url>'.*') is neither sqlite:///path nor "),
-        N_(
-            "REGISTRY_DATABASE_URL: %(url)s is neither sqlite:///PATH nor "
-            "postgresql://USER@HOST:PORT/DATABASE."
-        ),
-    ),
-    (
-        re.compile(r"REGISTRY_DATABASE_URL: (?P<name>\w+) must be a whole number of at least 1$"),
-        N_("REGISTRY_DATABASE_URL: %(name)s must be a whole number, at least 1."),
-    ),
-    (
-        re.compile(r"REGISTRY_PROJECTOR: (?P<mode>'.*') is not one of "),
-        N_(
-            "REGISTRY_PROJECTOR: %(mode)s is not a way to run the projector: give in-process "
-            "or external."
-        ),
-    ),
-)
-
-
 def settings_problem(error: SettingsError, tr: Texts) -> str:
-    """Wrong settings (``store.settings``), in the user's language: what to change."""
-    said = str(error)
-    for pattern, msgid in SETTINGS_PROBLEMS:
-        found = pattern.match(said)
-        if found is not None:
-            return tr.gettext(
-                "The settings cannot be used: %(reason)s Nothing was recorded.",
-                reason=tr.gettext(msgid, **found.groupdict()),
-            )
+    """Wrong settings (``store.settings``, ``api.server``), in the user's language: what to
+    change (the error's own msgid and parameters)."""
     return tr.gettext(
-        "The settings cannot be used: %(reason)s. Nothing was recorded.",
-        reason=said.rstrip("."),
+        "The settings cannot be used: %(reason)s Nothing was recorded.",
+        reason=tr.gettext(error.template, **error.params),
     )
 
 

@@ -553,6 +553,12 @@ def serve(
     check_port_free(host, port)  # before anything starts, demo or store
     if projector:
         os.environ["REGISTRY_PROJECTOR"] = projector
+    from api.server import requested_projector_mode
+
+    try:
+        requested_projector_mode()  # a wrong REGISTRY_PROJECTOR: refused before the store
+    except SettingsError as error:
+        raise Failed(settings_problem(error, tr)) from None
     with open_registry(ctx, create=True) as app:  # fails fast, clearly, on a bad store
         os.environ["REGISTRY_DATABASE_URL"] = app.settings.database_url
         from api.server import default_projector_mode

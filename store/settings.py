@@ -34,7 +34,17 @@ _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 class SettingsError(ValueError):
-    """The configuration cannot be used; the message says what to change."""
+    """The configuration cannot be used; the message says what to change.
+
+    ``template`` is the message in English with ``%(name)s`` placeholders — the msgid the
+    command line translates (``cli.common.settings_problem``; extracted into the ``cli``
+    catalogue) — and ``params`` its values, quoted as the user wrote them.
+    """
+
+    def __init__(self, template: str, /, **params: str) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template % params if params else template)
 
 
 class Settings(msgspec.Struct, frozen=True):
@@ -167,11 +177,13 @@ def parse_database_url(url: str) -> Settings:
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///") :]
         if not path:
-            raise SettingsError("REGISTRY_DATABASE_URL: sqlite:/// needs a file path")
+            raise SettingsError(
+                "REGISTRY_DATABASE_URL: after sqlite:/// give the path of the registry's file."
+            )
         if path == ":memory:":
             raise SettingsError(
-                "REGISTRY_DATABASE_URL: an in-memory SQLite store would lose every event; "
-                "give a file path"
+                "REGISTRY_DATABASE_URL: a registry in memory would lose every event when the "
+                "command ends; give the path of a file."
             )
         return Settings(database_url=url, backend="sqlite", sqlite_path=path)
     parts = urlsplit(url)
@@ -179,14 +191,22 @@ def parse_database_url(url: str) -> Settings:
         query = parse_qs(parts.query)
         schema = (query.get("schema") or ["public"])[0].lower()
         if not _SCHEMA_RE.match(schema):
-            raise SettingsError(f"REGISTRY_DATABASE_URL: schema {schema!r} is not a valid name")
+            raise SettingsError(
+                "REGISTRY_DATABASE_URL: %(schema)s is not a schema name (small Latin letters, "
+                "digits and _, not starting with a digit).",
+                schema=repr(schema),
+            )
         dbname = unquote(parts.path.lstrip("/"))
         if not dbname:
-            raise SettingsError("REGISTRY_DATABASE_URL: postgresql:// needs a database name")
+            raise SettingsError(
+                "REGISTRY_DATABASE_URL: after postgresql://USER@HOST:PORT/ give the database name."
+            )
         try:
             port = parts.port or 5432
         except ValueError:
-            raise SettingsError("REGISTRY_DATABASE_URL: the port is not a number") from None
+            raise SettingsError(
+                "REGISTRY_DATABASE_URL: the port of the database server is not a number."
+            ) from None
         pool_size = _whole(query, "pool_size", 8)
         pool_timeout = _whole(query, "pool_timeout", 1)
         return Settings(
@@ -203,15 +223,18 @@ def parse_database_url(url: str) -> Settings:
             pg_pool_timeout=pool_timeout,
         )
     raise SettingsError(
-        f"REGISTRY_DATABASE_URL: {url!r} is neither sqlite:///path nor "
-        "postgresql://user@host:port/dbname"
+        "REGISTRY_DATABASE_URL: %(url)s is neither sqlite:///PATH nor "
+        "postgresql://USER@HOST:PORT/DATABASE.",
+        url=repr(url),
     )
 
 
 def _whole(query: dict[str, list[str]], name: str, default: int) -> int:
     text = (query.get(name) or [str(default)])[0]
     if not text.isascii() or not text.isdigit() or int(text) < 1:
-        raise SettingsError(f"REGISTRY_DATABASE_URL: {name} must be a whole number of at least 1")
+        raise SettingsError(
+            "REGISTRY_DATABASE_URL: %(name)s must be a whole number, at least 1.", name=name
+        )
     return int(text)
 
 
@@ -277,7 +300,11 @@ def store_exists(settings: Settings, events_table: str) -> bool:
                 "SELECT to_regclass(%s)", (f'"{settings.pg_schema}".{events_table}',)
             ).fetchone()
     except psycopg.OperationalError as error:
-        raise SettingsError(f"cannot reach {settings.describe()}: {error}".strip()) from error
+        raise SettingsError(
+            "cannot reach %(store)s: %(reason)s",
+            store=settings.describe(),
+            reason=str(error).strip(),
+        ) from error
     return row is not None and row[0] is not None
 
 
@@ -299,7 +326,11 @@ def prepare_store(settings: Settings) -> None:
                 sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(settings.pg_schema))
             )
     except psycopg.OperationalError as error:
-        raise SettingsError(f"cannot reach {settings.describe()}: {error}".strip()) from error
+        raise SettingsError(
+            "cannot reach %(store)s: %(reason)s",
+            store=settings.describe(),
+            reason=str(error).strip(),
+        ) from error
 
 
 #: seconds between reconnection attempts of a pool while the server does not answer
@@ -340,7 +371,8 @@ def load_seal_key(environ: Mapping[str, str] | None = None) -> bytes | None:
         seed = b""
     if len(seed) != 32:
         raise SettingsError(
-            f"{SEAL_KEY_ENV}: expected the 32-byte Ed25519 private key as 64 hexadecimal "
-            "digits or as base64 (`registry audit keygen` makes one)"
+            "%(variable)s is not a signing key: expected the 32-byte Ed25519 private key "
+            "as 64 hexadecimal digits or as base64 (`registry audit keygen` makes one).",
+            variable=SEAL_KEY_ENV,
         )
     return seed

@@ -187,7 +187,9 @@ def test_the_seal_key_reads_hex_or_base64(form):
 def test_a_malformed_seal_key_is_a_clear_settings_error(value):
     from store.settings import SettingsError, load_seal_key
 
-    with pytest.raises(SettingsError, match="REGISTRY_SEAL_KEY: expected the 32-byte"):
+    with pytest.raises(
+        SettingsError, match="REGISTRY_SEAL_KEY is not a signing key: expected the 32-byte"
+    ):
         load_seal_key({"REGISTRY_SEAL_KEY": value})
     assert load_seal_key({}) is None and load_seal_key({"REGISTRY_SEAL_KEY": " "}) is None
 

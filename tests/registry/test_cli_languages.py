@@ -12,7 +12,7 @@ from uuid import UUID
 import pytest
 from click.testing import CliRunner, Result
 
-from cli.common import EVENTS_TABLE, SETTINGS_PROBLEMS
+from cli.common import EVENTS_TABLE
 from cli.main import main
 from cli.texts import Texts, refusal, store_name
 from domain.errors import DomainError
@@ -86,18 +86,52 @@ def test_a_registry_that_does_not_exist_is_named_in_the_users_language(store_url
 
 @pytest.mark.parametrize(("env", "lang"), [(None, "ru"), (KAZAKH, "kk")])
 @pytest.mark.parametrize(
-    ("url", "params"),
+    ("url", "msgid", "params"),
     [
-        ("mysql://x@y/z", {"url": "'mysql://x@y/z'"}),
-        ("sqlite:///:memory:", {}),
-        ("postgresql://postgres@127.0.0.1/test?schema=1x", {"schema": "'1x'"}),
-        ("postgresql://postgres@127.0.0.1/test?pool_size=0", {"name": "pool_size"}),
+        (
+            "mysql://x@y/z",
+            "REGISTRY_DATABASE_URL: %(url)s is neither sqlite:///PATH nor "
+            "postgresql://USER@HOST:PORT/DATABASE.",
+            {"url": "'mysql://x@y/z'"},
+        ),
+        (
+            "sqlite:///:memory:",
+            "REGISTRY_DATABASE_URL: a registry in memory would lose every event when the "
+            "command ends; give the path of a file.",
+            {},
+        ),
+        (
+            "sqlite:///",
+            "REGISTRY_DATABASE_URL: after sqlite:/// give the path of the registry's file.",
+            {},
+        ),
+        (
+            "postgresql://postgres@127.0.0.1/test?schema=1x",
+            "REGISTRY_DATABASE_URL: %(schema)s is not a schema name (small Latin letters, "
+            "digits and _, not starting with a digit).",
+            {"schema": "'1x'"},
+        ),
+        (
+            "postgresql://postgres@127.0.0.1/",
+            "REGISTRY_DATABASE_URL: after postgresql://USER@HOST:PORT/ give the database name.",
+            {},
+        ),
+        (
+            "postgresql://postgres@127.0.0.1:port/test",
+            "REGISTRY_DATABASE_URL: the port of the database server is not a number.",
+            {},
+        ),
+        (
+            "postgresql://postgres@127.0.0.1/test?pool_size=0",
+            "REGISTRY_DATABASE_URL: %(name)s must be a whole number, at least 1.",
+            {"name": "pool_size"},
+        ),
     ],
 )
-def test_bad_settings_are_said_in_the_users_language(env, lang, url, params):
+def test_bad_settings_are_said_in_the_users_language(env, lang, url, msgid, params):
     with pytest.raises(SettingsError) as error:
         load_settings(url)
-    [msgid] = [m for pattern, m in SETTINGS_PROBLEMS if pattern.match(str(error.value))]
+    assert (error.value.template, error.value.params) == (msgid, params)
     reason = said(lang, msgid, **params)
     for args in (["info"], ["serve", "--port", "8123"]):
         result = registry(url, *args, env=env)
@@ -107,6 +141,52 @@ def test_bad_settings_are_said_in_the_users_language(env, lang, url, params):
                 lang, "The settings cannot be used: %(reason)s Nothing was recorded.", reason=reason
             ),
         )
+
+
+@pytest.mark.parametrize(("env", "lang"), [({**NO_LANG}, "ru"), ({**KAZAKH}, "kk")])
+def test_an_unknown_projector_mode_names_every_mode_in_the_users_language(
+    store_url, monkeypatch, env, lang
+):
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("must not start"))
+    env["REGISTRY_PROJECTOR"] = "thread"
+    result = registry(store_url, "serve", "--port", "8123", env=env)
+    reason = said(
+        lang,
+        "REGISTRY_PROJECTOR: %(mode)s is not a way to run the projector: give one of %(modes)s.",
+        mode="'thread'",
+        modes="process, in-process, external",
+    )
+    refused(
+        result,
+        said(lang, "The settings cannot be used: %(reason)s Nothing was recorded.", reason=reason),
+    )
+    assert absent(store_url)  # refused before the store was made
+
+
+@pytest.mark.parametrize(("env", "lang"), [(None, "ru"), (KAZAKH, "kk")])
+def test_an_unreachable_database_server_is_said_in_the_users_language(env, lang):
+    url = "postgresql://postgres@127.0.0.1:1/test"  # nothing listens on port 1
+    result = registry(url, "info", env=env)
+    assert result.exit_code == 1, result.output
+    wrapper = said(
+        lang,
+        "Cannot open the registry's database: %(reason)s. Check that the database server is "
+        "running and REGISTRY_DATABASE_URL is right.",
+        reason="\0",
+    )
+    before, after = wrapper.split("\0")
+    unreachable = said(
+        lang,
+        "cannot reach %(store)s: %(reason)s",
+        store=parse_database_url(url).describe(),
+        reason="\0",
+    ).split("\0")[0]
+    output = " ".join(result.output.split())  # as one line, however the terminal wrapped it
+    assert output.startswith(" ".join((before + unreachable).split())), output
+    assert output.endswith(" ".join(after.split())), output
+    assert "Traceback" not in result.output
 
 
 def test_serve_on_a_busy_port_says_so_in_kazakh_and_starts_nothing(store_url, monkeypatch):
