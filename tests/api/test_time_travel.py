@@ -149,14 +149,8 @@ async def test_as_of_the_head_is_the_live_view_and_before_the_amendment_the_old_
     assert rows(exactly) == AFTER_AMENDMENT and exactly["as_of_position"] == story.amended
 
 
-def test_every_past_version_replays_as_a_fresh_aggregate_would(ctx, monkeypatch):
-    """Checkpoints every 3 versions, so copies, replays from a checkpoint and the cache
-    catching up with new events are all exercised against the repository's own replay."""
-    monkeypatch.setattr(time_travel, "CHECKPOINT_EVERY", 3)
-    travel = time_travel.TimeTravel(ctx.registry)
-    publish_and_amend(ctx)
-    timeline = travel.timeline(ctx.world.competition)
-    assert timeline is not None and timeline.checkpoints
+def appeal_kasymova(ctx: Ctx) -> None:
+    """One more amendment after ``publish_and_amend``'s: Kasymova's A2 on appeal."""
     ctx.registry.amend_mark(
         actor=ORGANISER,
         competition_id=ctx.world.competition,
@@ -165,6 +159,17 @@ def test_every_past_version_replays_as_a_fresh_aggregate_would(ctx, monkeypatch)
         value="19.00",
         reason="Апелляция",
     )
+
+
+def test_every_past_version_replays_as_a_fresh_aggregate_would(ctx, monkeypatch):
+    """Checkpoints every 3 versions, so copies, replays from a checkpoint and the cache
+    catching up with new events are all exercised against the repository's own replay."""
+    monkeypatch.setattr(time_travel, "CHECKPOINT_EVERY", 3)
+    travel = time_travel.TimeTravel(ctx.registry)
+    publish_and_amend(ctx)
+    timeline = travel.timeline(ctx.world.competition)
+    assert timeline is not None and timeline.checkpoints
+    appeal_kasymova(ctx)
     timeline = travel.timeline(ctx.world.competition)
     assert timeline is not None
     competition = ctx.registry.competition(ctx.world.competition)
@@ -199,14 +204,7 @@ def test_the_standings_of_a_moment_are_computed_once_and_stay_right(ctx, monkeyp
     kept = travel.standings(before)
     assert kept == fresh(before.version) and kept != travel.standings(amended)
     assert travel.standings(at(story.amended - 1)) is kept  # asked again: not recomputed
-    ctx.registry.amend_mark(  # a later event changes no earlier moment
-        actor=ORGANISER,
-        competition_id=ctx.world.competition,
-        competitor_id=ctx.world.people[KASYMOVA],
-        aspect_id="A2",
-        value="19.00",
-        reason="Апелляция",
-    )
+    appeal_kasymova(ctx)  # a later event changes no earlier moment
     assert travel.standings(at(story.amended - 1)) is kept
     latest = at(ctx.registry.head_position())
     assert travel.standings(latest) == fresh(latest.version) != travel.standings(amended)
