@@ -38,27 +38,31 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.http import (  # noqa: E402
-    CHILDREN,
-    HOST,
-    V1,
+from bench.load import (  # noqa: E402
     Item,
     RawConnection,
+    settle,
+    wait_caught_up,
+    wait_http,
+)
+from bench.marking import (  # noqa: E402
     Setup,
-    child_env,
     create_admin,
     expected_keys,
     expert_marks,
+    set_up,
+    stored_marks,
+)
+from bench.serving import (  # noqa: E402
+    CHILDREN,
+    HOST,
+    V1,
+    child_env,
     free_port,
     registry_command,
     say,
-    set_up,
-    settle,
     spawn,
     stop,
-    stored_marks,
-    wait_caught_up,
-    wait_http,
 )
 
 

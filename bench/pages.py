@@ -46,10 +46,14 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
 from bench.figures import emit, figure  # noqa: E402
-from bench.http import (  # noqa: E402
+from bench.load import (  # noqa: E402
+    RawConnection,
+    wait_caught_up,
+    wait_http,
+)
+from bench.serving import (  # noqa: E402
     HOST,
     V1,
-    RawConnection,
     child_env,
     free_port,
     registry_command,
@@ -57,8 +61,6 @@ from bench.http import (  # noqa: E402
     spawn,
     stop,
     tail,
-    wait_caught_up,
-    wait_http,
 )
 
 TARGET_RATIO = 0.8

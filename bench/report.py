@@ -30,7 +30,8 @@ processes (``--scaling``). A benchmark without ``--database-url`` runs on SQLite
 its lines' ``store``). Each benchmark's output is kept in ``bench/results/<bench>.log``.
 
 Benchmarks: every ``bench/*.py`` but the helpers (``bare_app``, ``synthetic``, ``phases``,
-``figures``, ``timed_app``, this file) and ``faults.py`` (fault figures, no floor). A new one
+``figures``, ``timed_app``, ``bench/http.py``'s ``serving``, ``load`` and ``marking``, this
+file) and ``faults.py`` (fault figures, no floor). A new one
 is picked up when it prints the report line; ``--quick`` / ``--database-url`` are passed on
 only to a benchmark whose source mentions them.
 
@@ -75,7 +76,18 @@ KNOWN: dict[str, list[str]] = {
 }
 #: added to a benchmark's options on PostgreSQL
 ON_POSTGRES: dict[str, list[str]] = {"http": ["--scaling", "1,2,4"]}
-NOT_BENCHMARKS = {"__init__", "bare_app", "synthetic", "phases", "figures", "timed_app", "report"}
+NOT_BENCHMARKS = {
+    "__init__",
+    "bare_app",
+    "synthetic",
+    "phases",
+    "figures",
+    "timed_app",
+    "serving",
+    "load",
+    "marking",
+    "report",
+}
 #: benchmarks that print no figure against a floor
 SKIPPED = {"faults"}
 CLK_TCK = os.sysconf("SC_CLK_TCK")

@@ -53,23 +53,27 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
 from bench.figures import emit, limit  # noqa: E402
-from bench.http import (  # noqa: E402
-    HOST,
+from bench.load import (  # noqa: E402
+    wait_caught_up,
+    wait_http,
+)
+from bench.marking import (  # noqa: E402
     SHEET,
-    V1,
     Api,
-    child_env,
     create_admin,
+    scheme,
+)
+from bench.serving import (  # noqa: E402
+    HOST,
+    V1,
+    child_env,
     free_port,
     process_tree_cpu,
     registry_command,
     run_loop,
-    scheme,
     spawn,
     stop,
     tail,
-    wait_caught_up,
-    wait_http,
 )
 
 ASPECTS = 20  # 20 x 5.00 = 100.00
