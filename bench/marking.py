@@ -116,6 +116,36 @@ def scheme(aspects: int, max_mark: str) -> dict[str, Any]:
     }
 
 
+async def mark_and_lock(
+    api: Api,
+    path: str,
+    people: Sequence[str],
+    aspects: int,
+    tokens: Sequence[str],
+    chief_token: str,
+) -> int:
+    """Every mark of a started competition (``path``) of ``aspects`` measurement aspects
+    (``M000``...), the same pseudo-random values each run, in sheets of ``SHEET`` sent by
+    ``tokens`` in turn; then the chief locks it with an override (the bench's experts do not
+    sign off one by one). Answers how many marks were sent."""
+    rng = random.Random(7)
+    marks = [
+        {
+            "competitor_id": person,
+            "aspect_id": f"M{a:03d}",
+            "value": f"{rng.randint(100, 500) / 100:.2f}",
+        }
+        for person in people
+        for a in range(aspects)
+    ]
+    for n in range(0, len(marks), SHEET):
+        token = tokens[(n // SHEET) % len(tokens)]
+        await api.call("POST", f"{path}/marks", token, {"marks": marks[n : n + SHEET]})
+    override = {"override_reason": "bench: synthetic marks"}
+    await api.call("POST", f"{path}/lock", chief_token, override)
+    return len(marks)
+
+
 async def set_up(
     port: int, admin: str, *, competitors: int, experts: int, single: int, sheets: int
 ) -> Setup:
@@ -250,26 +280,12 @@ async def set_up(
         # the published competition: every mark by sheets, lock, publish
         published = competitions[-1]
         c = f"{V1}/competitions/{published}"
-        rng = random.Random(7)
-        marks = [
-            {
-                "competitor_id": person,
-                "aspect_id": f"M{a:03d}",
-                "value": f"{rng.randint(100, 500) / 100:.2f}",
-            }
-            for person in people
-            for a in range(PUBLISHED_ASPECTS)
-        ]
-        for n in range(0, len(marks), SHEET):
-            token = expert_accounts[(n // SHEET) % experts]["token"]
-            await api.call("POST", f"{c}/marks", token, {"marks": marks[n : n + SHEET]})
-        # the bench's experts do not sign off one by one: the chief records an override
-        override = {"override_reason": "bench: synthetic marks"}
-        await api.call("POST", f"{c}/lock", chief["token"], override)
+        tokens = [account["token"] for account in expert_accounts]
+        marked = await mark_and_lock(api, c, people, PUBLISHED_ASPECTS, tokens, chief["token"])
         last = await api.call("POST", f"{c}/publish", organiser)
         standings = await fetch_standings(port, published, last["position"])
         say(
-            f"  set-up: published competition ({len(marks):,} marks), standings "
+            f"  set-up: published competition ({marked:,} marks), standings "
             f"{len(standings):,} bytes; set-up took {time.perf_counter() - started:.1f} s"
         )
         return Setup(

@@ -58,9 +58,9 @@ from bench.load import (  # noqa: E402
     wait_http,
 )
 from bench.marking import (  # noqa: E402
-    SHEET,
     Api,
     create_admin,
+    mark_and_lock,
     scheme,
 )
 from bench.serving import (  # noqa: E402
@@ -253,21 +253,7 @@ async def set_up(port: int, admin: str, competitors: int) -> World:
                 {"account_id": account["id"], "role": role, "organisation_id": enterprise},
             )
         await api.call("POST", f"{c}/start", organiser)
-        rng = random.Random(7)
-        marks = [
-            {
-                "competitor_id": person,
-                "aspect_id": f"M{a:03d}",
-                "value": f"{rng.randint(100, 500) / 100:.2f}",
-            }
-            for person in people
-            for a in range(ASPECTS)
-        ]
-        for n in range(0, len(marks), SHEET):
-            await api.call("POST", f"{c}/marks", expert["token"], {"marks": marks[n : n + SHEET]})
-        # the bench's experts do not sign off one by one: the chief records an override
-        override = {"override_reason": "bench: synthetic marks"}
-        await api.call("POST", f"{c}/lock", chief["token"], override)
+        await mark_and_lock(api, c, people, ASPECTS, [expert["token"]], chief["token"])
         return World(organiser, chief["token"], expert["id"], expert["token"], competition, people)
     finally:
         await api.close()
