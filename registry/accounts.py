@@ -86,15 +86,33 @@ class AccountCache:
     def authenticate_hash(self, account_id: UUID, token_hash: str) -> Account | None:
         """As :meth:`authenticate`, from the account id and the hash of its token (a web
         session keeps these, never the token): None once the token is rotated or revoked."""
+        return self.authenticate_at(account_id, token_hash, self._stored_version(account_id))
+
+    def authenticate_at(
+        self, account_id: UUID, token_hash: str, stored_version: int | None
+    ) -> Account | None:
+        """As :meth:`authenticate_hash`, given the account's newest stored version as just
+        looked up (None or 0: no such aggregate); reads the account only if it changed."""
         account: Aggregate | None = self._accounts.get(account_id)
-        if account is None or account.version != self._stored_version(account_id):
-            account = self._find(account_id)
+        if account is None or account.version != stored_version:
+            account = self._find(account_id) if stored_version else None
             if isinstance(account, Account):
                 if len(self._accounts) >= MAX_CACHED_ACCOUNTS:
                     self._accounts.clear()
                 self._accounts[account_id] = account
-        if not isinstance(account, Account) or account.revoked or not account.token_hash:
-            return None
-        if not hmac.compare_digest(account.token_hash, token_hash):
-            return None
-        return account
+        return _live(account, token_hash)
+
+    def cached(self, account_id: UUID, stored_version: int | None) -> bool:
+        """Whether the account is held here at that version: :meth:`authenticate_at` then
+        reads nothing (it may run on the event loop)."""
+        account = self._accounts.get(account_id)
+        return account is not None and account.version == stored_version
+
+
+def _live(account: Aggregate | None, token_hash: str) -> Account | None:
+    """The account, if it is live and the token's hash is its current one."""
+    if not isinstance(account, Account) or account.revoked or not account.token_hash:
+        return None
+    if not hmac.compare_digest(account.token_hash, token_hash):
+        return None
+    return account

@@ -198,6 +198,18 @@ class RegistryApplication(ServiceBase):
         see ``registry.accounts.AccountCache``. Read it, never change it."""
         return self._accounts.authenticate(token)
 
+    def authenticate_at(
+        self, account_id: UUID, token_hash: str, stored_version: int | None
+    ) -> Account | None:
+        """As :meth:`authenticate_session`, given the account's newest stored version as
+        just looked up (``stored_versions``): reads the account only if it changed."""
+        return self._accounts.authenticate_at(account_id, token_hash, stored_version)
+
+    def account_held(self, account_id: UUID, stored_version: int | None) -> bool:
+        """Whether :meth:`authenticate_at` would read nothing (the account is held here at
+        that version): it may then run on the event loop."""
+        return self._accounts.cached(account_id, stored_version)
+
     def authenticate_session(self, account_id: UUID, token_hash: str) -> Account | None:
         """The live account of a web session (its account id and token hash), or None once
         the token is rotated or the account revoked."""

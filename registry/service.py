@@ -168,6 +168,10 @@ class ServiceBase(Application[UUID]):
         """The newest version of an aggregate in the store (0: none), by one cheap lookup."""
         return self._lookups.stored_version(aggregate_id)
 
+    def stored_versions(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """:meth:`stored_version` of several aggregates by one lookup (absent: none)."""
+        return self._lookups.stored_versions(aggregate_ids)
+
     def position_of(self, aggregate_id: UUID, version: int) -> int:
         """The notification position of one stored event of an aggregate."""
         return self._lookups.position_of(aggregate_id, version)

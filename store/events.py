@@ -464,6 +464,24 @@ class EventLookups(EventsTable):
         )
         return int(row[0] or 0) if row else 0
 
+    def stored_versions(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """:meth:`stored_version` of several aggregates in one lookup (the requests of one
+        moment checking their tokens: ``api.coalesce``); an id with no event is left out."""
+        if not aggregate_ids:
+            return {}
+        params: list[Any]
+        if self.sqlite:
+            params = [i.hex for i in aggregate_ids]
+            where = f"originator_id IN ({', '.join('?' for _ in params)})"
+        else:
+            params, where = [list(aggregate_ids)], "originator_id = ANY(%s)"
+        rows = self.fetch(
+            f"SELECT originator_id, MAX(originator_version) FROM {self.table} "
+            f"WHERE {where} GROUP BY originator_id",
+            params,
+        )
+        return {_uuid(key): int(version) for key, version in rows}
+
     def position_of(self, aggregate_id: UUID, version: int) -> int:
         """The notification position of one stored event of an aggregate."""
         m = self.mark
@@ -485,3 +503,8 @@ class EventLookups(EventsTable):
         application's to close)."""
         if self._readers is not None:
             self._readers.close()
+
+
+def _uuid(value: UUID | str) -> UUID:
+    """An aggregate id as read from the table (uuid on PostgreSQL, hex text on SQLite)."""
+    return value if isinstance(value, UUID) else UUID(value)

@@ -114,3 +114,19 @@ def test_mark_values_are_structs_after_decoding(app):
     programme = events[-1].originator_id
     proposed = [e for e in app.events.get(programme) if hasattr(e, "placing")]
     assert proposed and all(isinstance(e.placing, Placing) for e in proposed)
+
+
+def test_the_versions_of_several_aggregates_come_from_one_lookup(app):
+    """``stored_versions`` (the tokens of one moment checked together) answers what
+    ``stored_version`` answers for each aggregate, and leaves out ids with no event."""
+    from tests.helpers import build_world
+
+    world = build_world(app)
+    ids = [world.competition, *world.experts.values(), *world.people.values()]
+    unknown = UUID("00000000-0000-4000-8000-000000000000")
+    found = app.stored_versions([*ids, unknown])
+    assert found == {i: app.stored_version(i) for i in ids}
+    assert all(version >= 1 for version in found.values())
+    assert found[world.competition] > 1  # created, then given aspects, entrants, experts
+    assert app.stored_versions([]) == {}
+    assert app.stored_versions([unknown]) == {}
