@@ -5,7 +5,9 @@ pages): no ``Authorization`` header means the public (``request.user`` is None);
 is not ``Bearer <token>``, or a token that is unknown, rotated out or revoked, is refused with
 401 at once — :meth:`RegistryApplication.authenticate` looks up the account's newest version
 in the store on every request (and reads its events again when it changed), so a revocation or
-rotation made by any process counts at once.
+rotation made by any process counts at once. On PostgreSQL that lookup is a round trip: the
+requests that check their tokens at the same moment share one (:func:`authenticate`,
+:mod:`api.coalesce`), still started after each of them arrived.
 
 Authorisation (guards, declared per endpoint). The order of the checks, so that every answer
 is predictable:
@@ -32,13 +34,16 @@ from uuid import UUID
 
 from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
+from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from api.coalesce import Coalesced
 from api.messages import Message, OneOf
 from api.problems import ApiProblem, forbidden, unauthorized
 from domain.account import Account
 from domain.values import ExpertRole, Role
+from registry.accounts import hash_token, token_account_id
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
 MAX_TOKEN_LENGTH = 512
@@ -63,16 +68,42 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         token = bearer_token(header)
         if token is None:
             raise unauthorized("the Authorization header must be 'Bearer <token>'")
-        registry = connection.app.state.registry
-        if registry.settings.local_lookups:
-            # a cached account, checked against its newest stored version in a local file:
-            # not worth a trip to a worker thread
-            account = registry.authenticate(token)
-        else:
-            account = await sync_to_thread(registry.authenticate, token)
+        account = await authenticate(connection.app.state, token)
         if account is None:
             raise unauthorized("the token is unknown, rotated out or revoked")
         return AuthenticationResult(user=account, auth=account.id)
+
+
+async def authenticate(state: State, token: str) -> Account | None:
+    """The live account of a bearer token, or None (see the module). A local store (SQLite)
+    is asked on the event loop; otherwise the account's newest version comes from a lookup
+    shared with the requests asking at the same moment, and the account is read again (in
+    a worker thread) only if it changed."""
+    registry = state.registry
+    if registry.settings.local_lookups:
+        # a cached account, checked against its newest stored version in a local file:
+        # not worth a trip to a worker thread
+        account: Account | None = registry.authenticate(token)
+        return account
+    account_id = token_account_id(token)
+    if account_id is None:
+        return None
+    return await authenticate_hash(state, account_id, hash_token(token))
+
+
+async def authenticate_hash(state: State, account_id: UUID, token_hash: str) -> Account | None:
+    """:func:`authenticate` from the account id and its token's hash (a web session's)."""
+    registry = state.registry
+    if registry.settings.local_lookups:
+        return await sync_to_thread(registry.authenticate_session, account_id, token_hash)
+    versions = state.get("account_versions")
+    if versions is None:
+        versions = state.account_versions = Coalesced(registry.stored_versions)
+    version = await versions.get(account_id)
+    if registry.account_held(account_id, version):
+        account: Account | None = registry.authenticate_at(account_id, token_hash, version)
+        return account
+    return await sync_to_thread(registry.authenticate_at, account_id, token_hash, version)
 
 
 def caller(connection: ASGIConnection) -> Account:

@@ -36,12 +36,11 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from litestar.concurrency import sync_to_thread
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import commands
 from api import schemas as s
-from api.auth import bearer_token, marking_refusal
+from api.auth import authenticate, bearer_token, marking_refusal
 from api.routes import answer, expected_version
 from api.strict_json import decode
 
@@ -112,10 +111,7 @@ class MarksShortcut:
         ):
             await self.app(scope, receive, send)
             return
-        if registry.settings.local_lookups:
-            account = registry.authenticate(token)
-        else:
-            account = await sync_to_thread(registry.authenticate, token)
+        account = await authenticate(scope["litestar_app"].state, token)
         if account is None:
             await self.app(scope, receive, send)  # 401, counted by the rate limit outside
             return

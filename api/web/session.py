@@ -44,6 +44,7 @@ from litestar.response import Redirect, Template
 from litestar.stores.file import FileStore
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from api.auth import authenticate_hash
 from api.web.pages import local_path, redirect, render, viewer
 from domain.values import Role
 from registry.accounts import hash_token
@@ -187,10 +188,7 @@ class SessionAuthMiddleware(ASGIMiddleware):
             except (TypeError, ValueError):
                 account_id, expires, token_hash = None, 0.0, ""
             if account_id is not None and expires > time.time():
-                registry = scope["app"].state.registry
-                account = await sync_to_thread(
-                    registry.authenticate_session, account_id, token_hash
-                )
+                account = await authenticate_hash(scope["app"].state, account_id, token_hash)
             if account is None:
                 session.clear()
             else:

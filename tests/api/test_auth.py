@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 from litestar.testing import AsyncTestClient
 
-from api.server import create_app, executor_threads
+from api.server import build_app, create_app, executor_threads
 from registry.application import RegistryApplication
 from tests.api.conftest import bearer
+from tests.api.test_availability import NO_RATES, serving
 
 ORG = {
     "name_ru": "Колледж связи",
@@ -195,3 +199,33 @@ async def test_the_executor_is_sized_to_the_connection_pool(app, client):
         assert executor._max_workers == app.settings.pg_pool_size + app.settings.pg_max_overflow
     else:
         assert executor._max_workers == 15
+
+
+async def test_tokens_checked_at_once_share_a_lookup_and_still_see_a_revocation(app, ctx):
+    """Many requests at once, served by uvicorn as in production (PostgreSQL: one lookup of
+    their accounts' versions for all, api.coalesce): each is answered as if it had looked
+    alone, and a revocation made just before the next burst is seen by every request of it."""
+    seen = {"X-Registry-Min-Position": str(app.head_position())}  # the views hold the world
+    organiser = ctx.auth("organiser", **seen)
+    auditor = ctx.auth("auditor", **seen)
+    path = f"/api/v1/competitions/{ctx.world.competition}"
+    burst = [organiser, auditor] * 10
+    api = build_app(app, projector="in-process", limits=NO_RATES)
+    with serving(api) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            answers = await asyncio.gather(*(client.get(path, headers=h) for h in burst))
+            assert [a.status_code for a in answers] == [200] * len(burst)
+            versions = api.state.get("account_versions")
+            if app.settings.backend == "sqlite":
+                assert versions is None  # a local file: every request looks for itself
+            else:
+                assert versions.keys <= 2 * versions.lookups  # the two accounts, per lookup
+                assert versions.lookups < len(burst)  # shared
+            revoked = await client.post(
+                f"/api/v1/accounts/{ctx.actors.ids['auditor']}/revoke",
+                json={"reason": "перевёлся в другой колледж"},
+                headers=ctx.auth("admin"),
+            )
+            assert revoked.status_code == 200
+            answers = await asyncio.gather(*(client.get(path, headers=h) for h in burst))
+            assert [a.status_code for a in answers] == [200, 401] * 10
