@@ -43,6 +43,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter
 from litestar.serialization import encode_json
 
+from api.coalesce import Coalesced
 from api.problems import ApiProblem, problem_responses
 from domain.errors import N_
 from projections import models
@@ -78,6 +79,16 @@ IfNoneMatch = Annotated[
     str | None,
     HeaderParameter(name="If-None-Match", required=False, max_length=200),
 ]
+
+
+def _still(
+    hit: tuple[int, str, bytes, bytes], changed: int | None, position: int
+) -> tuple[str, bytes, bytes, int] | None:
+    """A remembered answer (``hit``) with the views' position, if the competition's rows
+    last changed where they had when it was encoded."""
+    if changed is None or hit[0] != changed:
+        return None
+    return hit[1], hit[2], hit[3], position
 
 
 class ReadSide:
@@ -127,7 +138,14 @@ class ReadSide:
         #: without the projector here, on PostgreSQL (its own ``registry project``): the same
         #: lookup through the views' pool, one round trip instead of the rows' two and
         #: their encoding; it blocks, so callers on the event loop ask :attr:`lookup_blocks`
+        #: (or use :meth:`cached_standings_shared`: the requests of one moment share one)
         self._pooled = projector is None and self._views is None
+        self.shared_rows = Coalesced(self._changed_in_views) if self._pooled else None
+        self._many = (
+            f"SELECT (SELECT notification_id FROM {store.tracking_table} "
+            f"WHERE application_name = ?) AS tracked, id, position FROM "
+            f"{store.table('v_competition')} WHERE id = ANY(?)"
+        )
 
     @cached_property
     def prizes(self) -> PrizeQueries:
@@ -170,6 +188,7 @@ class ReadSide:
             changed = self._changed.get(competition_id)
         if hit is None:
             return None
+        position: int | None
         if self.projector is not None:
             position = self.results_position()
         elif self._views is not None:
@@ -184,9 +203,32 @@ class ReadSide:
             position, changed = int(found["tracked"] or 0), int(found["position"])
         else:
             return None
-        if changed is None or hit[0] != changed:
+        return _still(hit, changed, position)
+
+    async def cached_standings_shared(
+        self, competition_id: UUID
+    ) -> tuple[str, bytes, bytes, int] | None:
+        """:meth:`cached_standings` on the event loop: with the projector elsewhere on
+        PostgreSQL, the lookup is shared by the requests asking at the same moment (one round
+        trip for all of them, started after each arrived: :mod:`api.coalesce`)."""
+        if self.shared_rows is None:
+            if self.lookup_blocks:
+                return await sync_to_thread(self.cached_standings, competition_id)
+            return self.cached_standings(competition_id)
+        with self._lock:
+            hit = self._encoded.get(competition_id)
+        if hit is None:
             return None
-        return hit[1], hit[2], hit[3], position
+        found = await self.shared_rows.get(competition_id)
+        if found is None:
+            return None
+        return _still(hit, found[1], found[0])
+
+    def _changed_in_views(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, int]]:
+        """(the results views' position, the position that last changed the competition's
+        rows) of each competition with rows, by one lookup."""
+        rows = self.store.fetchall(self._many, (ResultsProjection.name, [str(i) for i in ids]))
+        return {UUID(row["id"]): (int(row["tracked"] or 0), int(row["position"])) for row in rows}
 
     def remember_standings(
         self, competition_id: UUID, position: int, answer: models.StandingsOut

@@ -197,11 +197,7 @@ async def get_standings(
     await await_position(request, min_position)
     side = read_side(request)
     if as_of is None:
-        hit = (
-            await sync_to_thread(side.cached_standings, competition_id)
-            if side.lookup_blocks
-            else side.cached_standings(competition_id)
-        )
+        hit = await side.cached_standings_shared(competition_id)
         if hit is not None and _may_see(request, competition_id, hit[0]):
             _, head, tail, position = hit
             # nothing disputed: the answer is the same for those who see who gave what

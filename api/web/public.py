@@ -281,11 +281,7 @@ async def competition_page(request: AnyRequest, competition_id: FromPath[UUID]) 
     if plain and (part or account is None):
         # the read side still holds these standings encoded: no thread, no query
         side = read_side(request)
-        hit = (
-            await sync_to_thread(side.cached_standings, competition_id)
-            if side.lookup_blocks
-            else side.cached_standings(competition_id)
-        )
+        hit = await side.cached_standings_shared(competition_id)
         if hit is not None and may_see(account, competition_id, hit[0]):
             key = (competition_id, language(request), "part" if part else "page")
             body = standings_pages(request).get(key, hit[1], hit[2])

@@ -135,3 +135,54 @@ async def test_answers_from_memory_with_the_projector_in_another_process(app):
             assert (await client.get(path)).status_code == 404
     finally:
         store.close()
+
+
+async def test_standings_asked_at_once_share_a_lookup_and_each_is_fresh(app):
+    """Many GETs at once, served by uvicorn, with ``registry project`` elsewhere: on
+    PostgreSQL they check their remembered answer with one shared lookup (api.coalesce),
+    and every answer after a projected change holds it."""
+    import httpx
+
+    from api.server import build_app
+    from projections.runner import Projector
+    from projections.store import ViewStore
+    from tests.api.test_availability import NO_RATES, serving
+
+    ctx = make_ctx(app)
+    store = ViewStore(app.settings)
+    projector = Projector(app, store)  # "the other process": run by hand below
+    try:
+        projector.catch_up()
+        api = build_app(app, projector="external", limits=NO_RATES)
+        side: ReadSide = api.state.read_side
+        path = f"/api/v1/competitions/{ctx.world.competition}/standings"
+        organiser = ctx.auth("organiser")
+        with serving(api) as url:
+            async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+                before = (await client.get(path, headers=organiser)).json()  # remembered
+                person = ctx.world.people["Нұрланов Әлихан"]
+                app.enter_mark(
+                    actor=ctx.world.experts["e1"],
+                    competition_id=ctx.world.competition,
+                    competitor_id=person,
+                    aspect_id="A1",
+                    value="27.50",
+                )
+                projector.catch_up()
+                for _ in range(2):  # the first burst reads the views, the second memory
+                    answers = await asyncio.gather(
+                        *(client.get(path, headers=organiser) for _ in range(20))
+                    )
+                    bodies = [a.json() for a in answers]
+                    assert all(a.status_code == 200 for a in answers)
+                    for body in bodies:
+                        assert body["as_of_position"] == app.head_position()
+                        row = next(r for r in body["rows"] if r["competitor_id"] == str(person))
+                        assert row["total"] == "27.50"
+                        assert body["rows"] != before["rows"]
+        if app.settings.backend == "sqlite":
+            assert side.shared_rows is None  # the views' local file: each looks for itself
+        else:
+            assert 0 < side.shared_rows.lookups < 40
+    finally:
+        store.close()
