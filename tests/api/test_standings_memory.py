@@ -4,6 +4,7 @@ shown to someone who may not see them: every answer equals a fresh read of the v
 from __future__ import annotations
 
 import asyncio
+from uuid import UUID
 
 import msgspec
 
@@ -23,6 +24,19 @@ async def _settled(app, client, path: str, headers: dict[str, str]) -> dict:
     response = await client.get(path, headers=headers)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def _mark_27_50(app, ctx) -> UUID:
+    """Expert e1 gives Нұрланов Әлихан 27.50 on A1 (written to the store, not projected)."""
+    person = ctx.world.people["Нұрланов Әлихан"]
+    app.enter_mark(
+        actor=ctx.world.experts["e1"],
+        competition_id=ctx.world.competition,
+        competitor_id=person,
+        aspect_id="A1",
+        value="27.50",
+    )
+    return person
 
 
 async def test_answers_from_memory_follow_every_change(app, client):
@@ -107,14 +121,7 @@ async def test_answers_from_memory_with_the_projector_in_another_process(app):
             remembered = side.cached_standings(ctx.world.competition)
             assert remembered is not None
             assert side.lookup_blocks == (app.settings.backend != "sqlite")
-            person = ctx.world.people["Нұрланов Әлихан"]
-            app.enter_mark(
-                actor=ctx.world.experts["e1"],
-                competition_id=ctx.world.competition,
-                competitor_id=person,
-                aspect_id="A1",
-                value="27.50",
-            )
+            person = _mark_27_50(app, ctx)
             unchanged = (await client.get(path, headers=organiser)).json()
             assert unchanged == first  # not projected yet: the views' answer, as before
             projector.catch_up()
@@ -160,14 +167,7 @@ async def test_standings_asked_at_once_share_a_lookup_and_each_is_fresh(app):
         with serving(api) as url:
             async with httpx.AsyncClient(base_url=url, timeout=30) as client:
                 before = (await client.get(path, headers=organiser)).json()  # remembered
-                person = ctx.world.people["Нұрланов Әлихан"]
-                app.enter_mark(
-                    actor=ctx.world.experts["e1"],
-                    competition_id=ctx.world.competition,
-                    competitor_id=person,
-                    aspect_id="A1",
-                    value="27.50",
-                )
+                person = _mark_27_50(app, ctx)
                 projector.catch_up()
                 for _ in range(2):  # the first burst reads the views, the second memory
                     answers = await asyncio.gather(
