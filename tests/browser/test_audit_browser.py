@@ -97,6 +97,10 @@ def test_the_history_fits_a_phone(new_page, registry_server: RegistryServer):
     page.get_by_label(say("ru", "Access token")).fill(auditor.token)
     page.get_by_label(say("ru", "Access token")).press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(say("ru", "Event history"))
+    # measured once the page has loaded with its stylesheet: the heading is in the document
+    # before the stylesheet applies (a sign-in is a form's navigation, which the heading's
+    # check does not wait for, unlike page.goto)
+    page.wait_for_load_state("load")
     # the page itself never scrolls sideways; the table scrolls inside its region
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 320, width
