@@ -146,6 +146,47 @@ async def mark_and_lock(
     return len(marks)
 
 
+async def create_championship(
+    api: Api, organiser: str, region: str, title_ru: str, title_kk: str
+) -> str:
+    """A regional WorldSkills championship of March 2025; its id."""
+    body = {
+        "kind": "worldskills",
+        "level": "regional",
+        "year": 2025,
+        "region": region,
+        "title_ru": title_ru,
+        "title_kk": title_kk,
+        "starts_on": "2025-03-01",
+        "ends_on": "2025-03-05",
+    }
+    return str((await api.call("POST", f"{V1}/championships", organiser, body))["id"])
+
+
+async def prepare_competition(
+    api: Api,
+    path: str,
+    organiser: str,
+    marking: dict[str, Any],
+    people: Sequence[str],
+    experts: Sequence[tuple[str, str]],
+    organisation: str,
+) -> None:
+    """A created competition (``path``) given its scheme, ``people`` as entrants and
+    ``experts`` (account id, role) of ``organisation``, then started."""
+    await api.call("PUT", f"{path}/scheme", organiser, marking)
+    for person in people:
+        await api.call("POST", f"{path}/entrants", organiser, {"participant_id": person})
+    for account, role in experts:
+        await api.call(
+            "POST",
+            f"{path}/experts",
+            organiser,
+            {"account_id": account, "role": role, "organisation_id": organisation},
+        )
+    await api.call("POST", f"{path}/start", organiser)
+
+
 async def set_up(
     port: int, admin: str, *, competitors: int, experts: int, single: int, sheets: int
 ) -> Setup:
@@ -219,23 +260,9 @@ async def set_up(
             )
         ]
         say(f"  set-up: accounts, organisations, {len(people)} competitors")
-        championship = (
-            await api.call(
-                "POST",
-                f"{V1}/championships",
-                organiser,
-                {
-                    "kind": "worldskills",
-                    "level": "regional",
-                    "year": 2025,
-                    "region": "B" + tag,
-                    "title_ru": f"Нагрузочный чемпионат {tag}",
-                    "title_kk": f"Жүктеме чемпионаты {tag}",
-                    "starts_on": "2025-03-01",
-                    "ends_on": "2025-03-05",
-                },
-            )
-        )["id"]
+        championship = await create_championship(
+            api, organiser, "B" + tag, f"Нагрузочный чемпионат {tag}", f"Жүктеме чемпионаты {tag}"
+        )
         kinds = ["single"] * single + ["sheets"] * sheets + ["published"]
         competitions = []
         for n, kind in enumerate(kinds):
@@ -255,24 +282,16 @@ async def set_up(
                 )["id"]
             )
 
+        judges = [(chief["id"], "chief"), *((e["id"], "expert") for e in expert_accounts)]
+
         async def prepare(competition: str, kind: str) -> None:
-            c = f"{V1}/competitions/{competition}"
             body = (
                 scheme(PUBLISHED_ASPECTS, "5.00")
                 if kind == "published"
                 else scheme(ASPECTS, "0.50")
             )
-            await api.call("PUT", f"{c}/scheme", organiser, body)
-            for person in people:
-                await api.call("POST", f"{c}/entrants", organiser, {"participant_id": person})
-            for account, role in [(chief, "chief"), *((e, "expert") for e in expert_accounts)]:
-                await api.call(
-                    "POST",
-                    f"{c}/experts",
-                    organiser,
-                    {"account_id": account["id"], "role": role, "organisation_id": enterprise},
-                )
-            await api.call("POST", f"{c}/start", organiser)
+            path = f"{V1}/competitions/{competition}"
+            await prepare_competition(api, path, organiser, body, people, judges, enterprise)
 
         await api.each(prepare(c, k) for c, k in zip(competitions, kinds, strict=True))
         say(f"  set-up: {len(competitions)} competitions with schemes, entrants, experts, started")

@@ -60,7 +60,9 @@ from bench.load import (  # noqa: E402
 from bench.marking import (  # noqa: E402
     Api,
     create_admin,
+    create_championship,
     mark_and_lock,
+    prepare_competition,
     scheme,
 )
 from bench.serving import (  # noqa: E402
@@ -216,23 +218,9 @@ async def set_up(port: int, admin: str, competitors: int) -> World:
                 for i in range(competitors)
             )
         ]
-        championship = (
-            await api.call(
-                "POST",
-                f"{V1}/championships",
-                organiser,
-                {
-                    "kind": "worldskills",
-                    "level": "regional",
-                    "year": 2025,
-                    "region": "S" + tag,
-                    "title_ru": f"Чемпионат {tag}",
-                    "title_kk": f"Чемпионаты {tag}",
-                    "starts_on": "2025-03-01",
-                    "ends_on": "2025-03-05",
-                },
-            )
-        )["id"]
+        championship = await create_championship(
+            api, organiser, "S" + tag, f"Чемпионат {tag}", f"Чемпионаты {tag}"
+        )
         competition = (
             await api.call(
                 "POST",
@@ -242,17 +230,9 @@ async def set_up(port: int, admin: str, competitors: int) -> World:
             )
         )["id"]
         c = f"{V1}/competitions/{competition}"
-        await api.call("PUT", f"{c}/scheme", organiser, scheme(ASPECTS, "5.00"))
-        for person in people:
-            await api.call("POST", f"{c}/entrants", organiser, {"participant_id": person})
-        for account, role in ((chief, "chief"), (expert, "expert")):
-            await api.call(
-                "POST",
-                f"{c}/experts",
-                organiser,
-                {"account_id": account["id"], "role": role, "organisation_id": enterprise},
-            )
-        await api.call("POST", f"{c}/start", organiser)
+        judges = [(chief["id"], "chief"), (expert["id"], "expert")]
+        marking = scheme(ASPECTS, "5.00")
+        await prepare_competition(api, c, organiser, marking, people, judges, enterprise)
         await mark_and_lock(api, c, people, ASPECTS, [expert["token"]], chief["token"])
         return World(organiser, chief["token"], expert["id"], expert["token"], competition, people)
     finally:

@@ -50,13 +50,7 @@ async def test_answers_from_memory_follow_every_change(app, client):
     again = await _settled(app, client, path, organiser)
     assert again == first  # served from memory, identical
     # a mark changes the standings: the next answer is the new one, never the remembered
-    app.enter_mark(
-        actor=ctx.world.experts["e1"],
-        competition_id=ctx.world.competition,
-        competitor_id=person,
-        aspect_id="A1",
-        value="27.50",
-    )
+    _mark_27_50(app, ctx)
     after = await _settled(app, client, path, organiser)
     row = next(r for r in after["rows"] if r["competitor_id"] == str(person))
     assert row["total"] == "27.50"
