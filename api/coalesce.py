@@ -11,7 +11,9 @@ Freshness is the same as a lookup of one's own: every key is answered by a looku
 after it was asked*. The keys asked while no lookup runs go into one at the end of the
 event loop's turn (so the requests of that turn join it); those asked while one runs wait
 for the next, started as soon as it ends. So a request never gets an answer read before it
-arrived: a revocation committed before a request is always seen by it.
+arrived: a revocation committed before a request is always seen by it. A failed lookup (the
+server gone) fails the requests asked during it too, at once: during an outage no request
+waits for two lookups, each up to the pool's timeout.
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ V = TypeVar("V")
 
 
 class _Turns(Generic[K, V]):
-    """One event loop's keys: those waiting for the next lookup, and whether one runs."""
+    """One busy event loop's keys waiting for the next lookup, and the lookup running (its
+    task, held so that it is not collected); an idle loop has none."""
 
-    __slots__ = ("running", "task", "waiting")
+    __slots__ = ("task", "waiting")
 
     def __init__(self) -> None:
         self.waiting: dict[K, asyncio.Future[V | None]] = {}
-        self.running = False
         self.task: asyncio.Task[None] | None = None
 
 
@@ -52,14 +54,12 @@ class Coalesced(Generic[K, V]):
         """The key's value, from a lookup started after this call."""
         loop = asyncio.get_running_loop()
         turns = self._loops.get(loop)
-        if turns is None:
+        if turns is None:  # idle: a lookup at the turn's end, which its requests join
             turns = self._loops[loop] = _Turns()
+            loop.call_soon(self._start, loop, turns)
         future = turns.waiting.get(key)
         if future is None:
             future = turns.waiting[key] = loop.create_future()
-        if not turns.running:
-            turns.running = True
-            loop.call_soon(self._start, loop, turns)  # at the turn's end: its requests join
         # shielded: a request that goes away (its client disconnected) cancels its own wait,
         # never the lookup the other requests await
         return await asyncio.shield(future)
@@ -68,8 +68,6 @@ class Coalesced(Generic[K, V]):
         """Start a lookup of the keys waiting now; none: this loop is idle again."""
         batch, turns.waiting = turns.waiting, {}
         if not batch:
-            turns.running = False
-            turns.task = None
             del self._loops[loop]
             return
         turns.task = loop.create_task(self._run(loop, turns, batch))
@@ -87,8 +85,11 @@ class Coalesced(Generic[K, V]):
                 future.cancel()
             self._loops.pop(loop, None)
             raise
-        except Exception as error:  # e.g. the server is unreachable: each request hears it
-            for future in batch.values():
+        except Exception as error:  # e.g. the server is unreachable: each request hears it,
+            # and so do those asked meanwhile: an answer is never older than its request, but
+            # a failure may be, so that no request waits for two lookups that time out
+            waiting, turns.waiting = turns.waiting, {}
+            for future in (*batch.values(), *waiting.values()):
                 if not future.done():
                     future.set_exception(error)
                     future.exception()  # retrieved: no "never retrieved" log for a gone waiter

@@ -99,3 +99,24 @@ async def test_a_request_that_goes_away_does_not_cancel_the_others():
         await leaving
     assert await staying == 1
     assert await shared.get("a") == 1  # and the loop's state was left clean
+
+
+async def test_a_request_asked_during_a_failing_lookup_hears_the_failure_at_once():
+    """During an outage, a request never waits for a second lookup after the first one
+    failed (each may take up to the pool's timeout): it hears the same failure."""
+    table = Table()
+    table.fail = ConnectionError("server closed the connection")
+    shared = Coalesced(table.fetch)
+    table.release.clear()
+    first = asyncio.ensure_future(shared.get("a"))
+    await _until(table.entered)
+    meanwhile = asyncio.ensure_future(shared.get("b"))
+    await asyncio.sleep(0.01)
+    table.release.set()
+    for waiting in (first, meanwhile):
+        with pytest.raises(ConnectionError):
+            await waiting
+    assert table.asked == [["a"]]  # one lookup, no second one for "b"
+    table.fail = None
+    table.values = {"b": 2}
+    assert await shared.get("b") == 2  # the next request looks afresh
