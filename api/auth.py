@@ -44,6 +44,7 @@ from api.problems import ApiProblem, forbidden, unauthorized
 from domain.account import Account
 from domain.values import ExpertRole, Role
 from registry.accounts import hash_token, token_account_id
+from registry.application import RegistryApplication
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
 MAX_TOKEN_LENGTH = 512
@@ -74,6 +75,15 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=account, auth=account.id)
 
 
+def account_versions(registry: RegistryApplication) -> Coalesced[UUID, int] | None:
+    """What :func:`authenticate` asks the accounts' versions through (``build_app`` keeps it
+    in the app's state): one lookup shared by a moment's requests where a lookup is a round
+    trip; None where it is a local file (each request looks for itself)."""
+    if registry.settings.local_lookups:
+        return None
+    return Coalesced(registry.stored_versions)
+
+
 async def authenticate(state: State, token: str) -> Account | None:
     """The live account of a bearer token, or None (see the module). A local store (SQLite)
     is asked on the event loop; otherwise the account's newest version comes from a lookup
@@ -96,10 +106,7 @@ async def authenticate_hash(state: State, account_id: UUID, token_hash: str) -> 
     registry = state.registry
     if registry.settings.local_lookups:
         return await sync_to_thread(registry.authenticate_session, account_id, token_hash)
-    versions = state.get("account_versions")
-    if versions is None:
-        versions = state.account_versions = Coalesced(registry.stored_versions)
-    version = await versions.get(account_id)
+    version = await state.account_versions.get(account_id)
     if registry.account_held(account_id, version):
         account: Account | None = registry.authenticate_at(account_id, token_hash, version)
         return account

@@ -83,7 +83,7 @@ from psycopg import Error as PsycopgError
 
 from api import strict_json
 from api.audit import AUDIT_API_HANDLERS
-from api.auth import BearerAuthMiddleware
+from api.auth import BearerAuthMiddleware, account_versions
 from api.certificates import CERTIFICATE_API_HANDLERS
 from api.commands import COMMAND_HANDLERS
 from api.exports import EXPORT_API_HANDLERS
@@ -233,7 +233,13 @@ def create_app(
     size = threads or executor_threads(registry.settings)
     limits = limits or Limits.from_env()
     state = State(
-        {"registry": registry, "idempotency": idempotency, "threads": size, "limits": limits}
+        {
+            "registry": registry,
+            "idempotency": idempotency,
+            "threads": size,
+            "limits": limits,
+            "account_versions": account_versions(registry),
+        }
     )
     outside_auth, inside_auth = rate_limits(limits)
     shortcut = [DefineMiddleware(MarksShortcut, max_body=MAX_BODY_BYTES)] if marks_shortcut else []
