@@ -300,11 +300,7 @@ def store_exists(settings: Settings, events_table: str) -> bool:
                 "SELECT to_regclass(%s)", (f'"{settings.pg_schema}".{events_table}',)
             ).fetchone()
     except psycopg.OperationalError as error:
-        raise SettingsError(
-            "cannot reach %(store)s: %(reason)s",
-            store=settings.describe(),
-            reason=str(error).strip(),
-        ) from error
+        raise _unreachable(settings, error) from error
     return row is not None and row[0] is not None
 
 
@@ -326,11 +322,14 @@ def prepare_store(settings: Settings) -> None:
                 sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(settings.pg_schema))
             )
     except psycopg.OperationalError as error:
-        raise SettingsError(
-            "cannot reach %(store)s: %(reason)s",
-            store=settings.describe(),
-            reason=str(error).strip(),
-        ) from error
+        raise _unreachable(settings, error) from error
+
+
+def _unreachable(settings: Settings, error: Exception) -> SettingsError:
+    """The refusal of a store whose server does not answer (``error``: the driver's)."""
+    return SettingsError(
+        "cannot reach %(store)s: %(reason)s", store=settings.describe(), reason=str(error).strip()
+    )
 
 
 #: seconds between reconnection attempts of a pool while the server does not answer
